@@ -239,6 +239,18 @@ class Workspace:
     def audit_log(self) -> pd.DataFrame:
         return self.sql("SELECT * FROM audit ORDER BY audit_id")
 
+    def resolved_ids(self) -> pd.DataFrame:
+        """entity_id -> resolved_id for every entity record.
+
+        Without a resolution run (no ``resolution`` table, or records it has not seen) each
+        record is its own entity: its resolved id is its entity id.
+        """
+        if self.has_table("resolution"):
+            return self.sql(
+                "SELECT DISTINCT e.entity_id, coalesce(r.resolved_id, e.entity_id) AS resolved_id "
+                "FROM entities e LEFT JOIN resolution r USING (entity_id) ORDER BY e.entity_id")
+        return self.sql("SELECT DISTINCT entity_id, entity_id AS resolved_id FROM entities ORDER BY entity_id")
+
     def partners(self) -> set[str]:
         """Countries of every agency that shared data in this workspace."""
         rows = self.con.execute("SELECT DISTINCT country FROM sources WHERE country IS NOT NULL").fetchall()

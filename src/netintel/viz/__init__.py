@@ -1,0 +1,5 @@
+"""Charts for briefings. Every chart function returns a matplotlib Figure."""
+
+from .style import briefing_figure, finish, save
+
+__all__ = ["briefing_figure", "finish", "save"]

@@ -194,11 +194,14 @@ def _graphml(nodes, edges, path, marking):
 
 def _cytoscape(nodes, edges, path, marking):
     elements = {
-        "nodes": [{"data": {"id": str(r["id"]), **_attrs(r, _NODE_ATTRS)}} for _, r in nodes.iterrows()],
+        # "value" and "name" as networkx's cytoscape reader expects; Cytoscape.js ignores extra data.
+        "nodes": [{"data": {"id": str(r["id"]), "value": str(r["id"]), "name": str(r.get("label") or r["id"]),
+                            **_attrs(r, _NODE_ATTRS)}} for _, r in nodes.iterrows()],
         "edges": [{"data": {"id": r["edge_id"], "source": str(r["source"]), "target": str(r["target"]),
                             **_attrs(r, _EDGE_ATTRS)}} for _, r in edges.iterrows()],
     }
     doc = {"format_version": "1.0", "generated_by": "netintel", "target_cytoscapejs_version": "~3.0",
+           "directed": True, "multigraph": True,
            "data": {"name": "netintel export", "marking": marking.banner, "handling": marking.handling,
                     "releasable_to": list(marking.releasable_to)},
            "elements": elements}

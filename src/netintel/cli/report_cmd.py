@@ -1,0 +1,40 @@
+"""``netintel report --workspace FILE``: intake, quarantine, provenance and grading of a workspace."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..report import workspace_report
+from ..workspace import Workspace
+from ._output import add_workspace_arg, emit
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("report", help="intake, quarantine, provenance and grading summary",
+                              description="Summarise what is in a workspace: one row per imported source, the "
+                                          "quarantine by reason, records by agency and grading and by handling.")
+    add_workspace_arg(p)
+    p.add_argument("--quarantine", action="store_true", help="also list every quarantined record")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with Workspace(args.workspace, read_only=True) as ws:
+        report = workspace_report(ws)
+    tables = report.tables()
+    if args.quarantine:
+        tables["quarantine"] = report.quarantine
+    if args.json:
+        emit({"summary": report.summary(), **tables}, as_json=True)
+        return 0
+    emit(report.summary(), as_json=False)
+    titles = {"intake": "Intake", "quarantine_reasons": "Quarantine by reason", "grading":
+              "Records by agency and grading (Admiralty)", "handling": "Records by agency and handling code",
+              "quarantine": "Quarantined records"}
+    for name, frame in tables.items():
+        if name == "intake":
+            frame = frame.drop(columns=["imported_at"], errors="ignore")
+        emit(frame, as_json=False, title=f"\n{titles[name]}")
+    return 0

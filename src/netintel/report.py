@@ -1,0 +1,254 @@
+"""What is in a workspace: intake, quarantine, provenance and grading, as tidy tables and charts.
+
+These are the tables ``netintel report`` prints and :class:`~netintel.ingest.IntakeReport`
+shows for one import. Every count covers all records of a source (entities, links and events),
+including records past their review date: the report says what came in.
+
+Examples
+--------
+>>> from netintel import Workspace
+>>> ws = Workspace()
+>>> workspace_report(ws).intake.empty
+True
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import pandas as pd
+
+from .workspace import Workspace
+
+__all__ = ["intake_table", "quarantine_table", "quarantine_reasons", "reason_category", "grading_summary",
+           "handling_summary", "workspace_report", "WorkspaceReport", "records_chart", "grading_chart"]
+
+_RECORD_TABLES = ("entities", "links", "events")
+
+
+def _where(source_ids: Sequence[str] | None, column: str = "source_id") -> tuple[str, list]:
+    if source_ids is None:
+        return "", []
+    return f" WHERE {column} IN (SELECT unnest(?))", [list(source_ids)]
+
+
+def intake_table(ws: Workspace, source_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per imported source: file, agency, country, format, read, accepted, quarantined, counts.
+
+    Ordered by agency and file, so the table is the same however the imports were run.
+    """
+    where, params = _where(source_ids)
+    return ws.sql(
+        "SELECT file_name AS file, agency, country, format, n_read AS read, n_accepted AS accepted, "
+        "n_quarantined AS quarantined, n_entities AS entities, n_links AS links, n_events AS events, "
+        f"imported_at, imported_by, sha256 FROM sources{where} ORDER BY agency, file_name", params)
+
+
+def quarantine_table(ws: Workspace, source_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every quarantined record: file, agency, locator, reason, raw (in file order)."""
+    where, params = _where(source_ids)
+    frame = ws.sql(f"SELECT file, agency, locator, reason, raw FROM quarantine{where}", params)
+    if frame.empty:
+        return frame
+    # file order: "line 12" before "line 100"
+    frame["_n"] = [int(m.group(1)) if (m := re.search(r"(\d+)", str(loc))) else 0 for loc in frame["locator"]]
+    frame = frame.sort_values(["agency", "file", "_n", "locator"], kind="stable").drop(columns="_n")
+    return frame.reset_index(drop=True)
+
+
+_CATEGORIES = (
+    ("duplicate", "duplicate id"),
+    ("unknown entity kind", "unknown kind"),
+    ("unknown link kind", "unknown kind"),
+    ("unknown handling", "bad handling code"),
+    ("grading", "bad grading"),
+    ("date", "bad date"),
+    ("start", "bad date"),
+    ("time", "bad date"),
+    ("malformed", "malformed record"),
+    ("fields where the header", "malformed record"),
+    ("json", "malformed record"),
+    ("missing", "missing value"),
+    ("is empty", "missing value"),
+    ("has no value", "missing value"),
+    ("not a number", "bad number"),
+    ("negative", "bad number"),
+    ("self-", "self-tie"),
+)
+
+
+def reason_category(reason: str) -> str:
+    """A short category of a quarantine reason, for counting.
+
+    >>> reason_category("start (DATE): date '2006-13-45' is in no recognised form ...")
+    'bad date'
+    >>> reason_category("duplicate id 'P-7' in column persoon_id (first at line 3)")
+    'duplicate id'
+    """
+    text = str(reason).lower()
+    for needle, category in _CATEGORIES:
+        if needle in text:
+            return category
+    return "other"
+
+
+def quarantine_reasons(ws: Workspace, source_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Quarantined records counted by agency, file and reason category."""
+    q = quarantine_table(ws, source_ids)
+    if q.empty:
+        return pd.DataFrame(columns=["agency", "file", "category", "records", "example"])
+    q["category"] = [reason_category(r) for r in q["reason"]]
+    out = (q.groupby(["agency", "file", "category"], sort=True)
+           .agg(records=("reason", "size"), example=("reason", "first")).reset_index())
+    return out
+
+
+def _records(ws: Workspace, source_ids: Sequence[str] | None, column: str) -> pd.DataFrame:
+    where, params = _where(source_ids)
+    union = " UNION ALL ".join(f"SELECT agency, {column} AS value FROM {t}{where}" for t in _RECORD_TABLES)
+    return ws.sql(f"SELECT agency, value, count(*) AS records FROM ({union}) GROUP BY agency, value",
+                  params * len(_RECORD_TABLES))
+
+
+def _pivot(long: pd.DataFrame, name: str) -> pd.DataFrame:
+    if long.empty:
+        return pd.DataFrame(index=pd.Index([], name="agency"), columns=pd.Index([], name=name), dtype="int64")
+    table = long.pivot_table(index="agency", columns="value", values="records", aggfunc="sum", fill_value=0)
+    table.columns.name = name
+    table = table.sort_index().reindex(sorted(table.columns), axis=1).astype("int64")
+    return table
+
+
+def grading_summary(ws: Workspace, source_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Records (entities, links and events) by agency (rows) and canonical Admiralty grading (columns)."""
+    return _pivot(_records(ws, source_ids, "grading"), "grading")
+
+
+def handling_summary(ws: Workspace, source_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Records by agency (rows) and handling code (columns)."""
+    return _pivot(_records(ws, source_ids, "handling"), "handling")
+
+
+@dataclass(frozen=True)
+class WorkspaceReport:
+    """The state of a workspace: what came in, what was quarantined and why, how it is graded."""
+
+    intake: pd.DataFrame
+    quarantine: pd.DataFrame
+    reasons: pd.DataFrame
+    grading: pd.DataFrame
+    handling: pd.DataFrame
+
+    def summary(self) -> str:
+        t = {k: int(self.intake[k].sum()) if len(self.intake) else 0
+             for k in ("read", "accepted", "quarantined", "entities", "links", "events")}
+        agencies = self.intake["agency"].nunique() if len(self.intake) else 0
+        return (f"{len(self.intake)} sources from {agencies} agencies: read {t['read']} = accepted {t['accepted']} "
+                f"+ quarantined {t['quarantined']}; {t['entities']} entity, {t['links']} link and {t['events']} "
+                "event records")
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The report's tables by name (what ``netintel report --json`` prints)."""
+        return {"intake": self.intake.drop(columns=["imported_by", "sha256"], errors="ignore"),
+                "quarantine_reasons": self.reasons,
+                "grading": self.grading.reset_index(), "handling": self.handling.reset_index()}
+
+    def __repr__(self) -> str:
+        return f"<WorkspaceReport {self.summary()}>"
+
+    def _repr_html_(self) -> str:
+        parts = [f"<p><b>Workspace</b>: {html.escape(self.summary())}</p>"]
+        for name, frame in self.tables().items():
+            parts += [f"<p><b>{name.replace('_', ' ').capitalize()}</b></p>", frame.to_html(index=False, na_rep="")]
+        return "\n".join(parts)
+
+
+def workspace_report(ws: Workspace) -> WorkspaceReport:
+    """Intake, quarantine, provenance and grading of everything in ``ws``."""
+    return WorkspaceReport(intake=intake_table(ws), quarantine=quarantine_table(ws),
+                           reasons=quarantine_reasons(ws), grading=grading_summary(ws),
+                           handling=handling_summary(ws))
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+# ---------------------------------------------------------------------------------------------
+def _figure(title: str, caveat: str | None):
+    """A briefing figure from :mod:`netintel.viz.style` when present, else a plain 16:9 one."""
+    try:
+        from .viz.style import briefing_figure
+    except ImportError:  # pragma: no cover - the style module is optional here
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(13.333, 7.5))
+        ax = fig.subplots()
+        fig.suptitle(title, fontweight="bold")
+        return fig, ax
+    return briefing_figure(title, caveat=caveat)
+
+
+def _finish(fig, source: str | None):
+    try:
+        from .viz.style import finish
+    except ImportError:  # pragma: no cover
+        return fig
+    return finish(fig, source=source)
+
+
+def _palette(n: int) -> list[str]:
+    try:
+        from .viz.style import PALETTE as colours
+    except ImportError:  # pragma: no cover - Okabe-Ito, colour-blind safe
+        colours = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+    return [colours[i % len(colours)] for i in range(n)]
+
+
+def records_chart(intake: pd.DataFrame, *, value: str = "read", title: str | None = None,
+                  caveat: str | None = None, source: str | None = None):
+    """Horizontal stacked bars: records per agency, split by format. Returns a matplotlib Figure.
+
+    ``intake`` is :func:`intake_table` (or :attr:`IntakeReport.sources`); ``value`` the count shown;
+    ``caveat`` the handling banner (e.g. the strictest handling code of the records counted).
+    """
+    data = intake.groupby(["agency", "format"])[value].sum().unstack(fill_value=0)
+    data = data.loc[data.sum(axis=1).sort_values().index]
+    fig, ax = _figure(title or f"Records {value} per partner agency, by format", caveat)
+    left = pd.Series(0, index=data.index, dtype="float64")
+    for colour, fmt in zip(_palette(len(data.columns)), data.columns):
+        ax.barh(data.index, data[fmt], left=left, color=colour, label=fmt)
+        left += data[fmt]
+    for y, total in enumerate(left):
+        ax.text(total, y, f" {int(total):,}", va="center", fontsize=9)
+    ax.set_xlabel(f"records {value}")
+    ax.legend(title="format", frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.subplots_adjust(left=0.25)
+    return _finish(fig, source)
+
+
+def grading_chart(grading: pd.DataFrame, *, title: str | None = None, caveat: str | None = None,
+                  source: str | None = None):
+    """Stacked bars of each agency's share of records by source reliability (A-F). Returns a Figure.
+
+    ``grading`` is :func:`grading_summary`: agencies by canonical codes; codes are grouped by their
+    reliability letter so the chart stays legible.
+    """
+    by_rel = grading.T.groupby(lambda code: str(code)[0]).sum().T if len(grading.columns) else grading
+    by_rel = by_rel.reindex(columns=[c for c in "ABCDEF" if c in by_rel.columns])
+    share = by_rel.div(by_rel.sum(axis=1).where(lambda s: s > 0, 1), axis=0) * 100
+    fig, ax = _figure(title or "Source reliability of what each partner shared", caveat)
+    left = pd.Series(0.0, index=share.index)
+    labels = {"A": "A completely reliable", "B": "B usually reliable", "C": "C fairly reliable",
+              "D": "D not usually reliable", "E": "E unreliable", "F": "F cannot be judged"}
+    for colour, rel in zip(_palette(6), share.columns):
+        ax.barh(share.index, share[rel], left=left, color=colour, label=labels.get(rel, rel))
+        left += share[rel]
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of the agency's records (%)")
+    ax.legend(frameon=False, bbox_to_anchor=(1.0, 1.0), loc="upper left", fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.subplots_adjust(left=0.25, right=0.78)
+    return _finish(fig, source)

@@ -127,7 +127,8 @@ def save(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png",)) ->
     out = []
     for fmt in formats:
         target = path.with_suffix("." + fmt)
-        fig.savefig(target, format=fmt, dpi=300 if fmt == "png" else None, metadata=_metadata(fmt))
+        with plt.rc_context({"svg.hashsalt": "netintel"}):  # stable SVG ids, run after run
+            fig.savefig(target, format=fmt, dpi=300 if fmt == "png" else None, metadata=_metadata(fmt))
         out.append(target)
     return out
 

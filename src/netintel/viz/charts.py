@@ -47,6 +47,8 @@ def key_player_bars(table: pd.DataFrame, *, score: str, top: int = 15, title: st
     names = [_name(r, pseudonyms) for _, r in t.iterrows()]
     colours = [TYPOLOGY_COLOURS.get(str(r.get("typology")), PALETTE[0]) for _, r in t.iterrows()]
     ax.barh(names, t[score].astype(float), color=colours)
+    longest = max((len(n) for n in names), default=10)
+    fig.subplots_adjust(left=min(0.4, 0.03 + 0.0085 * longest))
     ax.set_xlabel(score.replace("_", " "))
     ax.grid(axis="y", visible=False)
     for y, v in enumerate(t[score].astype(float)):

@@ -43,58 +43,78 @@ LINK_STYLES: dict[str, str] = {
 
 
 def _layout(g: nx.Graph, seed: int) -> dict[Any, np.ndarray]:
+    """Kamada-Kawai per component (it reads well on link charts), components packed in shelves.
+
+    Each component gets a square whose side grows with the square root of its size; squares are
+    placed left to right in rows about 16:9 wide, biggest first, so the main network fills the page.
+    """
     if g.number_of_nodes() == 0:
         return {}
-    # Kamada-Kawai reads link charts well for case-sized graphs; components are laid side by side.
-    pos: dict[Any, np.ndarray] = {}
     comps = sorted(nx.connected_components(g), key=lambda c: (-len(c), min(map(str, c))))
-    cols = int(np.ceil(np.sqrt(len(comps))))
-    for i, comp in enumerate(comps):
+    sides = [np.sqrt(len(c)) for c in comps]
+    row_width = max(sides[0] * 1.9, np.sqrt(sum(s * s for s in sides)) * 1.6)
+    pos: dict[Any, np.ndarray] = {}
+    x = y = row_height = 0.0
+    for comp, side in zip(comps, sides):
+        if x > 0 and x + side > row_width:
+            x, y, row_height = 0.0, y - row_height - 0.4, 0.0
         sub = g.subgraph(comp)
         if len(comp) == 1:
             local = {next(iter(comp)): np.zeros(2)}
-        elif len(comp) <= 400:
-            local = nx.kamada_kawai_layout(sub, weight=None)
+        elif len(comp) <= 300:
+            start = nx.spring_layout(sub, seed=seed)
+            local = nx.kamada_kawai_layout(sub, pos=start, weight=None)
         else:
-            local = nx.spring_layout(sub, seed=seed, weight="weight")
-        scale = np.sqrt(len(comp)) / np.sqrt(max(len(c) for c in comps))
-        ox, oy = (i % cols) * 2.4, -(i // cols) * 2.4
+            local = nx.spring_layout(sub, seed=seed, weight="weight", k=1.5 / np.sqrt(len(comp)))
+        arr = np.array(list(local.values()), dtype=float)
+        lo, span = arr.min(axis=0), np.ptp(arr, axis=0).max() or 1.0
         for node, xy in local.items():
-            pos[node] = np.asarray(xy) * max(scale, 0.25) + np.array([ox, oy])
+            pos[node] = (np.asarray(xy) - lo) / span * side * 0.9 + np.array([x, y - side])
+        x += side + 0.4
+        row_height = max(row_height, side)
     return pos
 
 
-def _spread_labels(ax, pos: Mapping[Any, np.ndarray], labels: Mapping[Any, str], iterations: int = 60) -> None:
-    """Place labels beside their nodes, pushing overlapping ones apart (a few relaxation steps)."""
+def _spread_labels(ax, pos: Mapping[Any, np.ndarray], labels: Mapping[Any, str], iterations: int = 150) -> None:
+    """Place labels above their nodes and push overlapping ones apart vertically.
+
+    Overlap is judged on boxes the size of the text (labels are wide and short), in data units
+    estimated from the axes' span, so the same input always gives the same placement.
+    """
     keys = list(labels)
     if not keys:
         return
     xy = np.array([pos[k] for k in keys], dtype=float)
-    span = np.ptp(xy, axis=0).max() if len(xy) > 1 else 1.0
-    offset = np.array([0.0, 0.035 * max(span, 1e-9)])
-    lab = xy + offset
-    min_dist = 0.05 * max(span, 1e-9)
+    allxy = np.array(list(pos.values()), dtype=float)
+    xspan = max(np.ptp(allxy[:, 0]), 1e-9) * 1.1
+    yspan = max(np.ptp(allxy[:, 1]), 1e-9) * 1.1
+    char_w = xspan * 0.0062  # an 8 pt character on a 16:9 slide-wide axes
+    height = yspan * 0.03
+    widths = np.array([len(labels[k]) * char_w for k in keys])
+    lab = xy + np.array([0.0, height * 0.6])
     for _ in range(iterations):
-        moved = False
-        d = lab[:, None, :] - lab[None, :, :]
-        dist = np.hypot(d[..., 0], d[..., 1]) + np.eye(len(lab)) * 1e9
-        close = dist < min_dist
-        if close.any():
-            push = (d / dist[..., None] * (min_dist - np.minimum(dist, min_dist))[..., None] * close[..., None]).sum(axis=1)
-            lab += 0.5 * push
-            moved = True
-        if not moved:
+        dx = np.abs(lab[:, None, 0] - lab[None, :, 0])
+        dy = lab[:, None, 1] - lab[None, :, 1]
+        need_x = (widths[:, None] + widths[None, :]) / 2
+        overlap = (dx < need_x) & (np.abs(dy) < height)
+        np.fill_diagonal(overlap, False)
+        if not overlap.any():
             break
-    for (k, (x, y)), (nx_, ny_) in zip(zip(keys, lab), xy):
+        push = np.where(overlap, (height - np.abs(dy)) * np.where(dy >= 0, 1, -1), 0.0)
+        # ties (identical positions) are broken by index order so that the result is deterministic
+        ties = overlap & (dy == 0)
+        push += np.where(ties, np.where(np.arange(len(keys))[:, None] > np.arange(len(keys))[None, :], height, 0), 0)
+        lab[:, 1] += 0.5 * push.sum(axis=1)
+    for k, (x, y), (nx_, ny_) in zip(keys, lab, xy):
+        far = abs(y - ny_) > height * 1.2
         ax.annotate(labels[k], xy=(nx_, ny_), xytext=(x, y), fontsize=8, ha="center", va="bottom",
-                    arrowprops={"arrowstyle": "-", "color": "#AAAAAA", "lw": 0.5}
-                    if np.hypot(x - nx_, y - ny_) > 1.5 * offset[1] else None)
+                    arrowprops={"arrowstyle": "-", "color": "#AAAAAA", "lw": 0.5} if far else None)
 
 
 def link_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, communities: Mapping[Any, Any] | None = None,
                title: str = "Link chart", caveat: str | None = None, source: str | None = None,
                date: str | None = None, pseudonyms: Mapping[Any, str] | None = None, max_nodes: int = 120,
-               aggregate: str = "community", seed: int = 0) -> Figure:
+               aggregate: str = "community", max_labels: int = 60, seed: int = 0) -> Figure:
     """Draw a link chart.
 
     Parameters
@@ -127,6 +147,7 @@ def link_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, communities: Mapping
         if s in g and t in g and s != t:
             g.add_edge(s, t, weight=float(w) if w == w else 1.0)
     pos = _layout(g, seed)
+    kinds = dict(zip(nodes["id"], nodes["kind"]))
     fig, ax = briefing_figure(title, caveat=caveat)
     ax.set_axis_off()
     wmax = max([float(w) for w in edges.get("weight", pd.Series([1.0]))] + [1.0])
@@ -148,8 +169,14 @@ def link_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, communities: Mapping
                    marker=KIND_MARKERS.get(kind, "o"), c=[colour.get(communities.get(i), "#BBBBBB") for i in ids],
                    edgecolors="#222222", linewidths=0.6, zorder=2)
     labels = {}
+    labelled = set(pos)
+    if len(pos) > max_labels:
+        # Crowded: name the persons and organisations with the most ties, and say so.
+        rank = sorted(pos, key=lambda n: (-(g.degree(n) + (100 if kinds.get(n) in ("person", "organisation") else 0)), str(n)))
+        labelled = set(rank[:max_labels])
+        note = "; ".join(x for x in (note, f"labels on the {max_labels} most connected of {len(pos)} entities") if x)
     for _, row in nodes.iterrows():
-        if row["id"] not in pos:
+        if row["id"] not in labelled:
             continue
         name = (pseudonyms or {}).get(row["id"], row.get("label") or row["id"])
         countries = row.get("countries") if "countries" in row.index else None

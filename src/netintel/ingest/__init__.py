@@ -166,7 +166,8 @@ def detect_format(path: str | Path, mapping: Mapping | None = None) -> str:
         raise InputError("is an old binary Excel (.xls) workbook", file=str(path),
                          hint="save it as .xlsx or CSV and import that")
     table = read_table(path, encoding=mapping.encoding if mapping else None,
-                       sheet=mapping.sheet if mapping else None, delimiter=mapping.delimiter if mapping else None)
+                       sheet=mapping.sheet if mapping else None, delimiter=mapping.delimiter if mapping else None,
+                       head_bytes=1 << 18)
     return _table_format(path, table, mapping)
 
 
@@ -185,6 +186,9 @@ def _table_format(path: Path, table, mapping: Mapping | None) -> str:
     rows = [r.values.get(corner) if r.values is not None else None for r in table.records]
     if looks_like_matrix(table.columns, rows):
         return "matrix"
+    if table.truncated and rows and [str(r).strip() for r in rows] == [str(c).strip() for c in
+                                                                        table.columns[1:len(rows) + 1]]:
+        return "matrix"  # a large matrix: its rows so far follow the header's labels
     raise MappingError(
         f"cannot tell what this table holds (columns: {', '.join(map(str, table.columns))})", file=str(path),
         hint=f"put a mapping file {_stem(path)}.mapping.yaml beside it (see docs/ARCHITECTURE.md), or name the "

@@ -541,6 +541,7 @@ class Table:
     records: list[TableRecord]
     encoding: str | None = None
     sheet: str | None = None
+    truncated: bool = False
 
     def __len__(self) -> int:
         return len(self.records)
@@ -595,17 +596,23 @@ def decode_text(data: bytes, *, path: Path | str, encoding: str | None = None) -
 
 
 def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
-               delimiter: str | None = None) -> Table:
+               delimiter: str | None = None, head_bytes: int | None = None) -> Table:
     """Read a CSV (or TSV) or XLSX file into a :class:`Table`.
 
     Whole-file problems raise :class:`~netintel.errors.InputError` naming the file: an empty
     file, a binary or JSON file where a table was expected, an encoding that does not decode, a
     header with duplicate or empty column names. A row with more or fewer fields than the header
     becomes a record with an ``error`` (it goes to the quarantine, it is not dropped).
+    ``head_bytes`` reads only the first rows of a CSV (to recognise its format); the table's
+    ``truncated`` then says whether rows were left out.
     """
     path = Path(path)
     with open(path, "rb") as f:
-        data = f.read()
+        data = f.read() if head_bytes is None else f.read(head_bytes + 1)
+    truncated = False
+    if head_bytes is not None and len(data) > head_bytes:
+        cut = data.rfind(b"\n", 0, head_bytes)
+        data, truncated = (data[:cut + 1] if cut > 0 else data[:head_bytes]), True
     kind = sniff_kind(path, data[:4096])
     if kind == "empty":
         raise InputError("is empty", file=str(path), hint="export the table again, with its header row")
@@ -622,7 +629,9 @@ def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | No
         raise InputError("is a binary file, not a CSV table or XLSX workbook", file=str(path),
                          hint="export the data as CSV (UTF-8) or XLSX")
     text, used = decode_text(data, path=path, encoding=encoding)
-    return _read_csv_text(path, text, used, delimiter)
+    table = _read_csv_text(path, text, used, delimiter)
+    table.truncated = truncated
+    return table
 
 
 def _read_csv_text(path: Path, text: str, encoding: str, delimiter: str | None) -> Table:

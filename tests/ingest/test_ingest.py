@@ -165,8 +165,8 @@ def test_crash_in_the_middle_of_an_import_loses_nothing(tmp_path, cdr):
         before = _table_rows(ws)
         entities_before = ws.entities()
     big = tmp_path / "big_tap.csv"
-    rows = [f"+3161{i % 997:07d},+3247{(i * 7) % 1009:07d},2026-06-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d},{i % 300},"
-            f"CELL-{i % 50}" for i in range(8000)]
+    rows = [f"+3161{i % 997:07d},+3247{(i * 7) % 1009:07d},2026-06-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d},"
+            f"{i % 300},CELL-{i % 50}" for i in range(8000)]
     big.write_text("caller,callee,start,duration,cell\n" + "\n".join(rows) + "\n")
     script = tmp_path / "crash.py"
     script.write_text(CRASHER)

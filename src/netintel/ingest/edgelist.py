@@ -28,8 +28,8 @@ from typing import Any, Sequence
 
 from ..errors import InputError
 from ._common import BatchBuilder, RecordError, clean
-from .tabular import Mapping, Table, TableRecord, _column_resolver, parse_number, read_table, row_provenance, \
-    run_records
+from .tabular import (Mapping, Table, TableRecord, _column_resolver, _named, parse_number, read_table,
+                      row_provenance, run_records)
 
 __all__ = ["EDGE_FIELDS", "load_edgelist", "load_matrix", "looks_like_matrix"]
 
@@ -88,7 +88,7 @@ def load_edgelist(path: str | Path, builder: BatchBuilder, mapping: Mapping | No
         a, b = get("source"), get("target")
         for name, v in (("source", a), ("target", b)):
             if v is None:
-                raise RecordError(f"{name} ({cols[name]}) is missing")
+                raise RecordError(f"{_named(name, cols)} is missing")
         a, b = str(a), str(b)
         if a == b:
             raise RecordError(f"self-loop: source and target are both {a!r}")
@@ -110,7 +110,10 @@ def load_edgelist(path: str | Path, builder: BatchBuilder, mapping: Mapping | No
         sa = builder.entity(node_kind, a, {prop: a}, locator=rec.locator, prov=prov)
         sb = builder.entity(node_kind, b, {prop: b}, locator=rec.locator, prov=prov)
         directed = model.link(kind).directed if mapping.directed is None else mapping.directed
-        srid = str(lid) if lid is not None else (f"{kind}:{sa}->{sb}" if directed else _link_srid(builder, kind, sa, sb))
+        if lid is not None:
+            srid = str(lid)
+        else:
+            srid = f"{kind}:{sa}->{sb}" if directed else _link_srid(builder, kind, sa, sb)
         builder.link(kind, sa, sb, source_record_id=srid, locator=rec.locator, weight=weight, prov=prov)
         if lid is not None:
             seen[str(lid)] = rec.locator

@@ -33,8 +33,8 @@ from typing import Any, Mapping as TMapping, Sequence
 
 from ..errors import MappingError
 from ._common import BatchBuilder, RecordError, clean, parse_datetime
-from .tabular import Mapping, Table, TableRecord, _column_resolver, parse_number, read_table, row_provenance, \
-    run_records
+from .tabular import (Mapping, Table, TableRecord, _column_resolver, _named, parse_number, read_table,
+                      row_provenance, run_records)
 
 __all__ = ["CALL_FIELDS", "TRANSFER_FIELDS", "load_events", "event_kind_of", "parse_duration", "account_kind"]
 
@@ -133,11 +133,11 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
         time_field = "start" if kind == "call" else "time"
         raw_time = get(time_field)
         if raw_time is None:
-            raise RecordError(f"{time_field} ({cols[time_field]}) is missing")
+            raise RecordError(f"{_named(time_field, cols)} is missing")
         try:
             when = parse_datetime(raw_time, fmts)
         except RecordError as exc:
-            raise RecordError(f"{time_field} ({cols[time_field]}): {exc}") from None
+            raise RecordError(f"{_named(time_field, cols)}: {exc}") from None
         record_key = get("id")
         if record_key is not None and str(record_key) in seen:
             raise RecordError(f"duplicate id {record_key!r} in column {cols['id']} (first at {seen[str(record_key)]})")
@@ -149,7 +149,7 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
             a, b = get("caller"), get("callee")
             for canon, v in (("caller", a), ("callee", b)):
                 if v is None:
-                    raise RecordError(f"{canon} ({cols[canon]}) is missing")
+                    raise RecordError(f"{_named(canon, cols)} is missing")
             duration = parse_duration(get("duration"))
             place = get("cell")
             source = builder.identifier("phone", a, locator=rec.locator, prop="number", prov=prov)
@@ -160,7 +160,7 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
             a, b = get("from_account"), get("to_account")
             for canon, v in (("from_account", a), ("to_account", b)):
                 if v is None:
-                    raise RecordError(f"{canon} ({cols[canon]}) is missing")
+                    raise RecordError(f"{_named(canon, cols)} is missing")
             amount = parse_number(get("amount"), "amount")
             currency = get("currency")
             currency = str(currency).strip().upper() if currency is not None else None

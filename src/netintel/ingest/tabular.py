@@ -503,6 +503,12 @@ def _str_dict(value: Any, where: str, problems: list[str]) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items() if v is not None}
 
 
+def _named(canon: str, cols: TMapping[str, str]) -> str:
+    """``caller`` or ``caller (A_NUMBER)``: the field, and the column when it is named otherwise."""
+    col = cols.get(canon, canon)
+    return canon if col == canon else f"{canon} ({col})"
+
+
 def _norm(name: str) -> str:
     return re.sub(r"\s+", " ", str(name).strip().lstrip("\ufeff")).lower()
 

@@ -118,3 +118,16 @@ def test_edge_list_kind_column_and_renames(ws, tmp_path):
     report = _ingest(ws, path)
     assert sorted(ws.links().kind) == ["associate_of", "family_of"]
     assert "unknown link kind 'unknown_kind'" in report.quarantine.reason.iloc[0]
+
+
+def test_a_large_matrix_is_recognised_from_its_first_rows(ws, tmp_path):
+    n = 400  # wider than the head read to recognise formats
+    labels = [f"N{i:03d}" for i in range(n)]
+    lines = ["," + ",".join(labels)]
+    for i, label in enumerate(labels):
+        lines.append(label + "," + ",".join("1" if abs(i - j) == 1 else "0" for j in range(n)))
+    path = write(tmp_path, "chain.csv", "\n".join(lines) + "\n")
+    assert path.stat().st_size > 1 << 18
+    assert detect_format(path) == "matrix"
+    report = _ingest(ws, path)
+    assert (report.sources.iloc[0].links, report.sources.iloc[0].entities) == (n - 1, n)

@@ -132,9 +132,12 @@ def find_sources(sources: Iterable[str | Path]) -> list[SourceFile]:
                     continue
                 settings, settings_file = _source_settings(path.parent, src)
                 skip = None
+                mapping_file = _mapping_beside(path)
                 if path.suffix.lower() not in DATA_SUFFIXES:
                     skip = f"not a data file ({path.suffix or 'no extension'})"
-                out.append(SourceFile(path, rel.as_posix(), settings, settings_file, _mapping_beside(path), skip))
+                elif path.suffix.lower() == ".txt" and mapping_file is None:
+                    skip = "a .txt file without a mapping beside it (name it .csv/.tsv, or add a mapping)"
+                out.append(SourceFile(path, rel.as_posix(), settings, settings_file, mapping_file, skip))
         elif src.is_file():
             settings, settings_file = _source_settings(src.parent, src.parent)
             out.append(SourceFile(src, src.name, settings, settings_file, _mapping_beside(src)))

@@ -344,8 +344,12 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
             rows.append(_row(src, {}, status="skipped", error=src.skip_reason))
             continue
         try:
-            rows.append(_ingest_one(workspace, src, format=format, mapping=given_mapping, inline_map=inline_map,
-                                    overrides=overrides, time_format=time_format))
+            try:
+                rows.append(_ingest_one(workspace, src, format=format, mapping=given_mapping,
+                                        inline_map=inline_map, overrides=overrides, time_format=time_format))
+            except OSError as exc:  # unreadable, vanished, a directory named like a file
+                raise InputError(f"cannot be read ({exc.strerror or exc})", file=str(src.path),
+                                 hint="check the file exists and may be read") from None
         except NetintelError as exc:
             errors[src.display] = str(exc)
             first_error = first_error or exc
@@ -472,9 +476,14 @@ def _load(fmt: str, path: Path, builder: BatchBuilder, mapping: Mapping | None, 
 
 def _load_colleague(fmt: str, path: Path, builder: BatchBuilder) -> None:
     """FtM and STIX loaders live in their own modules: ``load_ftm`` / ``load_stix`` filling a builder."""
-    module = importlib.import_module(f"{__name__}.{fmt}")
-    func = getattr(module, f"load_{fmt}")
-    func(path, builder)
+    try:
+        module = importlib.import_module(f"{__name__}.{fmt}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{fmt}":
+            raise InputError(f"the {fmt} loader needs {exc.name}", file=str(path),
+                             hint=f"pip install {exc.name}") from None
+        raise InputError(f"is {fmt.upper()} but this netintel has no {fmt} loader", file=str(path)) from None
+    getattr(module, f"load_{fmt}")(path, builder)
 
 
 def _build_report(ws: Workspace, rows: list[dict[str, Any]], errors: dict[str, str]) -> IntakeReport:

@@ -183,3 +183,23 @@ def test_crash_in_the_middle_of_an_import_loses_nothing(tmp_path, cdr):
         report = ingest(ws, big, agency="KPN warrant", country="NL", progress=False)
         assert report.sources.accepted[0] == 8000 and report.sources.events[0] == 8000
         assert int(ws.sql("SELECT count(*) AS n FROM events").n[0]) == 8000 + before["events"]
+
+
+def test_stix_and_ftm_files_go_to_their_loaders(ws, tmp_path):
+    bundle = {"type": "bundle", "id": "bundle--6f5e7a3c-0c1e-4a6e-9d6b-0c4f1c1d2e3f", "objects": [
+        {"type": "identity", "spec_version": "2.1", "id": "identity--0c4f1c1d-2e3f-4a6e-9d6b-6f5e7a3c0c1e",
+         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": "CERT-EE",
+         "identity_class": "organization", "x_country": "EE"},
+        {"type": "malware", "spec_version": "2.1", "id": "malware--1c4f1c1d-2e3f-4a6e-9d6b-6f5e7a3c0c1e",
+         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": "Lockbit-ish",
+         "is_family": True, "created_by_ref": "identity--0c4f1c1d-2e3f-4a6e-9d6b-6f5e7a3c0c1e"}]}
+    stix = write(tmp_path, "report.json", json.dumps(bundle, indent=1))
+    ftm = write(tmp_path, "registry.ftm.json",
+                '{"id": "c1", "schema": "Company", "properties": {"name": ["Acme BV"], "publisher": ["LV UR"]}}\n'
+                '{"id": "p1", "schema": "Spaceship", "properties": {"name": ["X"]}}\n')
+    # a STIX bundle names its producer: without --agency/--country its creator identity gives them
+    s = ingest(ws, stix, progress=False).sources.iloc[0]
+    assert (s.format, s.agency, s.country, s.read, s.accepted) == ("stix", "CERT-EE", "EE", 2, 2)
+    s = ingest(ws, ftm, country="LV", progress=False).sources.iloc[0]
+    assert (s.format, s.agency, s.country, s.read, s.accepted, s.quarantined) == ("ftm", "LV UR", "LV", 2, 1, 1)
+    assert "Spaceship" in ws.quarantine().reason.iloc[-1] or "schema" in ws.quarantine().reason.iloc[-1]

@@ -43,7 +43,7 @@ import pandas as pd
 import yaml
 
 from ..errors import InputError, MappingError, NetintelError, SchemaError
-from ..workspace import Workspace, file_sha256, source_key
+from ..workspace import ImportBatch, Workspace, file_sha256, source_key
 from ._common import BatchBuilder, Provenance
 from .tabular import Mapping, read_table, sniff_kind
 
@@ -204,6 +204,13 @@ def _stem(path: Path) -> str:
 
 
 def _json_format(path: Path) -> str:
+    for fmt in ("stix", "ftm"):
+        try:
+            module = importlib.import_module(f"{__name__}.{fmt}")
+        except ImportError:  # pragma: no cover - loaders are part of the package
+            continue
+        if module.sniff(path):
+            return fmt
     with open(path, "rb") as f:
         head = f.read(1 << 16)
     text = head.decode("utf-8-sig", "replace").lstrip()
@@ -373,27 +380,32 @@ def _row(src: SourceFile, values: dict[str, Any], *, status: str, error: str | N
     return row
 
 
-def _provenance(src: SourceFile, mapping: Mapping | None, overrides: dict[str, Any]) -> Provenance:
+def _provenance(src: SourceFile, mapping: Mapping | None, overrides: dict[str, Any], fmt: str) -> Provenance:
     merged: dict[str, Any] = {}
     for layer in (src.settings, (mapping.defaults if mapping else {}), overrides):
         merged.update({k: v for k, v in layer.items() if v is not None})
     where = str(src.path)
     agency = str(merged.get("agency") or "").strip()
     missing = [k for k in ("agency", "country") if not str(merged.get(k) or "").strip()]
-    if missing:
+    # STIX bundles and FtM files may name their publisher themselves: their loaders complete it
+    if missing and fmt not in ("ftm", "stix"):
         raise InputError(
             f"no {' and no '.join(missing)} for this file", file=where,
             hint="give --agency NAME --country CC, or put a source.yaml (agency:, country:) in its folder")
-    country = Provenance.check_country(str(merged["country"]), file=where)
+    country = Provenance.check_country(str(merged["country"]), file=where) if merged.get("country") else ""
     rel = merged.get("releasable_to")
     if isinstance(rel, str):
         rel = tuple(r.strip().upper() for r in rel.replace(";", ",").split(",") if r.strip())
     elif rel is not None:
         rel = tuple(str(r).strip().upper() for r in rel)
     grading = merged.get("grading")
-    return Provenance(agency=agency, country=country, grading=None if grading is None else str(grading),
+    prov = Provenance(agency=agency, country=country, grading=None if grading is None else str(grading),
                       grading_scheme=merged.get("grading_scheme"), handling=merged.get("handling"),
                       releasable_to=rel)
+    if missing:
+        module = _loader_module(fmt, src.path)
+        prov = getattr(module, f"{fmt}_provenance")(src.path, prov)
+    return prov
 
 
 def _mapping_for(src: SourceFile, given: Mapping | None, inline_map) -> Mapping | None:
@@ -409,8 +421,8 @@ def _ingest_one(ws: Workspace, src: SourceFile, *, format: str | None, mapping: 
                 overrides: dict[str, Any], time_format: str | None) -> dict[str, Any]:
     path = src.path
     mapping = _mapping_for(src, mapping, inline_map)
-    prov = _provenance(src, mapping, overrides)
     fmt = format or detect_format(path, mapping)
+    prov = _provenance(src, mapping, overrides, fmt)
     if fmt in ("ftm", "stix"):
         mapping_form = None
     else:
@@ -434,8 +446,7 @@ def _ingest_one(ws: Workspace, src: SourceFile, *, format: str | None, mapping: 
         raise InputError(f"bad default provenance: {exc}", file=str(path),
                          hint=f"correct grading:/handling: in {src.settings_file or 'the command line options'}"
                          ) from None
-    _load(fmt, path, builder, mapping, time_format)
-    batch = builder.finish()
+    batch = _load(fmt, path, builder, mapping, time_format) or builder.finish()
     ws.write_import(batch)
     return _row(src, {**base, "read": batch.n_read, "accepted": batch.n_accepted, "quarantined": batch.n_quarantined,
                       "entities": len(batch.entities), "links": len(batch.links), "events": len(batch.events),
@@ -449,7 +460,8 @@ def _stored_key(stored: dict[str, Any]) -> str | None:
         return None
 
 
-def _load(fmt: str, path: Path, builder: BatchBuilder, mapping: Mapping | None, time_format: str | None) -> None:
+def _load(fmt: str, path: Path, builder: BatchBuilder, mapping: Mapping | None,
+          time_format: str | None) -> ImportBatch | None:
     if fmt == "table":
         from .tabular import load_table
 
@@ -471,11 +483,12 @@ def _load(fmt: str, path: Path, builder: BatchBuilder, mapping: Mapping | None, 
 
         load_matrix(path, builder, mapping)
     else:
-        _load_colleague(fmt, path, builder)
+        # FtM and STIX loaders live in their own modules: ``load_ftm`` / ``load_stix`` fill a builder
+        return getattr(_loader_module(fmt, path), f"load_{fmt}")(path, builder)
+    return None
 
 
-def _load_colleague(fmt: str, path: Path, builder: BatchBuilder) -> None:
-    """FtM and STIX loaders live in their own modules: ``load_ftm`` / ``load_stix`` filling a builder."""
+def _loader_module(fmt: str, path: Path):
     try:
         module = importlib.import_module(f"{__name__}.{fmt}")
     except ModuleNotFoundError as exc:
@@ -483,7 +496,7 @@ def _load_colleague(fmt: str, path: Path, builder: BatchBuilder) -> None:
             raise InputError(f"the {fmt} loader needs {exc.name}", file=str(path),
                              hint=f"pip install {exc.name}") from None
         raise InputError(f"is {fmt.upper()} but this netintel has no {fmt} loader", file=str(path)) from None
-    getattr(module, f"load_{fmt}")(path, builder)
+    return module
 
 
 def _build_report(ws: Workspace, rows: list[dict[str, Any]], errors: dict[str, str]) -> IntakeReport:

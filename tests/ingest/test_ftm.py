@@ -1,0 +1,238 @@
+"""FollowTheMoney JSON lines: schemata to kinds, identifier properties, references, bad lines.
+
+The expected counts are hand-counted from ``data/registry.ftm.json`` (33 lines, one blank):
+
+* 32 records read; quarantined: line 28 (truncated JSON), 29 (unknown schema Spaceship),
+  30 (birthDate 31/02/1979), 31 (Family whose relative is line 30), 32 (Ownership without
+  asset), 33 (id rs-p-ana again, as a Company) -> 6; accepted 26 (line 27 is a fragment of
+  rs-p-ivan and merges into line 3).
+* 21 entities: 13 FtM entities (2 persons, Danube Freight, Sremska Sports Club, Balkan
+  Holdings, bank account, wallet, passport, national id, vessel, vehicle, user account,
+  Address), 2 references to entities not in the file (nl-c-77 organisation, nl-p-19 person),
+  6 identifiers from properties (Ana's phone, e-mail and address; the company's address; the
+  receiver's phone of the call; the recipient's e-mail of the Email).
+* 22 links and 3 events (the dated payment, call and e-mail).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from netintel.errors import InputError
+from netintel.ingest import ingest
+from netintel.ingest._common import BatchBuilder, Provenance
+from netintel.ingest.ftm import FORMAT, load_ftm, sniff
+from netintel.workspace import record_id
+
+DATA = Path(__file__).parent / "data"
+FIXTURE = DATA / "registry.ftm.json"
+PUBLISHER = "Agencija za privredne registre (fictional)"
+PROV = Provenance("APR Serbia", "RS", grading="B2", handling="TLP:AMBER")
+
+
+def eid(kind: str, srid: str, agency: str = "APR Serbia") -> str:
+    return record_id("E", agency, f"{kind}:{srid}")
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return load_ftm(FIXTURE, PROV)
+
+
+def test_counts_read_equals_accepted_plus_quarantined(batch):
+    assert (batch.n_read, batch.n_accepted, batch.n_quarantined) == (32, 26, 6)
+    assert batch.n_read == batch.n_accepted + batch.n_quarantined
+    assert (len(batch.entities), len(batch.links), len(batch.events)) == (21, 22, 3)
+    assert batch.format == FORMAT == "ftm"
+
+
+def test_quarantine_names_line_and_reason(batch):
+    reasons = {q["locator"]: q["reason"] for q in batch.quarantine}
+    assert set(reasons) == {"line 28", "line 29", "line 30", "line 31", "line 32", "line 33"}
+    assert "truncated" in reasons["line 28"]
+    assert "unknown FtM schema 'Spaceship'" in reasons["line 29"]
+    assert "birthDate" in reasons["line 30"] and "31/02/1979" in reasons["line 30"]
+    assert "rs-p-bad" in reasons["line 31"] and "line 30" in reasons["line 31"]
+    assert "asset" in reasons["line 32"] and "required" in reasons["line 32"]
+    assert "duplicate id 'rs-p-ana'" in reasons["line 33"] and "Company" in reasons["line 33"]
+    # the quarantined entity is not created as a reference either
+    assert eid("person", "rs-p-bad") not in {e["entity_id"] for e in batch.entities}
+
+
+def test_entity_kinds(batch):
+    kinds = Counter(e["kind"] for e in batch.entities)
+    assert kinds == {"person": 3, "organisation": 4, "address": 3, "phone": 2, "email": 2, "identity_document": 2,
+                     "bank_account": 1, "crypto_wallet": 1, "vessel": 1, "vehicle": 1, "user_account": 1}
+
+
+def test_person_properties_as_written(batch):
+    by_id = {e["entity_id"]: e for e in batch.entities}
+    ana = by_id[eid("person", "rs-p-ana")]
+    p = ana["properties"]
+    assert (p["name"], p["alias"], p["first_name"], p["last_name"]) == ("Ana Marković", "Ana Markovic", "Ana",
+                                                                        "Marković")
+    assert p["birth_date"] == "1978-03"  # a partial date stays as written
+    assert p["nationality"] == "rs" and p["ftm_schema"] == "Person"
+    assert ana["source_record_id"] == "rs-p-ana" and ana["locator"] == "line 1"
+    assert ana["reported"] == date(2025, 11, 2)  # OpenSanctions' last_change
+    assert (ana["agency"], ana["country"], ana["grading"], ana["handling"]) == ("APR Serbia", "RS", "B2", "TLP:AMBER")
+    ivan = by_id[eid("person", "rs-p-ivan")]["properties"]
+    # line 27 is a fragment of the same entity: its name and gender merge in
+    assert ivan["name"] == "Иван Петров" and set(ivan["alias"]) == {"Ivan Petrov", "Ivan Petrović"}
+    assert ivan["gender"] == "male" and ivan["birth_date"] == "1981"
+
+
+def test_identifier_properties_become_linked_entities(batch):
+    links = {(link["kind"], link["source"], link["target"]) for link in batch.links}
+    ana = eid("person", "rs-p-ana")
+    assert ("uses", ana, eid("phone", "+381 64 1234567")) in links
+    assert ("uses", ana, eid("email", "ana.m@fict-mail.example")) in links
+    assert ("resides_at", ana, eid("address", "Bulevar Oslobođenja 12, Novi Sad")) in links
+    assert ("resides_at", eid("organisation", "rs-c-1"), eid("address", "Lučka 5, Pančevo")) in links
+
+
+def test_relationship_schemata_become_links(batch):
+    kinds = Counter(link["kind"] for link in batch.links)
+    assert kinds == {"uses": 4, "owns": 4, "resides_at": 2, "family_of": 1, "transfer": 2, "holds_document": 2,
+                     "directs": 1, "associate_of": 1, "member_of": 1, "employs": 1, "related_to": 1, "call": 1,
+                     "message": 1}
+    by_srid = {link["source_record_id"]: link for link in batch.links}
+    own = by_srid["rs-own-1"]
+    assert (own["kind"], own["source"], own["target"]) == ("owns", eid("person", "rs-p-ana"),
+                                                          eid("organisation", "rs-c-1"))
+    assert own["first_seen"] == datetime(2019, 5, 1) and own["properties"]["percentage"] == "60"
+    # a link to an entity defined later in the file (line 2 -> line 3)
+    fam = by_srid["rs-fam-1"]
+    assert (fam["source"], fam["target"]) == (eid("person", "rs-p-ana"), eid("person", "rs-p-ivan"))
+    assert fam["first_seen"] == datetime(2004, 1, 1) and fam["properties"]["start_date"] == "2004"
+    emp = by_srid["rs-emp-1"]  # employer -> employee
+    assert (emp["kind"], emp["source"], emp["target"]) == ("employs", eid("organisation", "rs-c-1"),
+                                                          eid("person", "rs-p-ana"))
+    assert by_srid["rs-ul-1"]["properties"]["role"] == "charterer"
+
+
+def test_undated_payment_is_a_link_dated_one_an_event(batch):
+    by_srid = {link["source_record_id"]: link for link in batch.links}
+    pay2 = by_srid["rs-pay-2"]
+    assert (pay2["kind"], pay2["amount"], pay2["currency"]) == ("transfer", 1200.50, "EUR")
+    events = {e["kind"]: e for e in batch.events}
+    assert set(events) == {"transfer", "call", "message"}
+    pay1 = events["transfer"]
+    assert (pay1["amount"], pay1["currency"], pay1["time"]) == (25000.0, "EUR", datetime(2024, 2, 10))
+    assert pay1["source"] == eid("organisation", "rs-c-1")
+    # the beneficiary is not in the file: a reference entity by its FtM id
+    assert pay1["target"] == eid("organisation", "nl-c-77")
+    call = events["call"]
+    assert (call["source"], call["target"], call["duration"]) == (eid("phone", "+381 64 1234567"),
+                                                                  eid("phone", "+31 6 12345678"), 95.0)
+    agg = [link for link in batch.links if link["kind"] == "call"][0]
+    assert (agg["count"], agg["first_seen"]) == (1, datetime(2024, 2, 9, 21, 14))
+
+
+def test_references_to_entities_outside_the_file(batch):
+    by_id = {e["entity_id"]: e for e in batch.entities}
+    assert by_id[eid("person", "nl-p-19")]["properties"] == {"ftm_id": "nl-p-19"}
+    assert by_id[eid("organisation", "nl-c-77")]["source_record_id"] == "nl-c-77"
+
+
+def test_agency_from_publisher_when_provenance_names_none():
+    batch = load_ftm(FIXTURE, Provenance("", "RS"))
+    assert batch.agency == PUBLISHER
+    assert {e["agency"] for e in batch.entities} == {PUBLISHER}
+
+
+def test_no_country_is_an_input_error():
+    with pytest.raises(InputError, match="registry.ftm.json.*no country"):
+        load_ftm(FIXTURE, Provenance("APR Serbia", ""))
+
+
+def test_fills_a_builder_as_ingest_does(tmp_path):
+    builder = BatchBuilder(FIXTURE, format="ftm", provenance=PROV)
+    batch = load_ftm(FIXTURE, builder)
+    assert batch is builder.batch and batch.n_read == 32
+    assert builder.finish().n_accepted == 26  # finishing again changes nothing
+
+
+def test_byte_order_mark_and_json_array(tmp_path):
+    bom = tmp_path / "bom.ftm.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + FIXTURE.read_bytes())
+    assert sniff(bom)
+    assert (load_ftm(bom, PROV).n_accepted, load_ftm(bom, PROV).n_quarantined) == (26, 6)
+    good = [json.loads(line) for line in FIXTURE.read_text("utf-8").splitlines()[:27] if line.strip()]
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps(good, indent=1, ensure_ascii=False), "utf-8")
+    assert sniff(array)
+    b = load_ftm(array, PROV)
+    assert (b.n_read, b.n_accepted, b.n_quarantined, len(b.entities), len(b.links)) == (26, 26, 0, 21, 22)
+    truncated = tmp_path / "cut.json"
+    truncated.write_text(json.dumps(good[:3])[:-40], "utf-8")
+    b = load_ftm(truncated, PROV)
+    assert (b.n_read, b.n_accepted, b.n_quarantined) == (3, 2, 1)
+    assert "truncated" in b.quarantine[0]["reason"]
+
+
+def test_nested_entities_as_opensanctions_writes_them(tmp_path):
+    line = {"id": "os-1", "schema": "Person", "properties": {
+        "name": ["Mira Kos"], "addressEntity": [{"id": "os-a1", "schema": "Address",
+                                                  "properties": {"full": ["Trg 1, Ljubljana"]}}]}}
+    path = tmp_path / "nested.json"
+    path.write_text(json.dumps(line) + "\n", "utf-8")
+    b = load_ftm(path, PROV)
+    assert (b.n_read, b.n_accepted) == (2, 2)
+    assert [(x["kind"], x["source"], x["target"]) for x in b.links] == [
+        ("resides_at", eid("person", "os-1"), eid("address", "os-a1"))]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"\xef\xbb\xbf\n\n", "is empty"),
+    (b"name,phone\nAna,+381641234567\n", "not JSON"),
+    (b'{"type": "bundle", "id": "bundle--1", "objects": []}\n', "no FollowTheMoney entity"),
+    (b"\x00\x01\x02binary", "binary"),
+])
+def test_wrong_files_are_input_errors_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "partner.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=f"partner.jsonl.*{message}"):
+        load_ftm(path, PROV)
+
+
+def test_sniff_tells_ftm_from_stix_and_csv(tmp_path):
+    assert sniff(FIXTURE)
+    assert not sniff(DATA / "cert_report.stix.json")
+    csv = tmp_path / "x.csv"
+    csv.write_text("a,b\n1,2\n")
+    assert not sniff(csv)
+
+
+def test_ingest_entry_point_reads_it(ws, tmp_path):
+    shutil.copy(FIXTURE, tmp_path / "registry.ftm.json")
+    report = ingest(ws, [tmp_path / "registry.ftm.json"], agency="APR Serbia", country="RS", progress=False)
+    row = report.sources.iloc[0]
+    assert (row.format, row.read, row.accepted, row.quarantined, row.entities, row.links, row.events) == \
+        ("ftm", 32, 26, 6, 21, 22, 3)
+    assert len(ws.entities()) == 21
+    assert set(report.quarantine["locator"]) == {f"line {n}" for n in range(28, 34)}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 25), st.integers(0, 400)), max_size=6))
+def test_read_is_accepted_plus_quarantined_for_any_corruption(tmp_path, cuts):
+    lines = FIXTURE.read_text("utf-8").splitlines()
+    for index, cut in cuts:  # truncate some lines anywhere
+        lines[index] = lines[index][:cut]
+    path = tmp_path / "corrupt.ftm.json"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    batch = load_ftm(path, PROV)
+    assert batch.n_read == batch.n_accepted + batch.n_quarantined
+    assert batch.n_read == sum(1 for line in lines if line.strip())
+    ids = {e["entity_id"] for e in batch.entities}
+    for link in batch.links:  # no dangling ends
+        assert link["source"] in ids and link["target"] in ids

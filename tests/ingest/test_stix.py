@@ -1,0 +1,279 @@
+"""STIX 2.1 bundles: objects to kinds, pattern observables, markings, grading, bad objects.
+
+Expected counts are hand-counted from ``data/cert_report.stix.json`` (37 objects, written by a
+fictional CERT in the shape of published threat reports):
+
+* quarantined 5: the indicator without a pattern (#16), the relationship to an attack-pattern
+  not in the bundle (#33), the course-of-action (not imported, #35), the malware with a
+  malformed id (#36) and the older version of MantisLock (#37); accepted 32.
+* 21 entities: 14 domain objects (2 identities, report, intrusion set, threat actor, malware,
+  tool, attack pattern, vulnerability, infrastructure, 4 indicators), 4 observables (domain,
+  IPv4, wallet, e-mail) and 3 more from patterns (two file hashes, a second wallet; the domain,
+  IP and first wallet of the patterns are the observables already counted).
+* 34 links: 15 report -> object refs, 6 indicator -> pattern observable, 1 resolves-to, 11
+  relationships, 1 sighting (aggregated from its one event).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from netintel.errors import InputError
+from netintel.ingest import ingest
+from netintel.ingest._common import BatchBuilder, Provenance
+from netintel.ingest.stix import FORMAT, TLP_IDS, load_stix, observables, sniff
+from netintel.workspace import record_id
+
+DATA = Path(__file__).parent / "data"
+FIXTURE = DATA / "cert_report.stix.json"
+CERT = "CERT-Vesterland (fictional)"
+OBJECTS = json.loads(FIXTURE.read_text("utf-8"))["objects"]
+ID = {(o["type"], o.get("name") or o.get("value") or o.get("address")): o["id"] for o in OBJECTS if "id" in o}
+
+
+def eid(kind: str, srid: str, agency: str = CERT) -> str:
+    return record_id("E", agency, f"{kind}:{srid}")
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return load_stix(FIXTURE, None)
+
+
+def test_counts(batch):
+    assert (batch.n_read, batch.n_accepted, batch.n_quarantined) == (37, 32, 5)
+    assert (len(batch.entities), len(batch.links), len(batch.events)) == (21, 34, 1)
+    assert batch.format == FORMAT == "stix"
+
+
+def test_agency_and_country_from_the_bundle(batch):
+    assert (batch.agency, batch.country) == (CERT, "DK")
+    assert {e["agency"] for e in batch.entities} == {CERT}
+
+
+def test_given_provenance_wins(tmp_path):
+    b = load_stix(FIXTURE, Provenance("Politie CERT", "NL", handling="TLP:GREEN"))
+    assert (b.agency, b.country) == ("Politie CERT", "NL")
+    by_name = {e["label"]: e for e in b.entities}
+    assert by_name["rclone"]["handling"] == "TLP:GREEN"  # unmarked object: the source default
+    assert by_name["rclone"]["properties"]["reported_by"] == CERT
+
+
+def test_quarantine_reasons_name_the_object(batch):
+    reasons = {q["locator"]: q["reason"] for q in batch.quarantine}
+    nopattern = ID[("indicator", "indicator without a pattern")]
+    assert "pattern" in reasons[f"object {nopattern}"]
+    broken = [o["id"] for o in OBJECTS if o["type"] == "relationship" and o["target_ref"].startswith("attack-pattern")
+              and o["target_ref"] not in {x["id"] for x in OBJECTS}][0]
+    assert "not in the bundle" in reasons[f"object {broken}"]
+    assert "not imported" in reasons[f"object {ID[('course-of-action', 'Block MantisLock C2 domains')]}"]
+    assert "not a valid STIX identifier" in reasons["object malware--1234"]
+    assert "superseded" in reasons[f"object {ID[('malware', 'MantisLock')]}"]
+    assert len(reasons) == 5
+
+
+def test_entity_kinds(batch):
+    assert Counter(e["kind"] for e in batch.entities) == {
+        "indicator": 4, "organisation": 2, "threat_actor": 2, "file": 2, "crypto_wallet": 2, "report": 1,
+        "malware": 1, "tool": 1, "attack_pattern": 1, "vulnerability": 1, "infrastructure": 1, "domain": 1,
+        "ip_address": 1, "email": 1}
+    by_name = {e["label"]: e for e in batch.entities}
+    # the newest version of MantisLock is kept, whatever its place in the bundle
+    assert by_name["MantisLock"]["properties"]["family"] == ["ransomware"]
+    assert by_name["GLASS MANTIS"]["properties"]["stix_type"] == "intrusion-set"
+    assert by_name["GLASS MANTIS"]["properties"]["alias"] == ["Mantis Crew", "TG-0420"]
+    assert by_name["Exfiltration to Cloud Storage"]["properties"]["external_id"] == "T1567.002"
+    assert by_name["Harbour Logistics AS (fictional)"]["kind"] == "organisation"
+
+
+def test_pattern_observables_are_linked_from_the_indicator(batch):
+    links = {(x["kind"], x["source"], x["target"]) for x in batch.links}
+    c2 = eid("indicator", ID[("indicator", "MantisLock C2")])
+    assert ("indicates", c2, eid("domain", "update-check.example")) in links
+    assert ("indicates", c2, eid("ip_address", "198.51.100.23")) in links
+    loader = eid("indicator", ID[("indicator", "MantisLock loader")])
+    sha = "3f0c6a7e2b9d41c8a5e6f7081928374650a1b2c3d4e5f60718293a4b5c6d7e8f"
+    assert ("indicates", loader, eid("file", sha)) in links
+    wallets = eid("indicator", ID[("indicator", "Ransom payment wallets")])
+    assert {t for k, s, t in links if s == wallets} == {
+        eid("crypto_wallet", "bc1qm4nt1s0000000000000000000000000000fict"),
+        eid("crypto_wallet", "bc1qm4nt1s1111111111111111111111111111fict")}
+    like = eid("indicator", ID[("indicator", "Payload staging URLs")])
+    assert not [1 for k, s, t in links if s == like]  # LIKE names no exact value
+    # the domain object resolves to the IP object: the same entities the pattern names
+    assert ("resolves_to", eid("domain", "update-check.example"), eid("ip_address", "198.51.100.23")) in links
+
+
+def test_relationships_keep_the_stix_direction(batch):
+    kinds = Counter(x["kind"] for x in batch.links)
+    assert kinds == {"related_to": 18, "indicates": 7, "uses": 3, "targets": 2, "resolves_to": 1, "attributed_to": 1,
+                     "communicates_with": 1, "sighting": 1}
+    rel = {x["properties"].get("relationship_type"): x for x in batch.links if x["properties"].get("relationship_type")}
+    attributed = rel["attributed-to"]
+    assert (attributed["source"], attributed["target"]) == (eid("threat_actor", ID[("intrusion-set", "GLASS MANTIS")]),
+                                                            eid("threat_actor", ID[("threat-actor", "Kestrel")]))
+    assert rel["x-launders-through"]["kind"] == "related_to"
+    assert rel["exploits"]["kind"] == "targets" and rel["beacons-to"]["kind"] == "communicates_with"
+
+
+def test_sighting_is_an_event_to_where_sighted(batch):
+    (event,) = batch.events
+    assert event["kind"] == "sighting"
+    assert event["source"] == eid("indicator", ID[("indicator", "MantisLock C2")])
+    assert event["target"] == eid("organisation", ID[("identity", "Harbour Logistics AS (fictional)")])
+    assert event["time"] == datetime(2026, 2, 27, 22, 10) and event["properties"]["count"] == 4
+    assert event["grading"] == "F2"  # confidence 60
+
+
+def test_report_links_its_objects_and_lists_missing_refs(batch):
+    report = [e for e in batch.entities if e["kind"] == "report"][0]
+    in_bundle = {o["id"] for o in OBJECTS}
+    not_shared = [r for r in OBJECTS[3]["object_refs"] if r not in in_bundle]
+    assert len(not_shared) == 1 and report["properties"]["missing_refs"] == not_shared
+    out = [x for x in batch.links if x["source"] == report["entity_id"]]
+    assert len(out) == 15 and {x["kind"] for x in out} == {"related_to"}
+
+
+def test_markings_become_handling_codes(batch):
+    by_name = {e["label"]: e for e in batch.entities}
+    assert by_name["MantisLock C2"]["handling"] == "TLP:AMBER+STRICT"  # TLP 2.0 marking definition
+    assert by_name["MantisLock C2"]["releasable_to"] == ["DK"]
+    assert by_name["GLASS MANTIS"]["handling"] == "TLP:AMBER"  # stix2.TLP_AMBER (TLP 1)
+    assert by_name["Kestrel"]["handling"] == "TLP:RED"
+    report = [e for e in batch.entities if e["kind"] == "report"][0]
+    assert report["handling"] == "TLP:GREEN"  # TLP 2.0 by well-known id; the copyright statement adds none
+    assert by_name["rclone"]["handling"] == "TLP:AMBER"  # unmarked: the default
+
+
+def test_confidence_becomes_grading_and_modified_the_reported_date(batch):
+    by_name = {e["label"]: e for e in batch.entities}
+    c2 = by_name["MantisLock C2"]
+    assert (c2["grading"], c2["grading_scheme"], c2["grading_original"]) == ("F1", "stix_confidence", "85")
+    assert by_name["Kestrel"]["grading"] == "F4"  # 30
+    assert by_name["GLASS MANTIS"]["grading"] == "F2"  # 70
+    assert c2["reported"] == date(2026, 3, 4)
+
+
+def test_tlp_marking_under_own_id_and_handling_statement(tmp_path):
+    bundle = json.loads(FIXTURE.read_text("utf-8"))
+    objs = bundle["objects"]
+    own = "marking-definition--0d3a64b8-7e8e-4d57-9a0e-0b5a3e1e2c11"
+    objs.append({"type": "marking-definition", "spec_version": "2.1", "id": own, "created": "2026-01-01T00:00:00Z",
+                 "definition_type": "TLP", "name": "TLP:CLEAR", "definition": {"TLP": "TLP:CLEAR"}})  # as OpenCTI writes it
+    objs.append({"type": "marking-definition", "spec_version": "2.1", "created": "2026-01-01T00:00:00Z",
+                 "id": "marking-definition--1d3a64b8-7e8e-4d57-9a0e-0b5a3e1e2c11", "definition_type": "statement",
+                 "definition": {"statement": "Handling H2: no further dissemination"}})
+    for o in objs:
+        if o.get("name") == "rclone":
+            o["object_marking_refs"] = [own]
+        if o.get("name") == "CVE-2099-0142":
+            o["object_marking_refs"] = [own, "marking-definition--1d3a64b8-7e8e-4d57-9a0e-0b5a3e1e2c11"]
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle), "utf-8")
+    by_name = {e["label"]: e for e in load_stix(path, None).entities}
+    assert by_name["rclone"]["handling"] == "TLP:CLEAR"
+    assert by_name["CVE-2099-0142"]["handling"] == "H2"  # the strictest of the two
+
+
+def test_observables_of_patterns():
+    assert observables("[email-addr:value = 'a@b.example' AND file:name = 'x.exe']") == [
+        ("email", "address", "a@b.example"), ("file", "name", "x.exe")]
+    assert observables("[ipv4-addr:value != '10.0.0.1']") == []
+    assert observables(r"[url:value = 'http://x.example/it\'s']") == [("url", "value", "http://x.example/it's")]
+
+
+def _bundle_file(tmp_path, objects, name="b.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"type": "bundle", "id": "bundle--44af6c39-c09b-49c5-9de2-394224b04982",
+                                "objects": objects}), "utf-8")
+    return path
+
+
+def test_confidence_out_of_range_is_quarantined(tmp_path):
+    tool = {"type": "tool", "spec_version": "2.1", "id": "tool--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "name": "t",
+            "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "confidence": 150}
+    b = load_stix(_bundle_file(tmp_path, [tool]), Provenance("CERT", "EE"))
+    assert (b.n_read, b.n_accepted, b.n_quarantined) == (1, 0, 1)
+    assert "confidence" in b.quarantine[0]["reason"]
+
+
+def test_no_agency_or_country_is_an_input_error(tmp_path):
+    tool = {"type": "tool", "spec_version": "2.1", "id": "tool--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "name": "t",
+            "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z"}
+    path = _bundle_file(tmp_path, [tool], "anon.json")
+    with pytest.raises(InputError, match="anon.json.*no agency"):
+        load_stix(path, None)
+    with pytest.raises(InputError, match="anon.json.*no country"):
+        load_stix(path, Provenance("CERT-X", ""))
+    assert load_stix(path, Provenance("CERT-X", "ee")).country == "EE"
+
+
+def test_fills_a_builder_as_ingest_does():
+    builder = BatchBuilder(FIXTURE, format="stix", provenance=Provenance("CERT", "DK"))
+    batch = load_stix(FIXTURE, builder)
+    assert batch is builder.batch and (batch.n_read, batch.n_accepted) == (37, 32)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"\xef\xbb\xbf  \n", "is empty"),
+    (FIXTURE.read_bytes()[:5000], "truncated"),
+    (b'{"type": "report", "id": "report--1"}', "not a STIX bundle"),
+    (b'[{"type": "bundle"}]', "not a STIX bundle"),
+    (b"caller,callee\n1,2\n", "not valid JSON"),
+])
+def test_bad_files_are_input_errors_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "cert.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=f"cert.json.*{message}"):
+        load_stix(path, Provenance("CERT", "DK"))
+
+
+def test_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + FIXTURE.read_bytes())
+    assert sniff(path)
+    b = load_stix(path, None)
+    assert (b.n_read, b.n_accepted, b.n_quarantined, len(b.entities)) == (37, 32, 5, 21)
+
+
+def test_sniff(tmp_path):
+    assert sniff(FIXTURE)
+    assert not sniff(DATA / "registry.ftm.json")
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(FIXTURE.read_bytes()[:3000])
+    assert sniff(cut)  # a truncated bundle is still recognised; the loader then reports it
+
+
+def test_ingest_entry_point_reads_it(ws, tmp_path):
+    shutil.copy(FIXTURE, tmp_path / "cert_report.stix.json")
+    report = ingest(ws, [tmp_path / "cert_report.stix.json"], agency="CERT-Vesterland", country="DK", progress=False)
+    row = report.sources.iloc[0]
+    assert (row.format, row.read, row.accepted, row.quarantined, row.entities, row.links, row.events) == \
+        ("stix", 37, 32, 5, 21, 34, 1)
+    assert len(report.quarantine) == 5
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 36), st.sampled_from(["id", "type", "created", "pattern", "source_ref",
+                                                               "value", "name", "spec_version"]),
+                          st.sampled_from([None, "", "garbage", 7])), max_size=6))
+def test_read_is_accepted_plus_quarantined_for_any_corruption(tmp_path, edits):
+    objects = json.loads(FIXTURE.read_text("utf-8"))["objects"]
+    for index, key, value in edits:
+        if value is None:
+            objects[index].pop(key, None)
+        else:
+            objects[index][key] = value
+    batch = load_stix(_bundle_file(tmp_path, objects), Provenance("CERT", "DK"))
+    assert batch.n_read == 37 == batch.n_accepted + batch.n_quarantined
+    ids = {e["entity_id"] for e in batch.entities}
+    for link in batch.links:
+        assert link["source"] in ids and link["target"] in ids

@@ -88,17 +88,25 @@ _POOL_KEYS = tuple(N.COUNTRY_WEIGHTS)
 
 def make_identities(n: int, rng: np.random.Generator, *, nationality_weights: dict[str, float] | None = None,
                     residence: str | list[str] | None = None, id_prefix: str = "P",
-                    start: int = 0) -> pd.DataFrame:
+                    start: int = 0, nationalities: list[str] | np.ndarray | None = None) -> pd.DataFrame:
     """``n`` fictional people: names from their country's pool, date of birth, residence, phone, ids.
+
+    ``nationalities`` fixes each person's nationality (name pool); otherwise it is drawn from
+    ``nationality_weights``. ``residence`` is one country, one per person, or drawn (mostly the
+    nationality, a third abroad in a partner country). ``start`` offsets the serials that make
+    ids, phones, e-mails and document numbers unique across calls.
 
     Returns one row per person: ``true_id, gender, nationality, given, surname, surname2,
     birth_year, birth_month, birth_day, residence, city, street, house, phone, email, id_number``
     (names in their native script; phones E.164).
     """
-    weights = nationality_weights or N.COUNTRY_WEIGHTS
-    keys = np.array(list(weights))
-    probs = np.array(list(weights.values()), dtype=float)
-    nat = keys[rng.choice(len(keys), size=n, p=probs / probs.sum())]
+    if nationalities is not None:
+        nat = np.asarray(nationalities, dtype=object).astype(str)
+    else:
+        weights = nationality_weights or N.COUNTRY_WEIGHTS
+        keys = np.array(list(weights))
+        probs = np.array(list(weights.values()), dtype=float)
+        nat = keys[rng.choice(len(keys), size=n, p=probs / probs.sum())]
     gender = np.where(rng.random(n) < 0.78, "m", "f")  # criminal-case populations are mostly male
     u = rng.random((n, 4))
     given, surname, surname2 = [], [], []

@@ -1,0 +1,37 @@
+"""Cross-border cooperation: markings that follow the analysis, jurisdictions, pooling gain,
+Joint Investigation Team recommendation, mutual legal assistance annex and prioritisation.
+
+Every function takes a :class:`~netintel.workspace.Workspace` (or records loaded once with
+:func:`load_records`), optionally the entity ids of a community or of a set of targets, and
+``recipient=`` to compute the view for one country from only what it may receive. Every result
+carries the marking of what it was computed from (``.marking``, ``.record_ids``) and shows it.
+
+Examples
+--------
+>>> from netintel.cooperation._demo import demo_workspace
+>>> ws = demo_workspace()
+>>> recommend_jit(ws, min_share=0.8).countries
+('NL', 'BE')
+>>> case_jurisdictions(ws, recipient="NL").marking.banner
+'TLP:AMBER+STRICT — releasable to NL'
+"""
+
+from ._records import CaseRecords, load_records
+from .jit import JitRecommendation, covered_share, evidence_units, recommend_jit
+from .jurisdictions import Jurisdictions, case_jurisdictions, country_flows, evidence_holders, node_countries
+from .markings import (Marked, ReleasabilityError, assert_releasable, community_markings, mark, mark_graph_result,
+                       marking_of, releasable_record_ids, view_for)
+from .mla import MlaAnnex, mla_annex
+from .pooling import PoolingGain, pooling_gain
+from .priorities import Priorities, PriorityWeights, priority_scores
+
+__all__ = [
+    "CaseRecords", "load_records", "view_for",
+    "Marked", "mark", "marking_of", "mark_graph_result", "community_markings", "assert_releasable",
+    "releasable_record_ids", "ReleasabilityError",
+    "Jurisdictions", "case_jurisdictions", "node_countries", "evidence_holders", "country_flows",
+    "PoolingGain", "pooling_gain",
+    "JitRecommendation", "recommend_jit", "evidence_units", "covered_share",
+    "MlaAnnex", "mla_annex",
+    "Priorities", "PriorityWeights", "priority_scores",
+]

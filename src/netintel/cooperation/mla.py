@@ -1,0 +1,439 @@
+"""Mutual legal assistance annex: what to ask each foreign jurisdiction for, and why.
+
+For a requested country, every phone, account, company, domain, server, vehicle and resident
+person of the case that is registered or located there becomes a numbered request (subscriber
+data, statements, register extracts, logs, identity checks), each with the facts that tie it to the
+case, their originating agency and source grading. The annex is written as Markdown and HTML, ready
+to edit: fields the analyst must fill in are marked in square brackets (``[EIO reference]``).
+
+Releasability is respected for the requested country: a fact it may not receive is never quoted —
+the annex says "restricted, available through the originator" and names the originating agency, and
+an item known only from such material is not named at all.
+
+Examples
+--------
+>>> from netintel.cooperation._demo import demo_workspace
+>>> annex = mla_annex(demo_workspace(), country="DE")
+>>> annex.requests[["number", "kind", "item"]].to_dict("records")
+[{'number': 1, 'kind': 'bank_account', 'item': 'DE89370400440532013000'}, {'number': 2, 'kind': 'organisation', 'item': 'Nordhandel GmbH'}]
+>>> "[EIO reference]" in annex.markdown
+True
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+from ..handling import Marking, may_receive
+from ._countries import country_name
+from ._records import CaseRecords, node_kinds, scoped_records, marking_of_frames
+from .jurisdictions import node_countries
+from .markings import MarkedResult, banner_html
+
+__all__ = ["MlaAnnex", "mla_annex", "MEASURES", "RESTRICTED"]
+
+RESTRICTED = "restricted, available through the originator"
+
+#: What to request per kind of item: (basis that ties it to the requested country, title, measure).
+MEASURES: dict[str, tuple[str, str, str]] = {
+    "phone": ("phone", "Subscriber data and traffic data for the telephone number {item}",
+              "Identity and address of the subscriber and of any user known to the operator, activation date, "
+              "payment method, IMEI/IMSI of the devices used; call detail records with cell locations for {period}."),
+    "bank_account": ("account", "Account information and statements for the account {item}",
+                     "Identity of the account holder and of every person authorised on the account, account "
+                     "opening documents and customer due diligence (KYC) file; statements of account with the "
+                     "counterparties of every transaction for {period}."),
+    "organisation": ("company", "Company register extract for {item}",
+                     "Registration data, registered office, directors, shareholders and beneficial owners (current "
+                     "and past), annual accounts, and the bank accounts known to the register."),
+    "domain": ("domain", "Registration data and logs for the domain {item}",
+               "Registrant data, registration and payment history, DNS records, and the access logs of the "
+               "registrar's customer account for {period}."),
+    "ip_address": ("server", "Hosting customer data and logs for the server {item}",
+                   "Identity of the hosting customer, payment data, connection and access logs for {period}, "
+                   "and preservation of the server's content pending a request for seizure."),
+    "infrastructure": ("server", "Hosting customer data and logs for {item}",
+                       "Identity of the customer, payment data, connection and access logs for {period}."),
+    "vehicle": ("vehicle", "Registration holder of the vehicle {item}",
+                "Registered keeper and owner, registration history, and any recorded border crossings for {period}."),
+    "person": ("residence", "Identity and address check of {item}",
+               "Confirmation of identity and current address, identity documents issued, criminal record extract, "
+               "and whether the person is subject of proceedings in your country."),
+}
+
+_VERBS = {
+    "uses": "uses", "owns": "owns", "controls": "controls", "directs": "directs", "employs": "employs",
+    "member_of": "is a member of", "associate_of": "is an associate of", "family_of": "is family of",
+    "resides_at": "resides at", "registered_to": "is registered to", "travels_with": "travels with",
+    "co_located": "was seen with", "hosts": "hosts", "resolves_to": "resolves to",
+    "communicates_with": "communicates with", "attributed_to": "is attributed to", "indicates": "indicates",
+    "related_to": "is related to", "holds_document": "holds", "targets": "targets", "sighting": "was sighted at",
+}
+
+
+_NOUNS = {"phone": "telephone number", "bank_account": "bank account", "organisation": "company",
+          "domain": "domain", "ip_address": "server address", "infrastructure": "server", "vehicle": "vehicle",
+          "person": "person"}
+
+
+def _fmt_date(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+        return None
+    try:
+        return pd.Timestamp(v).strftime("%d %B %Y").lstrip("0")
+    except (ValueError, TypeError):
+        return None
+
+
+def _period(first: Any, last: Any) -> str | None:
+    a, b = _fmt_date(first), _fmt_date(last)
+    if a and b:
+        return a if a == b else f"{a} to {b}"
+    return a or b
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_|<>])", r"\\\1", str(text))
+
+
+@dataclass(frozen=True, eq=False)
+class MlaAnnex(MarkedResult):
+    """The annex for one requested country.
+
+    Attributes
+    ----------
+    country : ISO2 of the requested country (the recipient of the annex)
+    requests : one row per numbered request: number, kind, item, title, measure, period, n_facts,
+        agencies, gradings
+    facts : one row per fact quoted: request, text, agency, country, grading, handling, record_id
+    restricted : what is held but may not be quoted: request (or None for unnamed items), agency,
+        n_records, what
+    markdown, html : the document
+    """
+
+    country: str
+    requests: pd.DataFrame
+    facts: pd.DataFrame
+    restricted: pd.DataFrame
+    markdown: str
+    html: str
+    marking: Marking
+    record_ids: frozenset[str] = field(default_factory=frozenset)
+    recipient: str | None = None
+
+    def save(self, path: str | Path) -> list[Path]:
+        """Write ``<path>.md`` and ``<path>.html``; returns the paths written."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        out = []
+        for suffix, text in ((".md", self.markdown), (".html", self.html)):
+            target = path.with_suffix(suffix)
+            target.write_text(text, encoding="utf-8")
+            out.append(target)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"marking": {"handling": self.marking.handling, "releasable_to": list(self.marking.releasable_to)},
+                "country": self.country, "requests": self.requests, "facts": self.facts,
+                "restricted": self.restricted, "markdown": self.markdown}
+
+    def __repr__(self) -> str:
+        return (f"<MlaAnnex to {self.country} [{self.caveat}]: {len(self.requests)} requests, {len(self.facts)} facts "
+                f"quoted, {int(self.restricted['n_records'].sum()) if len(self.restricted) else 0} restricted records>")
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+class _Doc:
+    """A small document model rendered to both Markdown and HTML."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[str, Any]] = []
+
+    def add(self, kind: str, content: Any) -> None:
+        self.blocks.append((kind, content))
+
+    def markdown(self) -> str:
+        out = []
+        for kind, c in self.blocks:
+            if kind in ("h1", "h2", "h3"):
+                out.append("#" * int(kind[1]) + " " + c)
+            elif kind == "p":
+                out.append(c)
+            elif kind == "note":
+                out.append("> " + c)
+            elif kind == "ol":
+                out.append("\n".join(f"{i}. {x}" for i, x in enumerate(c, start=1)))
+            elif kind == "ul":
+                out.append("\n".join(f"- {x}" for x in c))
+            elif kind == "fields":
+                out.append("| | |\n|---|---|\n" + "\n".join(f"| **{k}** | {v} |" for k, v in c))
+            elif kind == "table":
+                head, rows = c
+                out.append("| " + " | ".join(head) + " |\n|" + "---|" * len(head) + "\n"
+                           + "\n".join("| " + " | ".join(map(str, r)) + " |" for r in rows))
+        return "\n\n".join(out) + "\n"
+
+    def html(self, banner: str) -> str:
+        def inline(text: str) -> str:
+            # The Markdown source is escaped for Markdown; undo that, escape for HTML, keep **bold**
+            # and mark the [fields to fill in].
+            t = re.sub(r"\\([\\`*_|<>])", r"\1", text)
+            t = _html.escape(t, quote=False)
+            t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
+            return re.sub(r"(\[[^\]]+\])", r"<mark>\1</mark>", t)
+
+        out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'><title>MLA annex</title>",
+               "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.4}"
+               "table{border-collapse:collapse}td,th{border:1px solid #999;padding:3px 8px;text-align:left}"
+               "mark{background:#fff3a0}blockquote{color:#444;border-left:3px solid #ccc;margin-left:0;"
+               "padding-left:1em}</style></head><body>", banner]
+        for kind, c in self.blocks:
+            if kind in ("h1", "h2", "h3"):
+                out.append(f"<{kind}>{inline(c)}</{kind}>")
+            elif kind == "p":
+                out.append(f"<p>{inline(c)}</p>")
+            elif kind == "note":
+                out.append(f"<blockquote>{inline(c)}</blockquote>")
+            elif kind in ("ol", "ul"):
+                out.append(f"<{kind}>" + "".join(f"<li>{inline(x)}</li>" for x in c) + f"</{kind}>")
+            elif kind == "fields":
+                out.append("<table>" + "".join(f"<tr><th>{inline(k)}</th><td>{inline(v)}</td></tr>" for k, v in c)
+                           + "</table>")
+            elif kind == "table":
+                head, rows = c
+                out.append("<table><tr>" + "".join(f"<th>{inline(h)}</th>" for h in head) + "</tr>"
+                           + "".join("<tr>" + "".join(f"<td>{inline(str(x))}</td>" for x in r) + "</tr>" for r in rows)
+                           + "</table>")
+        out += [banner, "</body></html>"]
+        return "\n".join(out) + "\n"
+
+
+def _releasable(df: pd.DataFrame, country: str, partners: Iterable[str]) -> pd.Series:
+    partners = set(partners)
+    return pd.Series([may_receive(country, origin=o or "", handling=h, releasable_to=list(r) if r is not None else [],
+                                  partners=partners)
+                      for o, h, r in zip(df["country"], df["handling"], df["releasable_to"])], index=df.index, dtype=bool)
+
+
+def _link_fact(kind: str, a: str, b: str, count: Any, amount: Any, currency: Any, first: Any, last: Any) -> str:
+    period = _period(first, last)
+    when = f" ({period})" if period else ""
+    n = int(count) if count is not None and count == count else 1
+    if kind in ("call", "message"):
+        what = "call" if kind == "call" else "message"
+        return f"{n} {what}{'s' if n != 1 else ''} from {a} to {b}{when}"
+    if kind == "transfer":
+        money = ""
+        if amount is not None and amount == amount:
+            cur = currency if isinstance(currency, str) and currency else ""
+            money = f" totalling {cur + ' ' if cur else ''}{float(amount):,.2f}"
+        return f"{n} transfer{'s' if n != 1 else ''}{money} from {a} to {b}{when}"
+    return f"{a} {_VERBS.get(kind, kind.replace('_', ' '))} {b}{when}"
+
+
+def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str, requesting: str | None = None,
+              typology: str | None = None, case_title: str | None = None, max_facts: int = 8,
+              expand: bool = True) -> MlaAnnex:
+    """The MLA / EIO annex for the requested ``country``.
+
+    Parameters
+    ----------
+    source : a Workspace or :class:`~netintel.cooperation.CaseRecords` (the originators' view: the
+        annex itself decides, fact by fact, what the requested country may receive)
+    members : entity ids of the community or targets; None for the whole case
+    country : ISO2 of the requested country
+    requesting : ISO2 of the requesting country (named in the header; items there are not requested)
+    typology : the suspected kind of crime, for the summary (e.g. from :mod:`netintel.typology`)
+    case_title : a title for the summary; a placeholder otherwise
+    max_facts : facts quoted per request (the strongest: most events, best graded)
+    """
+    country = country.upper()
+    if requesting and requesting.upper() == country:
+        raise ValueError(f"{country} is the requesting country; an MLA annex goes to a foreign jurisdiction")
+    records = scoped_records(source, members, recipient=None, expand=expand)
+    if records.recipient is not None:
+        raise ValueError("give the originators' view (load_records(ws)); the annex filters for the requested country")
+    partners = records.partners
+    ent, lk = records.entities, records.links
+    ent_ok = _releasable(ent, country, partners) if len(ent) else pd.Series(dtype=bool)
+    lk_ok = _releasable(lk, country, partners) if len(lk) else pd.Series(dtype=bool)
+    visible = ent[ent_ok] if len(ent) else ent
+    # Labels the requested country may read: from releasable records only.
+    vis_labels = (visible.assign(label=visible["label"].astype(str)).groupby(["node", "label"]).size()
+                  .reset_index(name="n").sort_values(["node", "n", "label"], ascending=[True, False, True])
+                  .drop_duplicates("node").set_index("node")["label"].to_dict()) if len(visible) else {}
+    kinds = node_kinds(records)
+    places = node_countries(CaseRecords(visible, lk[lk_ok] if len(lk) else lk, records.events.iloc[0:0],
+                                        partners, None))
+    all_places = node_countries(records)
+    requests, facts, restricted = [], [], []
+
+    targets = []
+    for node, kind in sorted(kinds.items(), key=lambda x: (list(MEASURES).index(x[1]) if x[1] in MEASURES else 99,
+                                                          str(vis_labels.get(x[0], "~")), x[0])):
+        if kind not in MEASURES:
+            continue
+        basis = MEASURES[kind][0]
+        there = all_places[(all_places["node"] == node) & (all_places["country"] == country)
+                           & (all_places["basis"] == basis)]
+        if there.empty:
+            continue
+        seen = places[(places["node"] == node) & (places["country"] == country) & (places["basis"] == basis)]
+        if seen.empty or node not in vis_labels:
+            held = ent[(ent["node"] == node) & ~ent_ok]
+            for agency, g in held.groupby("agency"):
+                restricted.append({"request": None, "agency": agency, "n_records": len(g),
+                                   "what": f"a further {kind.replace('_', ' ')} in {country_name(country)}"})
+            continue
+        targets.append((node, kind))
+
+    for number, (node, kind) in enumerate(targets, start=1):
+        item = vis_labels[node]
+        node_rows = ent[(ent["node"] == node)]
+        ok_rows = node_rows[ent_ok.loc[node_rows.index]]
+        item_facts = []
+        for r in ok_rows.sort_values(["agency", "entity_id"]).itertuples():
+            where = f" ({r.locator})" if isinstance(r.locator, str) and r.locator else ""
+            item_facts.append({"text": f"{r.agency} reports {item} as a {_NOUNS.get(kind, kind)}{where}",
+                               "agency": r.agency, "country": r.country, "grading": r.grading,
+                               "handling": r.handling, "record_id": r.entity_id, "weight": 0})
+        touching = lk[(lk["source_node"] == node) | (lk["target_node"] == node)]
+        first, last = touching["first_seen"].min() if len(touching) else None, \
+            touching["last_seen"].max() if len(touching) else None
+        hidden: dict[str, int] = {}
+        for idx, r in touching.iterrows():
+            if not lk_ok.loc[idx]:
+                hidden[r["agency"]] = hidden.get(r["agency"], 0) + 1
+                continue
+            other = r["target_node"] if r["source_node"] == node else r["source_node"]
+            if other not in vis_labels:
+                hidden[r["agency"]] = hidden.get(r["agency"], 0) + 1
+                continue
+            a = item if r["source_node"] == node else vis_labels[other]
+            b = vis_labels[other] if r["source_node"] == node else item
+            other_kind = kinds.get(other, "entity").replace("_", " ")
+            a = a if r["source_node"] == node else f"{other_kind} {a}"
+            b = f"{other_kind} {b}" if r["source_node"] == node else b
+            item_facts.append({"text": _link_fact(r["kind"], a, b, r["count"], r["amount"], r["currency"],
+                                                  r["first_seen"], r["last_seen"]),
+                               "agency": r["agency"], "country": r["country"], "grading": r["grading"],
+                               "handling": r["handling"], "record_id": r["link_id"],
+                               "weight": float(r["count"] or 0) if r["count"] == r["count"] else 0.0})
+        own, linked = item_facts[:len(ok_rows)], item_facts[len(ok_rows):]
+        linked.sort(key=lambda f: (-f["weight"], f["grading"] or "Z9", f["text"]))
+        quoted = own + linked[:max_facts]
+        if len(linked) > max_facts:
+            more = linked[max_facts:]
+            quoted.append({"text": f"{len(more)} further fact(s) on file, available on request", "agency": "",
+                           "country": "", "grading": "", "handling": "", "record_id": None, "weight": 0})
+        for f in quoted:
+            facts.append({"request": number, **{k: v for k, v in f.items() if k != "weight"}})
+        for agency, n in sorted(hidden.items()):
+            restricted.append({"request": number, "agency": agency, "n_records": n,
+                               "what": f"{n} fact(s) on {item}"})
+        period = _period(first, last)
+        _, title, measure = MEASURES[kind]
+        requests.append({
+            "number": number, "kind": kind, "item": item, "node": node,
+            "title": title.format(item=item), "measure": measure.format(period=period or "[period]"),
+            "period": period or "", "n_facts": sum(1 for f in quoted if f["record_id"]),
+            "agencies": sorted({f["agency"] for f in quoted if f["agency"]}),
+            "gradings": sorted({f["grading"] for f in quoted if f["grading"]})})
+
+    req_df = pd.DataFrame(requests, columns=["number", "kind", "item", "node", "title", "measure", "period", "n_facts",
+                                             "agencies", "gradings"])
+    facts_df = pd.DataFrame(facts, columns=["request", "text", "agency", "country", "grading", "handling", "record_id"])
+    restr_df = pd.DataFrame(restricted, columns=["request", "agency", "n_records", "what"])
+    # Marking: of everything quoted, plus the summary's persons and countries (from releasable records).
+    summary_rows = visible
+    quoted_ids = set(facts_df["record_id"].dropna())
+    quoted_frames = [ent[ent["entity_id"].isin(quoted_ids) & ent_ok], lk[lk["link_id"].isin(quoted_ids) & lk_ok]
+                     if len(lk) else lk, summary_rows]
+    marking = marking_of_frames(*quoted_frames, partners=partners)
+    record_ids = frozenset(quoted_ids) | frozenset(summary_rows["entity_id"])
+    doc = _document(country, requesting, typology, case_title, req_df, facts_df, restr_df, visible, places, kinds,
+                    vis_labels, marking)
+    return MlaAnnex(country, req_df, facts_df, restr_df, doc.markdown(), doc.html(banner_html(marking, country)),
+                    marking, record_ids, country)
+
+
+def _document(country: str, requesting: str | None, typology: str | None, case_title: str | None,
+              req: pd.DataFrame, facts: pd.DataFrame, restricted: pd.DataFrame, visible: pd.DataFrame,
+              places: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str], marking: Marking) -> _Doc:
+    name = country_name(country)
+    doc = _Doc()
+    doc.add("p", f"**{marking.banner}**")
+    doc.add("h1", f"Annex to the request for mutual legal assistance — {_md_escape(name)} ({country})")
+    doc.add("fields", [
+        ("To", f"[competent authority in {_md_escape(name)}]"),
+        ("From", f"[issuing authority{', ' + _md_escape(country_name(requesting)) if requesting else ''}]"),
+        ("Our reference", "[case reference]"),
+        ("Legal basis", "[EIO reference] (Directive 2014/41/EU) or [MLA convention and article]"),
+        ("Offences", "[legal qualification of the offences and the applicable provisions]"),
+        ("Date", "[date]"),
+        ("Contact", "[name, telephone and e-mail of the case officer]"),
+    ])
+    doc.add("note", "Fields in [square brackets] are for the analyst to complete before sending. Facts below are "
+                    "quoted with their originating agency and source grading (Admiralty code: reliability A-F, "
+                    "credibility 1-6).")
+    doc.add("h2", "1. Summary of the case")
+    persons = sorted(labels[n] for n in set(visible["node"]) if kinds.get(n) == "person" and n in labels)
+    countries = sorted(set(places["country"]))
+    crime = f"suspected of {typology.replace('_', ' ')}" if typology else "suspected of [offences]"
+    title = _md_escape(case_title) if case_title else "[short title of the investigation]"
+    doc.add("p", f"The investigation {title} concerns a network of {len(persons)} identified person(s) {crime}, "
+                 f"with activity linked to {', '.join(_md_escape(country_name(c)) for c in countries) or '[countries]'}. "
+                 "[Describe the facts under investigation, the role of the suspects and the state of the proceedings.]")
+    if persons:
+        doc.add("p", "Persons of interest: " + ", ".join(_md_escape(p) for p in persons[:12])
+                + (f" and {len(persons) - 12} more" if len(persons) > 12 else "") + ".")
+    doc.add("p", f"The items below are registered or located in {_md_escape(name)}. Their link to the case is set "
+                 "out for each request.")
+    doc.add("h2", "2. Measures requested")
+    if req.empty:
+        doc.add("p", f"No phone, account, company, domain, server, vehicle or resident person of this case that "
+                     f"{_md_escape(name)} may be told about is located there.")
+    for r in req.itertuples():
+        doc.add("h3", f"Request {r.number} — {_md_escape(r.title)}")
+        doc.add("p", f"**Measure requested:** {_md_escape(r.measure)}")
+        lines = []
+        for f in facts[facts["request"] == r.number].itertuples():
+            if f.record_id is None or f.record_id != f.record_id:
+                lines.append(_md_escape(f.text) + ".")
+            else:
+                lines.append(f"{_md_escape(f.text)} — source: {_md_escape(f.agency)} ({f.country}), "
+                             f"grading {f.grading}, {f.handling}.")
+        hidden = restricted[restricted["request"] == r.number]
+        for h in hidden.itertuples():
+            lines.append(f"{h.n_records} further fact(s) reported by {_md_escape(h.agency)}: {RESTRICTED} "
+                         f"({_md_escape(h.agency)}).")
+        doc.add("p", "**Why it is needed:** the item is tied to the network under investigation by the following "
+                     "facts:")
+        doc.add("ol", lines)
+    unnamed = restricted[restricted["request"].isna()]
+    doc.add("h2", "3. Information held under restrictions")
+    if unnamed.empty and restricted.empty:
+        doc.add("p", "None: every fact on the items above may be shared with the requested authority.")
+    else:
+        items = [f"{_md_escape(h.what)} ({h.n_records} record(s)) — {RESTRICTED} ({_md_escape(h.agency)}); ask "
+                 f"{_md_escape(h.agency)} for permission before adding it to this request." for h in unnamed.itertuples()]
+        items += [f"Request {int(h.request)}: {h.n_records} fact(s) from {_md_escape(h.agency)} — {RESTRICTED}."
+                  for h in restricted[restricted["request"].notna()].itertuples()]
+        doc.add("ul", items)
+    doc.add("h2", "4. Confidentiality, use and urgency")
+    doc.add("p", f"This annex is marked **{marking.banner}**. The information may be used only for the execution of "
+                 "this request [conditions on use / speciality]. Please do not inform the persons concerned.")
+    doc.add("p", "[Urgency: state deadlines, e.g. the operators' retention periods for traffic data, and whether "
+                 "preservation of the data is requested pending the formal request.]")
+    doc.add("p", f"Prepared with netintel on [date] by [analyst]. {len(req)} request(s), "
+                 f"{int(facts['record_id'].notna().sum())} fact(s) quoted.")
+    return doc

@@ -1,0 +1,259 @@
+"""Communities: truth from generators and hand-worked graphs, references from networkx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from netintel.communities import (CommunityResult, community_sensitivity, detect_communities, edge_table,
+                                  quality_table)
+from netintel.errors import NetintelError
+
+
+def _truth(g: nx.Graph) -> dict[str, int]:
+    return {str(n): d["block"] for n, d in g.nodes(data=True)}
+
+
+@pytest.fixture(scope="module")
+def planted() -> nx.Graph:
+    # 8 groups of 25, p_in 0.3, p_out 0.01: about 700 links inside, 190 between
+    return nx.planted_partition_graph(8, 25, 0.3, 0.01, seed=11)
+
+
+@pytest.mark.parametrize("method", ["leiden", "louvain"])
+def test_planted_partition_recovered(planted, method):
+    res = detect_communities(planted, method=method, seed=3)
+    assert res.nmi(_truth(planted)) >= 0.95
+    assert res.n_communities == 8
+
+
+def test_same_seed_same_result_and_numbering(planted):
+    a = detect_communities(planted, seed=5, n_runs=3)
+    b = detect_communities(planted, seed=5, n_runs=3)
+    pd.testing.assert_frame_equal(a.membership, b.membership)
+    assert a.input_hash == b.input_hash and a.modularity == b.modularity
+    # edge order does not matter: the graph is read by id
+    shuffled = nx.Graph()
+    edges = list(planted.edges())
+    np.random.default_rng(0).shuffle(edges)
+    shuffled.add_nodes_from(sorted(planted.nodes(), reverse=True))
+    shuffled.add_edges_from(edges)
+    c = detect_communities(shuffled, seed=5, n_runs=3)
+    pd.testing.assert_frame_equal(a.membership, c.membership)
+    assert a.input_hash == c.input_hash
+
+
+def test_community_ids_by_size_then_smallest_member():
+    # a 4-clique, a 3-clique and another 3-clique joined in a chain
+    g = nx.Graph()
+    g.add_edges_from(nx.complete_graph(["x1", "x2", "x3", "x4"]).edges())
+    g.add_edges_from(nx.complete_graph(["b1", "b2", "b3"]).edges())
+    g.add_edges_from(nx.complete_graph(["a1", "a2", "a3"]).edges())
+    g.add_edges_from([("x1", "b1"), ("b2", "a1")])
+    res = detect_communities(g, seed=0)
+    got = {c: res.members(c) for c in range(res.n_communities)}
+    assert got == {0: ["x1", "x2", "x3", "x4"], 1: ["a1", "a2", "a3"], 2: ["b1", "b2", "b3"]}
+
+
+def test_modularity_and_conductance_match_networkx():
+    g = nx.Graph()
+    g.add_weighted_edges_from([("a", "b", 3), ("b", "c", 2), ("a", "c", 1), ("c", "d", 0.5),
+                               ("d", "e", 4), ("e", "f", 1), ("d", "f", 2), ("f", "g", 1), ("g", "e", 1)])
+    for resolution in (1.0, 0.5):
+        res = detect_communities(g, seed=0, resolution=resolution)
+        groups = [set(res.members(c)) for c in range(res.n_communities)]
+        assert res.modularity == pytest.approx(
+            nx.community.modularity(g, groups, weight="weight", resolution=resolution))
+        summ = res.summary()
+        assert summ["modularity_contribution"].sum() == pytest.approx(res.modularity)
+        for _, row in summ.iterrows():
+            members = set(res.members(row["community"]))
+            if len(members) < len(g):
+                assert row["conductance"] == pytest.approx(nx.conductance(g, members, weight="weight"))
+    # by hand: {a,b,c} vs {d,e,f,g}: m = 15.5, L1 = 6, d1 = 12.5, L2 = 9, d2 = 18.5
+    res = detect_communities(g, seed=0)
+    assert [set(res.members(c)) for c in range(res.n_communities)] == [set("defg"), set("abc")]
+    q = 6 / 15.5 - (12.5 / 31) ** 2 + 9 / 15.5 - (18.5 / 31) ** 2
+    assert res.modularity == pytest.approx(q)
+    assert res.summary().set_index("community").loc[1, "conductance"] == pytest.approx(0.5 / 12.5)
+
+
+def test_unweighted_ignores_weights():
+    g = nx.Graph()
+    g.add_weighted_edges_from([("a", "b", 100), ("b", "c", 1), ("a", "c", 1)])
+    res = detect_communities(g, weighted=False)
+    assert res.modularity == pytest.approx(nx.community.modularity(g, [set("abc")], weight=None))
+
+
+def test_stability_hand_worked():
+    from netintel.communities import _stability
+
+    final = np.array([0, 0, 1, 1])
+    runs = [np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1])]
+    # node 0: run 2 puts it alone: J({0}, {0,1}) = 1/2; node 1: J({1,2,3}, {0,1}) = 1/4;
+    # nodes 2, 3: J({1,2,3}, {2,3}) = 2/3
+    assert _stability(final, runs).tolist() == pytest.approx([0.75, 0.625, 5 / 6, 5 / 6])
+
+
+def test_consensus_stability_lower_on_noisy_graphs():
+    clean = nx.planted_partition_graph(6, 20, 0.5, 0.01, seed=2)
+    noisy = nx.planted_partition_graph(6, 20, 0.25, 0.08, seed=2)
+    a = detect_communities(clean, seed=1, n_runs=10, consensus=True)
+    b = detect_communities(noisy, seed=1, n_runs=10, consensus=True)
+    assert a.membership["stability"].between(0, 1).all() and b.membership["stability"].between(0, 1).all()
+    assert a.membership["stability"].min() == 1.0
+    assert b.membership["stability"].mean() < 0.95
+    assert b.consensus and b.n_runs == 10
+    # consensus is no worse than a single run against the truth
+    single = detect_communities(noisy, seed=1)
+    assert b.nmi(_truth(noisy)) >= single.nmi(_truth(noisy)) - 0.02
+
+
+def test_consensus_on_planted(planted):
+    res = detect_communities(planted, seed=0, n_runs=8, consensus=True)
+    assert res.nmi(_truth(planted)) >= 0.95
+    assert res.membership["stability"].mean() > 0.9
+    single = detect_communities(planted, seed=0)
+    assert single.membership["stability"].isna().all()
+
+
+def test_cpm_objective_needs_deliberate_resolution(planted):
+    # CPM at resolution 1 on an unweighted graph: near-singletons (the igraph default trap)
+    trap = detect_communities(planted, objective="cpm", resolution=1.0, weighted=False)
+    assert trap.n_communities > 100
+    good = detect_communities(planted, objective="cpm", resolution=0.1, weighted=False, seed=2)
+    assert good.nmi(_truth(planted)) >= 0.9
+
+
+def test_bad_options():
+    g = nx.path_graph(4)
+    with pytest.raises(NetintelError, match="unknown community method"):
+        detect_communities(g, method="spectral")
+    with pytest.raises(NetintelError, match="Louvain optimises modularity"):
+        detect_communities(g, method="louvain", objective="cpm")
+    with pytest.raises(NetintelError, match="n_runs"):
+        detect_communities(g, n_runs=0)
+    with pytest.raises(NetintelError, match="cannot read a graph"):
+        detect_communities([1, 2, 3])
+    with pytest.raises(NetintelError, match="source, target"):
+        edge_table(pd.DataFrame({"a": [1]}))
+
+
+def test_inputs_agree_dataframe_igraph_networkx(planted):
+    df = pd.DataFrame([(str(u), str(v)) for u, v in planted.edges()], columns=["source", "target"])
+    import igraph as ig
+    ig_graph = ig.Graph.TupleList(df.itertuples(index=False), directed=False)
+    a = detect_communities(df, seed=4)
+    b = detect_communities(ig_graph, seed=4)
+    c = detect_communities(planted, seed=4)
+    assert a.input_hash == b.input_hash == c.input_hash
+    assert a.as_dict() == b.as_dict() == c.as_dict()
+
+
+def test_nmi_forms(planted):
+    res = detect_communities(planted, seed=0)
+    truth = _truth(planted)
+    frame = pd.DataFrame({"id": list(truth), "community": list(truth.values())})
+    assert res.nmi(truth) == res.nmi(frame) == res.nmi(pd.Series(truth))
+    assert res.nmi(res) == pytest.approx(1.0)
+    with pytest.raises(NetintelError, match="share no entity"):
+        res.nmi({"nobody": 1})
+    assert "communities" in res._repr_html_()
+
+
+# -- CaseGraph-shaped inputs: the person view, then attachment of what persons use ---------------
+@dataclass
+class _FakeCaseGraph:
+    """The shape of netintel.graph.CaseGraph that detect_communities relies on."""
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    person: pd.DataFrame
+    marking: object = "TLP:AMBER"
+
+    def person_view(self):
+        return _FakeCaseGraph(self.nodes[self.nodes.kind == "person"], self.person, self.person, self.marking)
+
+
+def _case_graph() -> _FakeCaseGraph:
+    persons = ["p1", "p2", "p3", "q1", "q2", "q3"]
+    kinds = {**{p: "person" for p in persons}, "ph1": "phone", "ph2": "phone", "acc": "bank_account",
+             "dom": "domain", "ip": "ip_address", "lone1": "domain", "lone2": "ip_address"}
+    nodes = pd.DataFrame({"id": list(kinds), "kind": list(kinds.values()), "label": list(kinds),
+                          "countries": [["NL"] if k.startswith("p") else ["DE"] for k in kinds]})
+    person = pd.DataFrame([("p1", "p2", 5), ("p2", "p3", 4), ("p1", "p3", 6), ("q1", "q2", 5), ("q2", "q3", 3),
+                           ("q1", "q3", 4), ("p3", "q1", 1)], columns=["source", "target", "weight"])
+    # ph1 used by p1 and p2, ph2 by q1; the account is used by p3 (weight 1) and q2 (weight 3);
+    # the domain resolves to the ip that q3 rents; lone1 and lone2 touch no person
+    uses = pd.DataFrame([("p1", "ph1", 1), ("p2", "ph1", 1), ("q1", "ph2", 1), ("p3", "acc", 1),
+                         ("q2", "acc", 3), ("q3", "ip", 1), ("dom", "ip", 2), ("lone1", "lone2", 1)],
+                        columns=["source", "target", "weight"])
+    return _FakeCaseGraph(nodes, pd.concat([person, uses], ignore_index=True), person)
+
+
+def test_person_view_then_attachment():
+    res = detect_communities(_case_graph(), seed=0)
+    m = res.membership.set_index("id")
+    assert res.view == "person" and res.marking == "TLP:AMBER"
+    p, q = m.loc["p1", "community"], m.loc["q1", "community"]
+    assert p != q
+    assert (m.loc[["p1", "p2", "p3", "ph1"], "community"] == p).all()
+    assert (m.loc[["q1", "q2", "q3", "ph2", "acc", "ip", "dom"], "community"] == q).all()
+    assert m.loc["dom", "assigned"] == "attached" and m.loc["p1", "assigned"] == "clustered"
+    assert m.loc["lone1", "community"] == m.loc["lone2", "community"] not in (p, q)
+    assert m.loc["lone1", "assigned"] == "unattached"
+    summary = res.summary().set_index("community")
+    assert summary.loc[q, "size"] == 7 and summary.loc[q, "n_clustered"] == 3
+    assert summary.loc[q, "kinds"] == {"person": 3, "bank_account": 1, "domain": 1, "ip_address": 1, "phone": 1}
+    assert summary.loc[q, "countries"] == ["DE", "NL"]
+    # q's community (7 members) is numbered before p's (4)
+    assert q == 0 and p == 1
+
+
+def test_entity_view_clusters_everything():
+    res = detect_communities(_case_graph(), seed=0, view="entity")
+    assert res.view == "entity"
+    assert (res.membership["assigned"] == "clustered").all()
+    assert len(res.membership) == 13
+
+
+def test_sensitivity_with_a_builder():
+    full = _case_graph()
+    # dropping the low-graded tie p3-q1 and the account links keeps the two groups intact
+    strong = _FakeCaseGraph(full.nodes, full.edges.drop(index=[6]), full.person.drop(index=[6]))
+
+    def builder(min_grading=None):
+        return full if min_grading is None else strong
+
+    out = community_sensitivity(builder, "B2", seed=0, min_size=2)
+    assert out.nmi == pytest.approx(1.0)
+    assert (out.communities["jaccard"] == 1.0).all()
+    assert (out.communities["share_present"] == 1.0).all()
+    assert "B2" in out._repr_html_()
+
+
+def test_sensitivity_reports_breakup():
+    # a 6-chain of strong ties bound by weak ones: without the weak links it falls apart
+    g_full = nx.Graph()
+    g_full.add_edges_from(nx.complete_graph(["a", "b", "c", "d", "e", "f"]).edges(), weight=1)
+    g_full.add_edges_from(nx.complete_graph(["u", "v", "w"]).edges(), weight=1)
+    g_weak = nx.Graph()
+    g_weak.add_edges_from([("a", "b"), ("c", "d"), ("e", "f"), ("u", "v"), ("v", "w"), ("u", "w")])
+
+    out = community_sensitivity(lambda min_grading=None: g_full if min_grading is None else g_weak, "B2", seed=0)
+    t = out.communities.set_index("size")
+    assert t.loc[6, "jaccard"] == pytest.approx(2 / 6)
+    assert t.loc[3, "jaccard"] == pytest.approx(1.0)
+    assert out.nmi < 0.9
+
+
+def test_quality_table_isolated_and_empty():
+    e = pd.DataFrame({"source": ["a"], "target": ["b"], "weight": [2.0]})
+    t = quality_table(e, {"a": 0, "b": 0, "c": 1})
+    assert t.set_index("community").loc[1, "volume"] == 0.0
+    res = detect_communities(pd.DataFrame({"source": ["a"], "target": ["a"]}))
+    assert isinstance(res, CommunityResult) and res.n_communities == 1

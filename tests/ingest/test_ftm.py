@@ -236,3 +236,61 @@ def test_read_is_accepted_plus_quarantined_for_any_corruption(tmp_path, cuts):
     ids = {e["entity_id"] for e in batch.entities}
     for link in batch.links:  # no dangling ends
         assert link["source"] in ids and link["target"] in ids
+
+
+def _lines(tmp_path, *entities, name="x.ftm.json"):
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in entities), "utf-8")
+    return path
+
+
+def test_sanctions_events_descendant_schemata_and_datasets(tmp_path):
+    path = _lines(
+        tmp_path,
+        {"id": "os-1", "schema": "Person", "datasets": ["fict_sanctions"],
+         "properties": {"name": ["Goran Vuk"], "nationality": ["Serbian"]}},
+        {"id": "os-s1", "schema": "Sanction", "datasets": ["fict_sanctions"],
+         "properties": {"entity": ["os-1"], "authority": ["Fictional Council"], "program": ["FC-7"],
+                        "startDate": ["2022-04-08"]}},
+        {"id": "os-pb", "schema": "PublicBody", "datasets": ["fict_sanctions"],
+         "properties": {"name": ["Port Authority of Bar (fictional)"]}},
+        {"id": "os-air", "schema": "Airplane", "datasets": ["fict_sanctions"],
+         "properties": {"registrationNumber": ["YU-FIC"], "owner": ["os-1"]}},
+        {"id": "os-ev", "schema": "Event", "datasets": ["other"],
+         "properties": {"name": ["Meeting in Bar"], "date": ["2023-07"], "involved": ["os-1", "os-pb"]}},
+        {"id": "os-doc", "schema": "Document", "properties": {"fileName": ["minutes.pdf"]}},
+    )
+    batch = load_ftm(path, Provenance("", "ME"))
+    assert batch.agency == "fict_sanctions"  # no publisher: the most common first dataset
+    assert (batch.n_read, batch.n_accepted, batch.n_quarantined) == (6, 5, 1)
+    assert "Document" in batch.quarantine[0]["reason"] and "not imported" in batch.quarantine[0]["reason"]
+    e = lambda kind, srid: record_id("E", "fict_sanctions", f"{kind}:{srid}")  # noqa: E731
+    by_id = {x["entity_id"]: x for x in batch.entities}
+    person = by_id[e("person", "os-1")]["properties"]
+    assert person["sanctions"] == "Fictional Council; FC-7; 2022-04-08"
+    assert person["nationality"] == "Serbian" and person["ftm_invalid"] == ["nationality"]  # kept as written
+    assert by_id[e("organisation", "os-pb")]["properties"]["ftm_schema"] == "PublicBody"
+    assert by_id[e("vehicle", "os-air")]["properties"]["plate"] == "YU-FIC"
+    assert by_id[e("event", "os-ev")]["properties"]["date"] == "2023-07"
+    links = {(x["kind"], x["source"], x["target"]) for x in batch.links}
+    assert links == {("owns", e("person", "os-1"), e("vehicle", "os-air")),
+                     ("related_to", e("person", "os-1"), e("event", "os-ev")),
+                     ("related_to", e("organisation", "os-pb"), e("event", "os-ev"))}
+
+
+def test_a_failing_entity_takes_its_links_with_it(tmp_path):
+    """The passport fails with its holder, and the link to the passport fails with the passport."""
+    path = _lines(
+        tmp_path,
+        {"id": "u1", "schema": "UnknownLink", "properties": {"subject": ["doc"], "object": ["c1"]}},
+        {"id": "doc", "schema": "Passport", "properties": {"holder": ["p1"], "number": ["X1"]}},
+        {"id": "p1", "schema": "Person", "last_change": "not a date", "properties": {"name": ["A"]}},
+        {"id": "c1", "schema": "Company", "properties": {"name": ["C"]}},
+    )
+    batch = load_ftm(path, PROV)
+    assert (batch.n_read, batch.n_accepted, batch.n_quarantined) == (4, 1, 3)
+    reasons = {q["locator"]: q["reason"] for q in batch.quarantine}
+    assert "reported date" in reasons["line 3"]
+    assert "'p1' is quarantined (line 3" in reasons["line 2"]
+    assert "'doc' is quarantined (line 2" in reasons["line 1"]
+    assert [x["kind"] for x in batch.entities] == ["organisation"] and not batch.links

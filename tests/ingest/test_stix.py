@@ -277,3 +277,99 @@ def test_read_is_accepted_plus_quarantined_for_any_corruption(tmp_path, edits):
     ids = {e["entity_id"] for e in batch.entities}
     for link in batch.links:
         assert link["source"] in ids and link["target"] in ids
+
+
+def test_an_entity_two_objects_describe_keeps_the_strictest_handling(tmp_path):
+    """The IP is in an AMBER+STRICT indicator's pattern and an unmarked observable: whatever comes first."""
+    objects = json.loads(FIXTURE.read_text("utf-8"))["objects"]
+    for order in (objects, list(reversed(objects))):
+        batch = load_stix(_bundle_file(tmp_path, order), Provenance("CERT", "DK", handling="TLP:GREEN"))
+        ip = [e for e in batch.entities if e["kind"] == "ip_address"][0]
+        assert (ip["handling"], ip["releasable_to"]) == ("TLP:AMBER+STRICT", ["DK"])
+
+
+def _u(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def test_observables_traffic_mail_observed_data_location_and_grouping(tmp_path):
+    t = "2026-04-01T10:00:00.000Z"
+    soc = f"identity--{_u(1)}"
+    objs = [
+        {"type": "identity", "spec_version": "2.1", "id": soc, "created": t, "modified": t, "name": "SOC Ostrava",
+         "identity_class": "organization"},
+        {"type": "location", "spec_version": "2.1", "id": f"location--{_u(2)}", "created": t, "modified": t,
+         "name": "Ostrava", "country": "CZ"},
+        {"type": "relationship", "spec_version": "2.1", "id": f"relationship--{_u(3)}", "created": t, "modified": t,
+         "relationship_type": "located-at", "source_ref": soc, "target_ref": f"location--{_u(2)}"},
+        {"type": "ipv4-addr", "spec_version": "2.1", "id": f"ipv4-addr--{_u(4)}", "value": "203.0.113.5"},
+        {"type": "domain-name", "spec_version": "2.1", "id": f"domain-name--{_u(5)}", "value": "drop.fict.example"},
+        {"type": "network-traffic", "spec_version": "2.1", "id": f"network-traffic--{_u(6)}",
+         "src_ref": f"ipv4-addr--{_u(4)}", "dst_ref": f"domain-name--{_u(5)}", "protocols": ["tcp", "https"],
+         "dst_port": 443, "start": "2026-03-30T01:02:03Z"},
+        {"type": "email-addr", "spec_version": "2.1", "id": f"email-addr--{_u(7)}", "value": "mule1@fict.example"},
+        {"type": "email-addr", "spec_version": "2.1", "id": f"email-addr--{_u(8)}", "value": "boss@fict.example"},
+        {"type": "email-message", "spec_version": "2.1", "id": f"email-message--{_u(9)}", "is_multipart": False,
+         "from_ref": f"email-addr--{_u(8)}", "to_refs": [f"email-addr--{_u(7)}"], "subject": "new cards",
+         "date": "2026-03-29T18:00:00Z"},
+        {"type": "file", "spec_version": "2.1", "id": f"file--{_u(10)}", "name": "invoice.pdf.exe",
+         "hashes": {"SHA-256": "a" * 64, "MD5": "b" * 32}},
+        {"type": "user-account", "spec_version": "2.1", "id": f"user-account--{_u(11)}", "account_login": "mule_77",
+         "account_type": "telegram"},
+        {"type": "observed-data", "spec_version": "2.1", "id": f"observed-data--{_u(12)}", "created": t, "modified": t,
+         "created_by_ref": soc, "first_observed": "2026-03-28T00:00:00Z", "last_observed": "2026-03-29T00:00:00Z",
+         "number_observed": 3, "object_refs": [f"file--{_u(10)}"]},
+        {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{_u(16)}", "created": t, "modified": t,
+         "pattern": f"[file:hashes.'SHA-256' = '{'a' * 64}']", "pattern_type": "stix", "valid_from": t},
+        {"type": "sighting", "spec_version": "2.1", "id": f"sighting--{_u(13)}", "created": t, "modified": t,
+         "created_by_ref": soc, "sighting_of_ref": f"indicator--{_u(16)}", "first_seen": "2026-03-29T06:00:00Z"},
+        {"type": "grouping", "spec_version": "2.1", "id": f"grouping--{_u(14)}", "created": t, "modified": t,
+         "created_by_ref": soc, "name": "Mule recruitment", "context": "suspicious-activity",
+         "object_refs": [f"user-account--{_u(11)}", f"email-addr--{_u(7)}"]},
+        {"type": "x-unknown-thing", "spec_version": "2.1", "id": f"x-unknown-thing--{_u(15)}", "foo": 1},
+    ]
+    batch = load_stix(_bundle_file(tmp_path, objs), None)
+    # agency from the creator; its country from the location it is located at
+    assert (batch.agency, batch.country) == ("SOC Ostrava", "CZ")
+    assert (batch.n_read, batch.n_accepted, batch.n_quarantined) == (16, 15, 1)
+    assert "custom STIX type 'x-unknown-thing'" in batch.quarantine[0]["reason"]
+    agency = "SOC Ostrava"
+    e = lambda kind, srid: record_id("E", agency, f"{kind}:{srid}")  # noqa: E731
+    kinds = Counter(x["kind"] for x in batch.entities)
+    assert kinds == {"organisation": 1, "location": 1, "ip_address": 1, "domain": 1, "email": 2, "file": 1,
+                     "user_account": 1, "report": 1, "indicator": 1}
+    f = [x for x in batch.entities if x["kind"] == "file"][0]
+    assert (f["entity_id"], f["properties"]["hash_md5"], f["properties"]["name"]) == (e("file", "a" * 64), "b" * 32,
+                                                                                      "invoice.pdf.exe")
+    links = {(x["kind"], x["source"], x["target"]): x for x in batch.links}
+    assert ("communicates_with", e("ip_address", "203.0.113.5"), e("domain", "drop.fict.example")) in links
+    assert ("message", e("email", "boss@fict.example"), e("email", "mule1@fict.example")) in links
+    # observed-data and a sighting without where_sighted: events to the observer
+    observed = links[("sighting", e("file", "a" * 64), e("organisation", soc))]
+    assert observed["count"] == 1 and observed["first_seen"] == datetime(2026, 3, 28)
+    sighted = links[("sighting", e("indicator", f"indicator--{_u(16)}"), e("organisation", soc))]
+    assert sighted["first_seen"] == datetime(2026, 3, 29, 6)
+    assert ("indicates", e("indicator", f"indicator--{_u(16)}"), e("file", "a" * 64)) in links
+    grouping = e("report", f"grouping--{_u(14)}")
+    assert {k for k in links if k[1] == grouping} == {("related_to", grouping, e("user_account", "mule_77")),
+                                                      ("related_to", grouping, e("email", "mule1@fict.example"))}
+    assert ("related_to", e("organisation", soc), e("location", f"location--{_u(2)}")) in links
+    assert Counter(ev["kind"] for ev in batch.events) == {"sighting": 2, "communicates_with": 1, "message": 1}
+
+
+def test_stix_2_0_bundle(tmp_path):
+    objs = [
+        {"type": "malware", "id": f"malware--{_u(1)}", "created": "2017-01-01T00:00:00.000Z",
+         "modified": "2017-01-01T00:00:00.000Z", "name": "OldRat", "labels": ["remote-access-trojan"]},
+        {"type": "indicator", "id": f"indicator--{_u(2)}", "created": "2017-01-01T00:00:00.000Z",
+         "modified": "2017-01-01T00:00:00.000Z", "labels": ["malicious-activity"],
+         "pattern": "[ipv4-addr:value = '192.0.2.99']", "valid_from": "2017-01-01T00:00:00Z"},
+        {"type": "relationship", "id": f"relationship--{_u(3)}", "created": "2017-01-01T00:00:00.000Z",
+         "modified": "2017-01-01T00:00:00.000Z", "relationship_type": "indicates",
+         "source_ref": f"indicator--{_u(2)}", "target_ref": f"malware--{_u(1)}"},
+    ]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"type": "bundle", "id": f"bundle--{_u(9)}", "spec_version": "2.0", "objects": objs}))
+    batch = load_stix(path, Provenance("CERT", "DK"))
+    assert (batch.n_read, batch.n_accepted, len(batch.entities), len(batch.links)) == (3, 3, 3, 2)
+    assert sorted(x["kind"] for x in batch.links) == ["indicates", "indicates"]

@@ -72,7 +72,12 @@ class Plan:
         b = self.builder
         for what, args, kw in self.steps:
             if what == "entity":
+                rows = getattr(b, "_entities", None)
+                before = rows.get(self.entity_id(EntityRef(args[0], args[1]))) if rows is not None else None
+                earlier = None if before is None else (before["handling"], before["releasable_to"])
                 b.entity(*args, **kw)
+                if earlier is not None:
+                    _keep_strictest(before, earlier, kw.get("prov"))
             elif what == "link":
                 kind, source, target = args
                 b.link(kind, self.entity_id(source), self.entity_id(target), **kw)
@@ -97,3 +102,15 @@ class Plan:
             return self.builder.model.check_link_kind(kind)
         except SchemaError as exc:
             raise RecordError(str(exc)) from None
+
+
+def _keep_strictest(row: dict[str, Any], earlier: tuple[str, list[str]], prov: Mapping[str, Any] | None) -> None:
+    """An entity several records describe (a domain in an AMBER+STRICT pattern and in an unmarked
+    observable) keeps the strictest of their handling codes, whatever their order in the file."""
+    from ..handling import handling_rank
+
+    if not prov or not prov.get("handling"):
+        return
+    if handling_rank(prov["handling"]) > handling_rank(earlier[0]):
+        row["handling"] = prov["handling"]
+        row["releasable_to"] = list(prov["releasable_to"])

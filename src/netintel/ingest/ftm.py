@@ -203,6 +203,10 @@ _REF_KIND_OVERRIDE = {("CryptoWallet", "holder"): "owns", ("UserAccount", "owner
 # Roles whose legal-entity range is a person when the entity is not in the file.
 _PERSON_ROLES = {"director", "member", "employee", "holder", "caller", "receiver", "associate", "relative",
                  "person", "agent", "sender", "emitters", "involved"}
+# Property types whose values are kept as written without FtM's check: free text, values that are
+# identifier entities of their own (normalised by resolution, not here), references, dates (checked first).
+_UNCHECKED_TYPES = {"name", "string", "text", "html", "identifier", "phone", "address", "entity", "date", "json",
+                    "checksum", "mimetype", "language"}
 _SKIP_PROPS = {"proof", "riskSource", "publisher", "publisherUrl", "sourceUrl", "modifiedAt", "retrievedAt",
                "createdAt", "recordId", "namesMentioned", "indexText"}
 
@@ -218,6 +222,7 @@ class _Record:
     fragments: list["_Record"] = field(default_factory=list)
     merged_into: "_Record | None" = None
     ident: str | None = None
+    plan: Plan | None = None  # built while checking entities, applied in the second pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,6 +447,7 @@ class _Loader:
         self.registry = registry
         self.index: dict[str, _Record] = {}
         self.failed: dict[str, _Record] = {}  # ids whose only record was quarantined
+        self._prov_cache: dict[tuple, dict[str, Any]] = {}
 
     # -- pass 1: check each record alone, index ids, merge fragments ------------------------------
     def run(self, records: list[_Record]) -> None:
@@ -481,16 +487,19 @@ class _Loader:
             for rec in expanded:
                 if rec.error is None and rec.merged_into is None and rec.kind is not None:
                     try:
-                        self._map(rec)
+                        rec.plan = self._map(rec)
                     except RecordError as exc:
                         rec.error = str(exc)
+                        rec.plan = None
                         changed = True
         # -- pass 2: map, in file order -----------------------------------------------------------
         for rec in expanded:
             self.b.read()
             if rec.merged_into is not None:
                 continue  # accounted with the record it merged into
-            if rec.error is None:
+            plan = rec.plan  # the entities' plans of the last round above hold under the final errors
+            rec.plan = None
+            if rec.error is None and plan is None:
                 try:
                     plan = self._map(rec)
                 except RecordError as exc:
@@ -583,9 +592,10 @@ class _Loader:
             m = re.match(r"^handling\s+(\S+)$", summary.strip(), re.I)
             if m:
                 handling = m.group(1)
-        if reported is None and handling is None:
-            return self.b.provenance()
-        return self.b.provenance(reported=str(reported)[:10] if reported else None, handling=handling)
+        key = (str(reported)[:10] if reported else None, handling)
+        if key not in self._prov_cache:
+            self._prov_cache[key] = self.b.provenance(reported=key[0], handling=handling)
+        return self._prov_cache[key]
 
     def _map(self, rec: _Record) -> Plan:
         plan = Plan(self.b, rec.locator, prov=self._prov(rec))
@@ -643,7 +653,7 @@ class _Loader:
             prop = schema.properties.get(pname)
             if prop is None or not values:
                 continue
-            if prop.type != self.registry.entity and any(prop.validate([v]) is not None for v in values):
+            if prop.type.name not in _UNCHECKED_TYPES and any(prop.validate([v]) is not None for v in values):
                 invalid.append(pname)
             if pname not in used and pname not in _SKIP_PROPS and prop.type != self.registry.entity and \
                     pname not in ("summary",):

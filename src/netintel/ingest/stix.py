@@ -86,6 +86,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,7 @@ class _Obj:
     data: dict[str, Any] | None = None
     error: str | None = None
     ref: EntityRef | None = None  # the entity this object becomes, if any
+    plan: Plan | None = None  # built while checking the objects that become entities
 
     @property
     def id(self) -> str | None:
@@ -355,6 +357,11 @@ def observables(pattern: str) -> list[tuple[str, str, str]]:
     >>> observables("[ipv4-addr:value IN ('192.0.2.1', '192.0.2.2')] AND [url:value LIKE 'http://x%']")
     [('ip_address', 'address', '192.0.2.1'), ('ip_address', 'address', '192.0.2.2')]
     """
+    return list(_observables(pattern))
+
+
+@lru_cache(maxsize=1 << 16)
+def _observables(pattern: str) -> tuple[tuple[str, str, str], ...]:
     from stix2patterns.v21.pattern import Pattern
 
     found: list[tuple[str, str, str]] = []
@@ -374,7 +381,7 @@ def observables(pattern: str) -> list[tuple[str, str, str]]:
             if kind is None:
                 continue
             found.extend((kind, prop, v) for v in values)
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def _pattern_path(path: list[Any]) -> str:
@@ -409,6 +416,7 @@ class _Loader:
         self.b = builder
         self.by_id: dict[str, _Obj] = {}
         self.markings: dict[str, str | None] = {}
+        self._prov_cache: dict[tuple, dict[str, Any]] = {}
 
     def run(self, objs: list[_Obj]) -> None:
         import stix2
@@ -456,23 +464,28 @@ class _Loader:
                     o.ref = self._ref_of(o)
                 except RecordError as exc:
                     o.error = str(exc)
-        # objects that become entities are tried first, so that a link to one that fails is quarantined too
-        for o in objs:
-            if o.error is None and o.ref is not None:
-                try:
-                    self._map(o)
-                except RecordError as exc:
-                    o.error = f"{o.type}: {exc}"
+        # objects that become entities are tried first (until none more fails), so that a link to
+        # one that fails is quarantined too, never left dangling
+        changed = True
+        while changed:
+            changed = False
+            for o in objs:
+                if o.error is None and o.ref is not None:
+                    try:
+                        o.plan = self._map(o)
+                    except RecordError as exc:
+                        o.error, o.plan, changed = f"{o.type}: {exc}", None, True
         # -- pass 2: map, in bundle order ------------------------------------------------------------
         for o in objs:
             self.b.read()
+            plan, o.plan = o.plan, None  # plans of the last round above hold under the final errors
+            if o.error is None and plan is None:
+                try:
+                    plan = self._map(o)
+                except RecordError as exc:
+                    o.error = f"{o.type}: {exc}"
             if o.error is not None:
                 self.b.quarantine(o.locator, o.error, o.raw)
-                continue
-            try:
-                plan = self._map(o)
-            except RecordError as exc:
-                self.b.quarantine(o.locator, f"{o.type}: {exc}", o.raw)
                 continue
             plan.apply()
             self.b.accept(o.locator, o.raw, o.id)
@@ -522,11 +535,15 @@ class _Loader:
                 raise RecordError(f"modified/created: {exc}") from None
         if confidence is not None and not (isinstance(confidence, (int, float)) and 0 <= confidence <= 100):
             raise RecordError(f"confidence {confidence!r} is not a number from 0 to 100")
-        try:
-            prov = self.b.provenance(grading=confidence, grading_scheme="stix_confidence" if confidence is not None
-                                     else None, handling=handling, reported=reported)
-        except SchemaError as exc:
-            raise RecordError(str(exc)) from None
+        key = (confidence, handling, reported)
+        prov = self._prov_cache.get(key)
+        if prov is None:
+            try:
+                prov = self.b.provenance(grading=confidence, grading_scheme="stix_confidence"
+                                         if confidence is not None else None, handling=handling, reported=reported)
+            except SchemaError as exc:
+                raise RecordError(str(exc)) from None
+            self._prov_cache[key] = prov
         return prov, unknown
 
     def _common_props(self, d: dict[str, Any], unknown_markings: list[str]) -> dict[str, Any]:

@@ -84,3 +84,15 @@ def test_charts_are_figures_with_one_bar_per_agency_and_part(ws):
         y = round(bar.get_y() + bar.get_height() / 2)
         widths[y] = widths.get(y, 0) + bar.get_width()
     assert all(w == pytest.approx(100) for w in widths.values())
+
+
+@pytest.mark.parametrize("reason, category", [
+    ("indicator: No values for required properties for Indicator: (pattern).", "missing value"),
+    ("birth_date (geboortedatum) '31-02-1970' is not a date in the form %d-%m-%Y", "bad date"),
+    ("time: date '31/04/2026 10:00' is in no recognised form", "bad date"),
+    ("unknown entity kind 'PX' in column tipo; map it in kinds:", "unknown kind"),
+    ("weight 'x' is not a number", "bad number"),
+    ("currency 'EURO!' is not a currency code (EUR, USD, BTC, ...)", "bad currency"),
+])
+def test_reason_categories_of_the_sample_case(reason, category):
+    assert reason_category(reason) == category

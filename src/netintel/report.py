@@ -59,24 +59,18 @@ def quarantine_table(ws: Workspace, source_ids: Sequence[str] | None = None) -> 
     return frame.reset_index(drop=True)
 
 
+# (pattern, category), first match wins: whole-record problems before field problems
 _CATEGORIES = (
-    ("duplicate", "duplicate id"),
-    ("unknown entity kind", "unknown kind"),
-    ("unknown link kind", "unknown kind"),
-    ("unknown handling", "bad handling code"),
-    ("grading", "bad grading"),
-    ("date", "bad date"),
-    ("start", "bad date"),
-    ("time", "bad date"),
-    ("malformed", "malformed record"),
-    ("fields where the header", "malformed record"),
-    ("json", "malformed record"),
-    ("missing", "missing value"),
-    ("is empty", "missing value"),
-    ("has no value", "missing value"),
-    ("not a number", "bad number"),
-    ("negative", "bad number"),
-    ("self-", "self-tie"),
+    (r"json|truncated|malformed|fields where the header|cannot be read", "malformed record"),
+    (r"duplicate", "duplicate id"),
+    (r"unknown (entity |link )?kind|unknown schema|not a known|unsupported", "unknown kind"),
+    (r"handling", "bad handling code"),
+    (r"grading|confidence", "bad grading"),
+    (r"\bdates?\b|\bstart\b|\btime\b|_date\b|\bfirst/last seen\b", "bad date"),
+    (r"missing|is empty|has no value|required|no value", "missing value"),
+    (r"currency", "bad currency"),
+    (r"not a number|negative|not a positive", "bad number"),
+    (r"self-(loop|tie)", "self-tie"),
 )
 
 
@@ -87,10 +81,12 @@ def reason_category(reason: str) -> str:
     'bad date'
     >>> reason_category("duplicate id 'P-7' in column persoon_id (first at line 3)")
     'duplicate id'
+    >>> reason_category("not a complete JSON object (Unterminated string starting at column 175)")
+    'malformed record'
     """
     text = str(reason).lower()
-    for needle, category in _CATEGORIES:
-        if needle in text:
+    for pattern, category in _CATEGORIES:
+        if re.search(pattern, text):
             return category
     return "other"
 

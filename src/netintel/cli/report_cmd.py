@@ -36,5 +36,20 @@ def run(args: argparse.Namespace) -> int:
     for name, frame in tables.items():
         if name == "intake":
             frame = frame.drop(columns=["imported_at"], errors="ignore")
+        elif name in ("quarantine_reasons", "quarantine"):
+            frame = frame.copy()
+            for col in ("example", "reason", "raw"):
+                if col in frame:
+                    frame[col] = [_short(v) for v in frame[col]]
         emit(frame, as_json=False, title=f"\n{titles[name]}")
     return 0
+
+
+def _short(text, width: int = 70) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short(text, width: int = 70) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -96,8 +96,7 @@ class CaseRecords:
         by_record = dict(zip(e["entity_id"], e["node"]))
         nodes = {by_record.get(m, m) for m in members} & set(e["node"])
         if expand and not self.links.empty:
-            kinds = e.groupby("node")["kind"].agg(lambda s: s.value_counts().index[0])
-            ident = {n for n, k in kinds.items() if k in IDENTIFIER_KINDS}
+            ident = {n for n, k in _most_common(zip(e["node"], e["kind"])).items() if k in IDENTIFIER_KINDS}
             lk = self.links
             touching = lk[lk["source_node"].isin(nodes) | lk["target_node"].isin(nodes)]
             extra = (set(touching["source_node"]) | set(touching["target_node"])) & ident
@@ -148,6 +147,16 @@ def _with_nodes(df: pd.DataFrame, resolved: dict[str, str], ends: tuple[str, str
     return df
 
 
+_DROP = ["source_id", "grading_scheme", "grading_original", "retain_until"]
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    # Small frames are filtered and grouped many times: plain object columns are several times
+    # faster to take from than Arrow-backed strings, and the import bookkeeping is not needed here.
+    df = df.drop(columns=[c for c in _DROP if c in df])
+    return df.astype({c: object for c, t in df.dtypes.items() if str(t) in ("str", "string")})
+
+
 def load_records(ws: Any, *, recipient: str | None = None) -> CaseRecords:
     """The active records of a workspace, resolved, optionally only what ``recipient`` may receive.
 
@@ -171,7 +180,7 @@ def load_records(ws: Any, *, recipient: str | None = None) -> CaseRecords:
     events = events[events["source"].isin(known) & (events["target"].isna() | events["target"].isin(known))]
     ids = ws.resolved_ids()
     resolved = dict(zip(ids["entity_id"], ids["resolved_id"]))
-    entities = entities.copy()
+    entities, links, events = _plain(entities), _plain(links), _plain(events)
     entities["node"] = [resolved.get(x, x) for x in entities["entity_id"]]
     links = _with_nodes(links, resolved, ("source", "target"))
     events = _with_nodes(events, resolved, ("source", "target"))
@@ -196,22 +205,22 @@ def scoped_records(source: Any, members: Iterable[str] | None = None, *, recipie
     return records.within(members, expand=expand)
 
 
+def _most_common(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """For (key, value) pairs: each key's most frequent value, ties broken by the smallest value."""
+    counts: dict[str, dict[Any, int]] = {}
+    for key, value in pairs:
+        c = counts.setdefault(key, {})
+        c[value] = c.get(value, 0) + 1
+    return {k: min(c.items(), key=lambda kv: (-kv[1], str(kv[0])))[0] for k, c in counts.items()}
+
+
 def node_kinds(records: CaseRecords) -> dict[str, str]:
     """Most frequent kind of each resolved entity."""
     e = records.entities
-    if e.empty:
-        return {}
-    counts = e.groupby(["node", "kind"]).size().reset_index(name="n").sort_values(
-        ["node", "n", "kind"], ascending=[True, False, True])
-    return dict(counts.drop_duplicates("node")[["node", "kind"]].itertuples(index=False, name=None))
+    return _most_common(zip(e["node"], e["kind"]))
 
 
 def node_labels(records: CaseRecords) -> dict[str, str]:
     """Most frequent label of each resolved entity (ties: alphabetical)."""
     e = records.entities
-    if e.empty:
-        return {}
-    e = e.assign(label=e["label"].fillna("").astype(str))
-    counts = e.groupby(["node", "label"]).size().reset_index(name="n").sort_values(
-        ["node", "n", "label"], ascending=[True, False, True])
-    return dict(counts.drop_duplicates("node")[["node", "label"]].itertuples(index=False, name=None))
+    return _most_common((n, "" if lab is None or lab != lab else str(lab)) for n, lab in zip(e["node"], e["label"]))

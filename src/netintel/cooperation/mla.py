@@ -8,7 +8,8 @@ to edit: fields the analyst must fill in are marked in square brackets (``[EIO r
 
 Releasability is respected for the requested country: a fact it may not receive is never quoted —
 the annex says "restricted, available through the originator" and names the originating agency, and
-an item known only from such material is not named at all.
+an item known only from such material is not named at all. Material marked RED (or H3) is for
+named recipients only: the annex does not mention it.
 
 Examples
 --------
@@ -31,7 +32,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from ..handling import Marking, may_receive
+from ..handling import Marking, handling_rank, may_receive
 from ._countries import country_name
 from ._records import CaseRecords, node_kinds, scoped_records, marking_of_frames
 from .jurisdictions import node_countries
@@ -40,6 +41,7 @@ from .markings import MarkedResult, banner_html
 __all__ = ["MlaAnnex", "mla_annex", "MEASURES", "RESTRICTED"]
 
 RESTRICTED = "restricted, available through the originator"
+_RED = handling_rank("TLP:RED")
 
 #: What to request per kind of item: (basis that ties it to the requested country, title, measure).
 MEASURES: dict[str, tuple[str, str, str]] = {
@@ -289,7 +291,8 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
             continue
         seen = places[(places["node"] == node) & (places["country"] == country) & (places["basis"] == basis)]
         if seen.empty or node not in vis_labels:
-            held = ent[(ent["node"] == node) & ~ent_ok]
+            # RED / H3 material is for named recipients only: not even its existence is mentioned.
+            held = ent[(ent["node"] == node) & ~ent_ok & (ent["handling"].map(handling_rank) < _RED)]
             for agency, g in held.groupby("agency"):
                 restricted.append({"request": None, "agency": agency, "n_records": len(g),
                                    "what": f"a further {kind.replace('_', ' ')} in {country_name(country)}"})
@@ -311,12 +314,10 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
             touching["last_seen"].max() if len(touching) else None
         hidden: dict[str, int] = {}
         for idx, r in touching.iterrows():
-            if not lk_ok.loc[idx]:
-                hidden[r["agency"]] = hidden.get(r["agency"], 0) + 1
-                continue
             other = r["target_node"] if r["source_node"] == node else r["source_node"]
-            if other not in vis_labels:
-                hidden[r["agency"]] = hidden.get(r["agency"], 0) + 1
+            if not lk_ok.loc[idx] or other not in vis_labels:
+                if handling_rank(r["handling"]) < _RED:
+                    hidden[r["agency"]] = hidden.get(r["agency"], 0) + 1
                 continue
             a = item if r["source_node"] == node else vis_labels[other]
             b = vis_labels[other] if r["source_node"] == node else item

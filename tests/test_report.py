@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from netintel import Workspace
 from netintel.ingest import ingest
-from netintel.report import grading_chart, grading_summary, handling_summary, quarantine_reasons, \
+from netintel.report import grading_chart, grading_summary, handling_summary, quarantine_reasons, workspace_marking, \
     reason_category, records_chart, workspace_report
 
 CDR = """caller,callee,start,duration,cell
@@ -96,3 +96,11 @@ def test_charts_are_figures_with_one_bar_per_agency_and_part(ws):
 ])
 def test_reason_categories_of_the_sample_case(reason, category):
     assert reason_category(reason) == category
+
+
+def test_workspace_marking_is_the_strictest_and_narrowest(ws):
+    marking = workspace_marking(ws)
+    # KPN's H2 records are releasable to their originator only; the Belgian GREEN ones to anyone
+    assert marking.handling == "H2"
+    assert marking.releasable_to == ("NL",)
+    assert marking.banner == "H2 — releasable to NL"

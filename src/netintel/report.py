@@ -21,9 +21,10 @@ from typing import Sequence
 
 import pandas as pd
 
+from .handling import Marking, combine
 from .workspace import Workspace
 
-__all__ = ["intake_table", "quarantine_table", "quarantine_reasons", "reason_category", "grading_summary",
+__all__ = ["workspace_marking", "intake_table", "quarantine_table", "quarantine_reasons", "reason_category", "grading_summary",
            "handling_summary", "workspace_report", "WorkspaceReport", "records_chart", "grading_chart"]
 
 _RECORD_TABLES = ("entities", "links", "events")
@@ -126,6 +127,20 @@ def grading_summary(ws: Workspace, source_ids: Sequence[str] | None = None) -> p
 def handling_summary(ws: Workspace, source_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """Records by agency (rows) and handling code (columns)."""
     return _pivot(_records(ws, source_ids, "handling"), "handling")
+
+
+def workspace_marking(ws: Workspace, source_ids: Sequence[str] | None = None) -> Marking:
+    """The marking a summary of these records must carry: strictest handling, intersected releasability.
+
+    A count over every partner's records is derived from all of them (see
+    :func:`netintel.handling.combine`); use its ``banner`` as the caveat of a chart or table.
+    """
+    where, params = _where(source_ids)
+    union = " UNION ".join(f"SELECT DISTINCT handling, releasable_to, country FROM {t}{where}"
+                           for t in _RECORD_TABLES)
+    rows = ws.sql(f"SELECT DISTINCT * FROM ({union})", params * len(_RECORD_TABLES))
+    triples = [(h, list(r) if r is not None else [], c or "") for h, r, c in rows.itertuples(index=False)]
+    return combine(triples, partners=ws.partners())
 
 
 @dataclass(frozen=True)

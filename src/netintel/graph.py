@@ -1,0 +1,1003 @@
+"""Graph views of a case: resolved entities and the links between them, with their provenance.
+
+:func:`build_graph` turns the workspace's records into a :class:`CaseGraph`: one node per
+resolved entity (``ws.resolved_ids()``; without resolution each record is its own entity) and one
+edge per (source, target, link kind) between resolved entities. Nodes and edges keep where they
+came from: the agencies that reported them, how many records, the best grading, the strictest
+handling code and who they may be released to. The graph's own :attr:`CaseGraph.marking` is the
+marking of everything it was built from.
+
+Bulk attributes stay in two pandas DataFrames (``nodes``, ``edges``); compute graphs are built
+from them on demand: :meth:`CaseGraph.to_igraph` from integer edge arrays (fast at 100k+ nodes),
+:meth:`CaseGraph.to_networkx` where networkx's API serves the analyst on case-sized views.
+
+Link weights are **tie strengths** (more calls, more money, more reports = stronger), never
+distances. The undirected views carry both: ``weight`` (strength) and ``distance`` (1 / weight)
+for algorithms that read a weight as a length.
+
+Filters (all optional, combined):
+
+* ``since`` / ``until``: links whose activity overlaps the window. Links made of events (calls,
+  transfers) are recounted from their events inside the window (count, weight, amount, first and
+  last seen); links with no dates (``uses``, ``resides_at``) describe standing relations and are
+  kept.
+* ``link_kinds``: only these link kinds.
+* ``agencies``: only records of these agencies (agency names as in provenance, or ISO2 codes of
+  their countries), nodes and links alike.
+* ``min_grading``: only links graded at least this well on both Admiralty axes
+  (:func:`netintel.grading.at_least`); entities stay (isolated if every link of theirs is dropped).
+* ``recipient``: "as releasable to country X": only entity and link records X may receive
+  (:meth:`netintel.workspace.Workspace.releasable_mask`), and no link whose end is an entity
+  record X may not receive.
+
+Examples
+--------
+>>> import pandas as pd
+>>> g = CaseGraph.from_frames(pd.DataFrame({"source": ["a", "b", "b"], "target": ["b", "c", "c"],
+...                                          "kind": ["call", "call", "uses"], "weight": [3.0, 1.0, 1.0]}))
+>>> len(g), len(g.edges)
+(3, 3)
+>>> g.to_networkx(multigraph=False).edges["b", "c"]["weight"]
+2.0
+>>> ig_graph = g.to_igraph()
+>>> ig_graph.vcount(), ig_graph.ecount(), ig_graph.vs["name"]
+(3, 2, ['a', 'b', 'c'])
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import NetintelError
+from .grading import at_least, grading_score
+from .handling import ANYONE, Marking, expand_releasable, handling_rank
+from .model import default_model
+
+if TYPE_CHECKING:  # pragma: no cover
+    import igraph
+    import networkx
+
+    from .workspace import Workspace
+
+__all__ = ["CaseGraph", "build_graph", "NODE_COLUMNS", "EDGE_COLUMNS", "combine_markings"]
+
+#: Columns of :attr:`CaseGraph.nodes`, in order.
+NODE_COLUMNS = ["id", "kind", "label", "country", "countries", "agencies", "n_records", "record_ids", "grading",
+                "handling", "releasable_to", "properties"]
+#: Columns of :attr:`CaseGraph.edges`, in order.
+EDGE_COLUMNS = ["source", "target", "kind", "directed", "count", "weight", "amount", "currency", "first_seen",
+                "last_seen", "agencies", "n_records", "grading", "handling", "releasable_to", "link_ids"]
+
+# Entity properties that name a country the entity belongs to (not the reporting agency's).
+_COUNTRY_PROPS = ("nationality", "country", "jurisdiction", "flag", "issuing_country")
+_RED = None
+
+
+def _red_rank() -> int:
+    global _RED
+    if _RED is None:
+        _RED = handling_rank("TLP:RED")
+    return _RED
+
+
+# ---------------------------------------------------------------------------------------------
+# Markings of aggregated rows
+# ---------------------------------------------------------------------------------------------
+def _release_set(handling: str, releasable_to: Any, origin: str, partners: frozenset[str]) -> frozenset[str] | None:
+    """Concrete set of countries a record may go to (None = anyone)."""
+    if handling and handling_rank(handling) >= _red_rank():
+        return frozenset({(origin or "").upper()})
+    rel = list(releasable_to) if releasable_to is not None and not isinstance(releasable_to, str) else \
+        ([releasable_to] if releasable_to else [])
+    out = expand_releasable(rel, origin or "", partners)
+    return None if out is None else frozenset(out)
+
+
+def _as_tuple(rel: frozenset[str] | None) -> tuple[str, ...]:
+    return (ANYONE,) if rel is None else tuple(sorted(rel))
+
+
+def _intersect(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:
+    out: frozenset[str] | None = None
+    for s in sets:
+        if s is None:
+            continue
+        out = s if out is None else out & s
+    return out
+
+
+def _strictest(codes: Iterable[str]) -> str:
+    best = None
+    for c in codes:
+        if c is None or (isinstance(c, float) and c != c):
+            continue
+        if best is None or handling_rank(c) > handling_rank(best):
+            best = c
+    return best or "TLP:CLEAR"
+
+
+def combine_markings(rows: Iterable[tuple[str, Sequence[str]]]) -> Marking:
+    """Marking of a result computed from already-aggregated rows (handling, concrete releasable_to).
+
+    Unlike :func:`netintel.handling.combine`, the releasability lists here are concrete (the
+    ``releasable_to`` of :attr:`CaseGraph.nodes` / :attr:`CaseGraph.edges`: ISO2 codes, or
+    ``("*",)`` for anyone); they are intersected, and the strictest handling code is kept.
+
+    >>> combine_markings([("TLP:AMBER", ("BE", "DE", "NL")), ("H2", ("NL", "DE")), ("TLP:CLEAR", ("*",))])
+    Marking(handling='H2', releasable_to=('DE', 'NL'))
+    """
+    handlings, sets = [], []
+    for h, rel in rows:
+        handlings.append(h)
+        rel = tuple(rel) if rel is not None else (ANYONE,)
+        sets.append(None if ANYONE in rel else frozenset(rel))
+    if not handlings:
+        return Marking("TLP:CLEAR", (ANYONE,))
+    return Marking(_strictest(handlings), _as_tuple(_intersect(sets)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Countries of an entity
+# ---------------------------------------------------------------------------------------------
+@lru_cache(maxsize=200_000)
+def _phone_country(number: str) -> str | None:
+    try:
+        import phonenumbers
+    except ImportError:  # pragma: no cover - phonenumbers is a dependency
+        return None
+    text = re.sub(r"[^\d+]", "", number)
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not text.startswith("+"):
+        return None
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(text, None))
+    except phonenumbers.NumberParseException:
+        return None
+    return region if region and region != "ZZ" else None
+
+
+def _values(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else [v]
+
+
+def _entity_countries(kind: str, props: Mapping[str, Any]) -> list[str]:
+    """Countries an entity record says the entity belongs to (ISO2, upper case)."""
+    out: list[str] = []
+    for key in _COUNTRY_PROPS:
+        for v in _values(props.get(key)):
+            if isinstance(v, str) and re.fullmatch(r"[A-Za-z]{2}", v.strip()):
+                out.append(v.strip().upper())
+    if kind == "phone":
+        for v in _values(props.get("number")):
+            if isinstance(v, str):
+                cc = _phone_country(v)
+                if cc:
+                    out.append(cc)
+    elif kind == "bank_account":
+        for v in _values(props.get("iban")):
+            if isinstance(v, str) and re.match(r"^[A-Za-z]{2}\d{2}", v.strip()):
+                out.append(v.strip()[:2].upper())
+    return out
+
+
+def _merge_props(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for props in rows:
+        for key, value in (props or {}).items():
+            if value in (None, "", []):
+                continue
+            if key not in out:
+                out[key] = value
+                continue
+            have = out[key] if isinstance(out[key], list) else [out[key]]
+            merged = have + [v for v in _values(value) if v not in have]
+            out[key] = merged if len(merged) > 1 else merged[0]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The graph
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class CaseGraph:
+    """A typed multigraph of resolved entities whose links keep their provenance.
+
+    Attributes
+    ----------
+    nodes : DataFrame
+        One row per resolved entity (columns :data:`NODE_COLUMNS`): ``id`` (resolved id),
+        ``kind``, ``label``, ``country`` (the entity's own country where its records say so:
+        nationality, country, jurisdiction, flag, issuing country, phone prefix, IBAN; otherwise
+        the country of the agency that reported it), ``countries`` (every ISO2 code from those
+        properties and from the reporting agencies), ``agencies``, ``n_records`` (provenance rows:
+        one per file that reported it), ``record_ids`` (its entity record ids), ``grading`` (best),
+        ``handling`` (strictest), ``releasable_to`` (intersection over its records, concrete ISO2
+        codes or ``("*",)``), ``properties`` (merged). Sorted by ``id``.
+    edges : DataFrame
+        One row per (source, target, kind) between resolved ids (columns :data:`EDGE_COLUMNS`):
+        ``directed``; ``count`` (events or reports) and ``weight`` (tie strength), both summed
+        over the link records; ``amount`` summed; ``first_seen``/``last_seen``; ``agencies``;
+        ``n_records``; ``grading`` (best); ``handling`` (strictest); ``releasable_to``;
+        ``link_ids``. Undirected kinds are stored with ``source < target``.
+    marking : Marking
+        Strictest handling and intersected releasability of everything the graph was built from.
+    filters : dict
+        The filters it was built with.
+    """
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    marking: Marking = field(default_factory=lambda: Marking("TLP:CLEAR", (ANYONE,)))
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_frames(cls, edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *,
+                    marking: Marking | None = None, filters: Mapping[str, Any] | None = None) -> "CaseGraph":
+        """A CaseGraph from plain tables (generated graphs, edge lists, tests).
+
+        ``edges`` needs ``source, target``; ``kind`` (default ``"related_to"``), ``weight``
+        (default 1, or ``count``), ``directed`` and the other :data:`EDGE_COLUMNS` are optional;
+        rows with the same (source, target, kind) are merged. ``nodes`` needs ``id``; every edge
+        end missing from it becomes a node of kind ``"unknown"``.
+
+        >>> g = CaseGraph.from_frames(pd.DataFrame({"source": [1, 2], "target": [2, 3]}))
+        >>> g.nodes["id"].tolist(), g.edges["kind"].tolist()
+        (['1', '2', '3'], ['related_to', 'related_to'])
+        """
+        e = edges.copy()
+        if not {"source", "target"} <= set(e.columns):
+            raise NetintelError("an edge table needs 'source' and 'target' columns")
+        e["source"] = e["source"].astype(str)
+        e["target"] = e["target"].astype(str)
+        if "kind" not in e:
+            e["kind"] = "related_to"
+        if "count" not in e:
+            e["count"] = 1
+        if "weight" not in e:
+            e["weight"] = e["count"].astype(float)
+        if "directed" not in e:
+            model = default_model()
+            e["directed"] = [model.links[k].directed if k in model.links else False for k in e["kind"]]
+        e["directed"] = e["directed"].fillna(False).astype(bool)
+        for col, default in (("amount", np.nan), ("currency", None), ("first_seen", pd.NaT), ("last_seen", pd.NaT),
+                             ("agency", None), ("grading", None), ("handling", "TLP:CLEAR")):
+            if col not in e and not (col == "agency" and "agencies" in e):
+                e[col] = default
+        if "link_id" not in e and "link_ids" not in e:
+            e["link_id"] = [f"{s}-{k}-{t}" for s, t, k in zip(e["source"], e["target"], e["kind"])]
+        if "agencies" in e:
+            e = e.explode("agencies").rename(columns={"agencies": "agency"})
+        if "link_ids" in e:
+            e = e.explode("link_ids").rename(columns={"link_ids": "link_id"})
+        if "releasable_to" not in e:
+            e["_rel"] = None
+        else:
+            e["_rel"] = [None if r is None or (not isinstance(r, str) and ANYONE in tuple(r)) else frozenset(r)
+                         for r in e["releasable_to"]]
+        e["handling"] = e["handling"].fillna("TLP:CLEAR")
+        out_edges = _aggregate_edges(e)
+        if nodes is None:
+            nodes = pd.DataFrame({"id": pd.unique(pd.concat([out_edges["source"], out_edges["target"]]))})
+        n = nodes.copy()
+        n["id"] = n["id"].astype(str)
+        missing = set(out_edges["source"]) | set(out_edges["target"])
+        missing -= set(n["id"])
+        if missing:
+            n = pd.concat([n, pd.DataFrame({"id": sorted(missing), "kind": "unknown"})], ignore_index=True)
+        defaults = {"kind": "unknown", "label": None, "country": None, "countries": None, "agencies": None,
+                    "n_records": 1, "record_ids": None, "grading": None, "handling": "TLP:CLEAR",
+                    "releasable_to": None, "properties": None}
+        for col, default in defaults.items():
+            if col not in n:
+                n[col] = default
+        n["label"] = [lab if isinstance(lab, str) and lab else i for lab, i in zip(n["label"], n["id"])]
+        n["countries"] = [list(c) if isinstance(c, (list, tuple, np.ndarray)) else ([c] if isinstance(c, str) else [])
+                          for c in n["countries"]]
+        n["country"] = [c if isinstance(c, str) else (cs[0] if cs else None) for c, cs in zip(n["country"], n["countries"])]
+        n["agencies"] = [list(a) if isinstance(a, (list, tuple, np.ndarray)) else [] for a in n["agencies"]]
+        n["record_ids"] = [list(r) if isinstance(r, (list, tuple, np.ndarray)) else [i] for r, i in zip(n["record_ids"], n["id"])]
+        n["releasable_to"] = [tuple(r) if isinstance(r, (list, tuple, np.ndarray)) else (ANYONE,) for r in n["releasable_to"]]
+        n["properties"] = [p if isinstance(p, dict) else {} for p in n["properties"]]
+        n["handling"] = n["handling"].fillna("TLP:CLEAR")
+        n = n.drop_duplicates("id").sort_values("id", kind="stable").reset_index(drop=True)[NODE_COLUMNS]
+        mk = marking or combine_markings(list(zip(n["handling"], n["releasable_to"])) +
+                                         list(zip(out_edges["handling"], out_edges["releasable_to"])))
+        return cls(n, out_edges, mk, dict(filters or {}))
+
+    @classmethod
+    def from_networkx(cls, graph: "networkx.Graph", **kw: Any) -> "CaseGraph":
+        """A CaseGraph from a networkx graph (edge attributes ``kind``, ``weight``, ... are kept).
+
+        >>> import networkx as nx
+        >>> CaseGraph.from_networkx(nx.path_graph(3)).edges[["source", "target"]].values.tolist()
+        [['0', '1'], ['1', '2']]
+        """
+        rows = []
+        for u, v, d in graph.edges(data=True):
+            row = {k: val for k, val in d.items() if k in EDGE_COLUMNS and k not in ("source", "target")}
+            row.update(source=u, target=v)
+            row.setdefault("directed", graph.is_directed())
+            rows.append(row)
+        edges = pd.DataFrame(rows, columns=sorted({c for r in rows for c in r} | {"source", "target"}))
+        nodes = pd.DataFrame([{"id": str(n), **{k: v for k, v in d.items() if k in NODE_COLUMNS and k != "id"}}
+                              for n, d in graph.nodes(data=True)], columns=None)
+        if nodes.empty:
+            nodes = pd.DataFrame({"id": []})
+        return cls.from_frames(edges, nodes, **kw)
+
+    # -- basics -------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in set(self.nodes["id"])
+
+    def __repr__(self) -> str:
+        return (f"<CaseGraph {len(self.nodes)} entities, {len(self.edges)} links; "
+                f"{self.marking.banner}>")
+
+    @property
+    def ids(self) -> list[str]:
+        """Resolved ids of the nodes, sorted (the vertex order of :meth:`to_igraph`)."""
+        return self.nodes["id"].tolist()
+
+    def label_of(self, entity_id: str) -> str:
+        """Display label of a node (its id when it has none)."""
+        row = self.nodes.loc[self.nodes["id"] == entity_id, "label"]
+        return str(row.iloc[0]) if len(row) else str(entity_id)
+
+    def labels(self) -> dict[str, str]:
+        """Resolved id -> display label."""
+        return dict(zip(self.nodes["id"], self.nodes["label"]))
+
+    def find(self, text: str) -> pd.DataFrame:
+        """Nodes whose id equals ``text`` or whose label contains it (case-insensitive).
+
+        >>> g = CaseGraph.from_frames(pd.DataFrame({"source": ["a"], "target": ["b"]}),
+        ...                           pd.DataFrame({"id": ["a", "b"], "label": ["Ivan Petrov", "Ana Pop"]}))
+        >>> g.find("petrov")["id"].tolist()
+        ['a']
+        """
+        exact = self.nodes[self.nodes["id"] == text]
+        if len(exact):
+            return exact
+        mask = self.nodes["label"].astype(str).str.contains(text, case=False, regex=False)
+        return self.nodes[mask]
+
+    def subgraph(self, ids: Iterable[str]) -> "CaseGraph":
+        """The graph induced by ``ids``; its marking covers only what it keeps."""
+        keep = set(map(str, ids))
+        nodes = self.nodes[self.nodes["id"].isin(keep)].reset_index(drop=True)
+        edges = self.edges[self.edges["source"].isin(keep) & self.edges["target"].isin(keep)].reset_index(drop=True)
+        return self._derived(nodes, edges, subgraph=len(nodes))
+
+    def edge_subgraph(self, mask: pd.Series | np.ndarray) -> "CaseGraph":
+        """The graph keeping the edges selected by a boolean mask and every node."""
+        edges = self.edges[np.asarray(mask, dtype=bool)].reset_index(drop=True)
+        return self._derived(self.nodes, edges)
+
+    def _derived(self, nodes: pd.DataFrame, edges: pd.DataFrame, **filters: Any) -> "CaseGraph":
+        mk = combine_markings(list(zip(nodes["handling"], nodes["releasable_to"])) +
+                              list(zip(edges["handling"], edges["releasable_to"])))
+        return CaseGraph(nodes, edges, mk, {**self.filters, **filters})
+
+    # -- compute graphs -----------------------------------------------------------------------
+    def collapsed(self, *, directed: bool = False) -> pd.DataFrame:
+        """One row per node pair: the links of every kind between them merged.
+
+        Parameters
+        ----------
+        directed : bool
+            False (default): one row per unordered pair (``source < target``). True: one row per
+            ordered pair; an undirected link counts in both directions.
+
+        Returns
+        -------
+        DataFrame
+            ``source, target, weight`` (summed tie strength), ``count`` (summed), ``distance``
+            (1 / weight, for algorithms that read weights as lengths), ``kinds`` (sorted list),
+            ``n_links`` (edge rows merged).
+        """
+        e = self.edges
+        if e.empty:
+            return pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
+                                 "weight": pd.Series(dtype=float), "count": pd.Series(dtype=np.int64),
+                                 "distance": pd.Series(dtype=float), "kinds": pd.Series(dtype=object),
+                                 "n_links": pd.Series(dtype=np.int64)})
+        src, tgt = e["source"].to_numpy(object), e["target"].to_numpy(object)
+        if directed:
+            und = ~e["directed"].to_numpy(bool)
+            frame = pd.concat([
+                pd.DataFrame({"source": src, "target": tgt, "weight": e["weight"].to_numpy(float),
+                              "count": e["count"].to_numpy(), "kind": e["kind"].to_numpy(object)}),
+                pd.DataFrame({"source": tgt[und], "target": src[und], "weight": e["weight"].to_numpy(float)[und],
+                              "count": e["count"].to_numpy()[und], "kind": e["kind"].to_numpy(object)[und]}),
+            ], ignore_index=True)
+        else:
+            lo = np.where(src <= tgt, src, tgt)
+            hi = np.where(src <= tgt, tgt, src)
+            frame = pd.DataFrame({"source": lo, "target": hi, "weight": e["weight"].to_numpy(float),
+                                  "count": e["count"].to_numpy(), "kind": e["kind"].to_numpy(object)})
+        grouped = frame.groupby(["source", "target"], sort=True)
+        out = grouped.agg(weight=("weight", "sum"), count=("count", "sum"), n_links=("kind", "size")).reset_index()
+        kinds = frame.drop_duplicates(["source", "target", "kind"]).sort_values("kind").groupby(
+            ["source", "target"], sort=True)["kind"].agg(list)
+        out["kinds"] = kinds.to_numpy()
+        w = out["weight"].to_numpy(float)
+        with np.errstate(divide="ignore"):
+            out["distance"] = np.where(w > 0, 1.0 / np.where(w > 0, w, 1.0), np.inf)
+        out["count"] = out["count"].astype(np.int64)
+        return out[["source", "target", "weight", "count", "distance", "kinds", "n_links"]]
+
+    def to_networkx(self, *, multigraph: bool = True) -> "networkx.Graph":
+        """The graph in networkx, for its analyst-facing API on case-sized views.
+
+        Parameters
+        ----------
+        multigraph : bool
+            True: a ``MultiDiGraph`` with one edge per :attr:`edges` row (key = link kind, every
+            column as an attribute; undirected kinds appear once, ``source < target``, with
+            ``directed=False``). False: an undirected ``Graph``, one edge per pair with summed
+            ``weight`` (tie strength), ``count``, ``distance`` (1 / weight) and ``kinds``.
+
+        Node attributes are the :attr:`nodes` columns (``id`` is the node).
+        """
+        import networkx as nx
+
+        g: nx.Graph = nx.MultiDiGraph() if multigraph else nx.Graph()
+        cols = [c for c in NODE_COLUMNS if c != "id"]
+        g.add_nodes_from((i, dict(zip(cols, vals))) for i, *vals in
+                         zip(self.nodes["id"], *(self.nodes[c] for c in cols)))
+        if multigraph:
+            ecols = [c for c in self.edges.columns if c not in ("source", "target")]
+            for s, t, *vals in zip(self.edges["source"], self.edges["target"], *(self.edges[c] for c in ecols)):
+                attrs = dict(zip(ecols, vals))
+                g.add_edge(s, t, key=attrs["kind"], **attrs)
+        else:
+            c = self.collapsed()
+            g.add_edges_from((s, t, {"weight": w, "count": int(n), "distance": d, "kinds": k})
+                             for s, t, w, n, d, k in zip(c["source"], c["target"], c["weight"], c["count"],
+                                                         c["distance"], c["kinds"]))
+        g.graph["marking"] = self.marking
+        return g
+
+    def to_igraph(self, *, directed: bool = False) -> "igraph.Graph":
+        """The collapsed graph in igraph, built from integer edge arrays (no networkx in between).
+
+        Vertices are the nodes in :attr:`ids` order (``name`` = resolved id, ``kind``, ``label``,
+        ``country``); one edge per pair (per ordered pair when ``directed``) with ``weight``
+        (summed tie strength), ``count`` and ``distance`` (1 / weight).
+        """
+        import igraph as ig
+
+        ids = self.nodes["id"].to_numpy(object)
+        c = self.collapsed(directed=directed)
+        index = pd.Index(ids)
+        s = index.get_indexer(c["source"].to_numpy(object))
+        t = index.get_indexer(c["target"].to_numpy(object))
+        g = ig.Graph(n=len(ids), edges=np.column_stack([s, t]).tolist() if len(s) else [], directed=directed)
+        g.vs["name"] = list(ids)
+        g.vs["kind"] = self.nodes["kind"].tolist()
+        g.vs["label"] = self.nodes["label"].tolist()
+        g.vs["country"] = self.nodes["country"].tolist()
+        if len(s):
+            g.es["weight"] = c["weight"].to_numpy(float).tolist()
+            g.es["count"] = c["count"].to_numpy().tolist()
+            g.es["distance"] = c["distance"].to_numpy(float).tolist()
+        return g
+
+    # -- person view --------------------------------------------------------------------------
+    def person_view(self, *, via: Iterable[str] | None = None, max_shared: int = 50) -> "CaseGraph":
+        """Persons only, tied directly and through what they share or use.
+
+        Ties, each an edge of the returned graph with the evidence it rests on:
+
+        * direct person-person links keep their kind (``associate_of``, ``family_of``, ...);
+        * two persons linked to the same entity by link kinds whose ``person_projection`` is true
+          in ``schema/links.yaml`` (``uses``, ``owns``, ``resides_at``, ``directs``, ...) are
+          tied by an undirected ``shared_<kind>`` edge (``shared_phone``, ``shared_address``,
+          ``shared_organisation``); its weight is the sum, over the entities they share, of the
+          weaker of their two links' strengths;
+        * any other link between two entities, either a person or used by persons (a call from
+          phone a to phone b, a transfer between accounts), ties every person behind one end to
+          every person behind the other with that link's kind, direction and weight (A uses a, B
+          uses b, a called b 7 times: A -> B ``call`` with weight 7).
+
+        Parameters
+        ----------
+        via : iterable of str, optional
+            Entity kinds persons may be tied through (``["phone"]`` for a telephone-only view);
+            all kinds when None. Direct person-person links are always kept.
+        max_shared : int
+            An entity shared by more persons than this (a busy public address, a switchboard)
+            ties nobody: a clique of hundreds says nothing about who knows whom. Such entities
+            are listed in ``filters["skipped_shared"]``.
+
+        Examples
+        --------
+        >>> nodes = pd.DataFrame({"id": ["A", "B", "C", "a", "b", "h"],
+        ...                       "kind": ["person"] * 3 + ["phone", "phone", "address"]})
+        >>> edges = pd.DataFrame({"source": ["A", "B", "a", "B", "C"], "target": ["a", "b", "b", "h", "h"],
+        ...                       "kind": ["uses", "uses", "call", "resides_at", "resides_at"],
+        ...                       "weight": [1.0, 1.0, 7.0, 1.0, 1.0]})
+        >>> pv = CaseGraph.from_frames(edges, nodes).person_view()
+        >>> pv.edges[["source", "target", "kind", "weight"]].values.tolist()
+        [['A', 'B', 'call', 7.0], ['B', 'C', 'shared_address', 1.0]]
+        """
+        kinds = dict(zip(self.nodes["id"], self.nodes["kind"]))
+        persons = self.nodes[self.nodes["kind"] == "person"].reset_index(drop=True)
+        pset = set(persons["id"])
+        via_set = None if via is None else {str(v) for v in via}
+        model = default_model()
+        projection = {k for k, lk in model.links.items() if lk.person_projection}
+        e = self.edges
+        src, tgt, kind = e["source"].to_numpy(object), e["target"].to_numpy(object), e["kind"].to_numpy(object)
+        s_person = np.fromiter((x in pset for x in src), bool, len(e))
+        t_person = np.fromiter((x in pset for x in tgt), bool, len(e))
+        is_proj = np.fromiter((k in projection for k in kind), bool, len(e))
+        # person -> entity it uses/owns/lives at (either direction of the link)
+        att = is_proj & (s_person ^ t_person)
+        holder = np.where(s_person, src, tgt)[att]
+        held = np.where(s_person, tgt, src)[att]
+        held_kind = np.array([kinds.get(h, "unknown") for h in held], dtype=object)
+        if via_set is not None:
+            ok = np.fromiter((k in via_set for k in held_kind), bool, len(held_kind))
+        else:
+            ok = np.ones(len(held), bool)
+        attach = pd.DataFrame({"person": holder[ok], "entity": held[ok], "entity_kind": held_kind[ok],
+                               "row": np.flatnonzero(att)[ok]})
+        # one strength per (person, entity): the strongest link between them
+        attach["strength"] = e["weight"].to_numpy(float)[attach["row"].to_numpy(int)] if len(attach) else []
+        users: dict[str, list[str]] = attach.groupby("entity")["person"].agg(lambda s: sorted(set(s))).to_dict() \
+            if len(attach) else {}
+        skipped = sorted(h for h, ps in users.items() if len(ps) > max_shared)
+        rows: list[pd.DataFrame] = []
+        # shared entities
+        if len(attach):
+            a = attach[~attach["entity"].isin(skipped)]
+            a = a.sort_values("strength", ascending=False).drop_duplicates(["person", "entity"])
+            pairs = a.merge(a, on=["entity", "entity_kind"], suffixes=("_a", "_b"))
+            pairs = pairs[pairs["person_a"] < pairs["person_b"]]
+            if len(pairs):
+                rows.append(pd.DataFrame({
+                    "source": pairs["person_a"].to_numpy(object), "target": pairs["person_b"].to_numpy(object),
+                    "kind": ("shared_" + pairs["entity_kind"].astype(str)).to_numpy(object),
+                    "directed": False,
+                    "weight": np.minimum(pairs["strength_a"], pairs["strength_b"]).to_numpy(float),
+                    "row_a": pairs["row_a"].to_numpy(int), "row_b": pairs["row_b"].to_numpy(int),
+                    "via": [[x] for x in pairs["entity"]]}))
+        # other links, mapped onto the persons behind each end
+        other = np.flatnonzero(~is_proj | (s_person & t_person))
+        s_list, t_list, r_list, v_list = [], [], [], []
+        for r in other:
+            u, v = src[r], tgt[r]
+            pu = [u] if u in pset else users.get(u, []) if u not in skipped else []
+            pv_ = [v] if v in pset else users.get(v, []) if v not in skipped else []
+            if not pu or not pv_:
+                continue
+            if via_set is not None and ((u not in pset and kinds.get(u) not in via_set)
+                                        or (v not in pset and kinds.get(v) not in via_set)):
+                continue
+            hub = [x for x in (u, v) if x not in pset]
+            for p in pu:
+                for q in pv_:
+                    if p != q:
+                        s_list.append(p)
+                        t_list.append(q)
+                        r_list.append(r)
+                        v_list.append(hub)
+        if r_list:
+            ridx = np.asarray(r_list, int)
+            directed = e["directed"].to_numpy(bool)[ridx]
+            s_arr, t_arr = np.asarray(s_list, object), np.asarray(t_list, object)
+            swap = ~directed & (s_arr > t_arr)
+            rows.append(pd.DataFrame({
+                "source": np.where(swap, t_arr, s_arr), "target": np.where(swap, s_arr, t_arr),
+                "kind": kind[ridx], "directed": directed, "weight": e["weight"].to_numpy(float)[ridx],
+                "row_a": ridx, "row_b": ridx, "via": v_list}))
+        nodes = persons.copy()
+        if not rows:
+            empty = _aggregate_edges(pd.DataFrame(columns=["source", "target", "kind", "directed", "count", "weight",
+                                                           "amount", "currency", "first_seen", "last_seen", "agency",
+                                                           "grading", "handling", "link_id", "_rel"]))
+            empty["via"] = pd.Series(dtype=object)
+            return replace(self, nodes=nodes, edges=empty,
+                           filters={**self.filters, "view": "person", "skipped_shared": skipped})
+        ties = pd.concat(rows, ignore_index=True)
+        edges = _person_edges(ties, e)
+        return replace(self, nodes=nodes, edges=edges,
+                       filters={**self.filters, "view": "person", "via": sorted(via_set) if via_set else None,
+                                "skipped_shared": skipped})
+
+    # -- display ------------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Counts of entities by kind and of links by kind."""
+        n = self.nodes["kind"].value_counts().rename_axis("kind").reset_index(name="n")
+        n.insert(0, "what", "entities")
+        e = self.edges["kind"].value_counts().rename_axis("kind").reset_index(name="n")
+        e.insert(0, "what", "links")
+        return pd.concat([n, e], ignore_index=True)
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        by = lambda what: ", ".join(f"{k} {n}" for k, n in zip(s.loc[s.what == what, "kind"], s.loc[s.what == what, "n"]))
+        filt = {k: v for k, v in self.filters.items() if v not in (None, [], {}) and k != "skipped_shared"}
+        return (f"<div><b>CaseGraph</b> — {len(self.nodes)} entities, {len(self.edges)} links"
+                f"<br><small>{html.escape(self.marking.banner)}</small>"
+                f"<br>Entities: {html.escape(by('entities'))}<br>Links: {html.escape(by('links'))}"
+                + (f"<br>Filters: {html.escape(str(filt))}" if filt else "") + "</div>")
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregation helpers
+# ---------------------------------------------------------------------------------------------
+def _grading_key(code: Any) -> float:
+    if not isinstance(code, str) or len(code) != 2:
+        return -1.0
+    try:
+        return grading_score(code) - ("ABCDEF".index(code[0]) * 1e-3 + "123456".index(code[1]) * 1e-4)
+    except (KeyError, ValueError):
+        return -1.0
+
+
+def _best_grading(codes: pd.Series, groups: pd.Series | np.ndarray) -> pd.Series:
+    frame = pd.DataFrame({"g": groups, "code": codes.to_numpy(object), "key": [_grading_key(c) for c in codes]})
+    best = frame.sort_values(["g", "key"], ascending=[True, False], kind="stable").drop_duplicates("g")
+    return best.set_index("g")["code"].where(best.set_index("g")["key"] >= 0, None)
+
+
+def _group_strictest(handling: pd.Series, groups: Any) -> pd.Series:
+    codes = handling.fillna("TLP:CLEAR").to_numpy(object)
+    uniq = pd.unique(codes)
+    rank = {c: handling_rank(c) for c in uniq}
+    frame = pd.DataFrame({"g": groups, "code": codes, "rank": [rank[c] for c in codes]})
+    best = frame.sort_values(["g", "rank"], ascending=[True, False], kind="stable").drop_duplicates("g")
+    return best.set_index("g")["code"]
+
+
+def _group_release(rels: Sequence[frozenset[str] | None], groups: Any) -> pd.Series:
+    frame = pd.DataFrame({"g": groups, "rel": list(rels)})
+    frame["key"] = [None if r is None else "|".join(sorted(r)) for r in frame["rel"]]
+    frame = frame.drop_duplicates(["g", "key"])
+    out: dict[Any, tuple[str, ...]] = {}
+    for g, sub in frame.groupby("g", sort=False)["rel"]:
+        out[g] = _as_tuple(_intersect(sub))
+    return pd.Series(out, dtype=object)
+
+
+def _list_of_unique(values: pd.Series, groups: Any) -> pd.Series:
+    frame = pd.DataFrame({"g": groups, "v": values.to_numpy(object)}).dropna().drop_duplicates()
+    return frame.sort_values(["g", "v"], kind="stable").groupby("g", sort=False)["v"].agg(list)
+
+
+def _aggregate_edges(e: pd.DataFrame) -> pd.DataFrame:
+    """Link records (one row each; columns as the workspace's plus ``_rel``) -> edge rows."""
+    if e.empty:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in EDGE_COLUMNS})
+        out["directed"] = out["directed"].astype(bool)
+        for c in ("count", "n_records"):
+            out[c] = out[c].astype(np.int64)
+        for c in ("weight", "amount"):
+            out[c] = out[c].astype(float)
+        for c in ("first_seen", "last_seen"):
+            out[c] = pd.to_datetime(out[c])
+        return out
+    e = e.reset_index(drop=True)
+    src, tgt = e["source"].to_numpy(object), e["target"].to_numpy(object)
+    und = ~e["directed"].to_numpy(bool)
+    swap = und & (src > tgt)
+    e["source"] = np.where(swap, tgt, src)
+    e["target"] = np.where(swap, src, tgt)
+    key = e["source"].astype(str) + "\x1f" + e["target"].astype(str) + "\x1f" + e["kind"].astype(str)
+    codes, uniques = pd.factorize(key, sort=True)
+    e["_g"] = codes
+    grouped = e.groupby("_g", sort=True)
+    amount = pd.to_numeric(e["amount"], errors="coerce")
+    out = pd.DataFrame({
+        "source": grouped["source"].first(),
+        "target": grouped["target"].first(),
+        "kind": grouped["kind"].first(),
+        "directed": grouped["directed"].any(),
+        "count": pd.to_numeric(e["count"], errors="coerce").fillna(1).groupby(e["_g"]).sum().astype(np.int64),
+        "weight": pd.to_numeric(e["weight"], errors="coerce").fillna(1.0).groupby(e["_g"]).sum().astype(float),
+        "amount": amount.groupby(e["_g"]).sum(min_count=1),
+        "currency": _list_of_unique(e["currency"], e["_g"]).map(lambda v: ",".join(sorted(set(",".join(v).split(","))))),
+        "first_seen": pd.to_datetime(e["first_seen"]).groupby(e["_g"]).min(),
+        "last_seen": pd.to_datetime(e["last_seen"]).groupby(e["_g"]).max(),
+        "agencies": _list_of_unique(e["agency"], e["_g"]),
+        "n_records": grouped.size().astype(np.int64),
+        "grading": _best_grading(e["grading"], e["_g"]),
+        "handling": _group_strictest(e["handling"], e["_g"]),
+        "releasable_to": _group_release(e["_rel"].tolist(), e["_g"]),
+        "link_ids": _list_of_unique(e["link_id"], e["_g"]),
+    })
+    out["agencies"] = [a if isinstance(a, list) else [] for a in out["agencies"]]
+    out["link_ids"] = [a if isinstance(a, list) else [] for a in out["link_ids"]]
+    out["currency"] = [c if isinstance(c, str) and c else None for c in out["currency"]]
+    return out.sort_values(["source", "target", "kind"], kind="stable").reset_index(drop=True)[EDGE_COLUMNS]
+
+
+def _person_edges(ties: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """Person ties (one row per piece of evidence) -> edge rows with the evidence merged."""
+    a = ties["row_a"].to_numpy(int)
+    b = ties["row_b"].to_numpy(int)
+    key = ties["source"].astype(str) + "\x1f" + ties["target"].astype(str) + "\x1f" + ties["kind"].astype(str)
+    codes, _ = pd.factorize(key, sort=True)
+    ties = ties.assign(_g=codes)
+    g = ties.groupby("_g", sort=True)
+    # Evidence rows: both links behind a shared-entity tie, the one link behind a mapped tie.
+    ev = pd.DataFrame({"_g": np.concatenate([codes, codes]), "row": np.concatenate([a, b])}).drop_duplicates()
+    rows = base.iloc[ev["row"].to_numpy(int)]
+    evg = ev["_g"].to_numpy()
+    expl_ag = pd.DataFrame({"_g": evg, "a": rows["agencies"].to_numpy(object)}).explode("a")
+    expl_li = pd.DataFrame({"_g": evg, "l": rows["link_ids"].to_numpy(object)}).explode("l")
+    expl_via = pd.DataFrame({"_g": codes, "v": ties["via"].to_numpy(object)}).explode("v")
+    rel = [None if ANYONE in tuple(r) else frozenset(r) for r in rows["releasable_to"]]
+    # count/weight/amount: over distinct evidence for mapped ties, per tie row for shared ones
+    out = pd.DataFrame({
+        "source": g["source"].first(), "target": g["target"].first(), "kind": g["kind"].first(),
+        "directed": g["directed"].all(),
+        "count": g.size().astype(np.int64),
+        "weight": g["weight"].sum().astype(float),
+        "amount": pd.Series(rows["amount"].to_numpy(float), index=evg).groupby(level=0).sum(min_count=1),
+        "currency": pd.Series(rows["currency"].to_numpy(object), index=evg).groupby(level=0).first(),
+        "first_seen": pd.Series(pd.to_datetime(rows["first_seen"]).to_numpy(), index=evg).groupby(level=0).min(),
+        "last_seen": pd.Series(pd.to_datetime(rows["last_seen"]).to_numpy(), index=evg).groupby(level=0).max(),
+        "agencies": _list_of_unique(expl_ag["a"], expl_ag["_g"]),
+        "n_records": pd.Series(rows["n_records"].to_numpy(int), index=evg).groupby(level=0).sum().astype(np.int64),
+        "grading": _best_grading(rows["grading"].reset_index(drop=True), evg),
+        "handling": _group_strictest(rows["handling"].reset_index(drop=True), evg),
+        "releasable_to": _group_release(rel, evg),
+        "link_ids": _list_of_unique(expl_li["l"], expl_li["_g"]),
+        "via": _list_of_unique(expl_via["v"], expl_via["_g"]),
+    })
+    # "count" of a mapped tie is the events behind it, of a shared tie the entities shared
+    mapped_counts = pd.Series(base["count"].to_numpy()[a], index=codes).groupby(level=0).sum()
+    shared = out["kind"].astype(str).str.startswith("shared_")
+    out.loc[~shared, "count"] = mapped_counts[~shared].astype(np.int64)
+    out["agencies"] = [x if isinstance(x, list) else [] for x in out["agencies"]]
+    out["link_ids"] = [x if isinstance(x, list) else [] for x in out["link_ids"]]
+    out["via"] = [x if isinstance(x, list) else [] for x in out["via"]]
+    return out.sort_values(["source", "target", "kind"], kind="stable").reset_index(drop=True)[EDGE_COLUMNS + ["via"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# From the workspace
+# ---------------------------------------------------------------------------------------------
+def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise NetintelError(f"{name}={value!r} is not a date; give it as 2026-03-01 or a datetime") from exc
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def _agency_mask(df: pd.DataFrame, agencies: Iterable[str]) -> pd.Series:
+    wanted = {str(a).strip().lower() for a in agencies}
+    return df["agency"].fillna("").str.strip().str.lower().isin(wanted) | \
+        df["country"].fillna("").str.strip().str.lower().isin(wanted)
+
+
+def build_graph(
+    ws: "Workspace",
+    *,
+    since: str | date | datetime | None = None,
+    until: str | date | datetime | None = None,
+    link_kinds: Iterable[str] | None = None,
+    agencies: Iterable[str] | None = None,
+    min_grading: str | None = None,
+    recipient: str | None = None,
+    resolved: bool = True,
+) -> CaseGraph:
+    """The case graph of a workspace: resolved entities and their links, with provenance.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The case workspace.
+    since, until : date-like, optional
+        Keep links whose activity overlaps ``[since, until]`` (both inclusive). Links made of
+        events are recounted from their events inside the window; a link with no dates is a
+        standing relation and is kept.
+    link_kinds : iterable of str, optional
+        Only these link kinds.
+    agencies : iterable of str, optional
+        Only records of these agencies (names as in provenance, or ISO2 country codes).
+    min_grading : str, optional
+        Only links graded at least this well (``"B2"``: A/B reliability and 1/2 credibility).
+    recipient : str, optional
+        ISO2 code: only records this country may receive (nodes and links).
+    resolved : bool
+        Merge records into resolved entities (``ws.resolved_ids()``); False keeps every record as
+        its own entity.
+
+    Returns
+    -------
+    CaseGraph
+
+    Raises
+    ------
+    NetintelError
+        A date that does not parse, or an unknown link kind or grading code.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from netintel.workspace import Workspace
+    >>> from netintel.ingest._common import BatchBuilder, Provenance
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "links.csv"; _ = f.write_text("x")
+    >>> b = BatchBuilder(f, format="table", provenance=Provenance("Politie", "NL", grading="B2", handling="TLP:AMBER"))
+    >>> p, q = (b.entity("person", i, {"name": i}, locator="row 1") for i in ("Ana", "Bo"))
+    >>> _ = b.link("associate_of", p, q, locator="row 1")
+    >>> ws = Workspace(); _ = ws.write_import(b.finish())
+    >>> g = build_graph(ws)
+    >>> sorted(g.nodes["label"]), g.edges["kind"].tolist(), g.marking.handling
+    (['Ana', 'Bo'], ['associate_of'], 'TLP:AMBER')
+    >>> len(build_graph(ws, min_grading="A1").edges)
+    0
+    """
+    model = default_model()
+    since_ts, until_ts = _timestamp(since, "since"), _timestamp(until, "until")
+    if since_ts is not None and until_ts is not None and since_ts > until_ts:
+        raise NetintelError(f"since={since} is after until={until}; swap them")
+    kinds = None
+    if link_kinds is not None:
+        try:
+            kinds = [model.check_link_kind(k) for k in link_kinds]
+        except Exception as exc:
+            raise NetintelError(str(exc)) from exc
+    if min_grading is not None:
+        min_grading = str(min_grading).strip().upper()
+        if not re.fullmatch(r"[A-F][1-6]", min_grading):
+            raise NetintelError(f"min_grading={min_grading!r} is not an Admiralty code; give one such as 'B2'")
+
+    ents = ws.entities()
+    links = ws.links(kinds)
+    partners = frozenset(ws.partners())
+    if agencies is not None:
+        agencies = list(agencies)
+        ents = ents[_agency_mask(ents, agencies)]
+        links = links[_agency_mask(links, agencies)]
+    if recipient is not None:
+        recipient = str(recipient).strip().upper()
+        if len(ents):
+            ents = ents[ws.releasable_mask(ents, recipient)]
+        if len(links):
+            links = links[ws.releasable_mask(links, recipient)]
+    if min_grading is not None and len(links):
+        links = links[[isinstance(c, str) and at_least(c, min_grading) for c in links["grading"]]]
+    if (since_ts is not None or until_ts is not None) and len(links):
+        links = _window(ws, links, since_ts, until_ts)
+    ents = ents.reset_index(drop=True)
+    links = links.reset_index(drop=True)
+
+    # Resolution: record id -> resolved id
+    mapping: dict[str, str] = {}
+    if resolved:
+        rid = ws.resolved_ids()
+        mapping = dict(zip(rid["entity_id"], rid["resolved_id"]))
+    ents["resolved"] = [mapping.get(x, x) for x in ents["entity_id"]]
+    present = set(ents["entity_id"])
+    links = links[links["source"].isin(present) & links["target"].isin(present)].copy()
+    links["source"] = [mapping.get(x, x) for x in links["source"]]
+    links["target"] = [mapping.get(x, x) for x in links["target"]]
+    n_self = int((links["source"] == links["target"]).sum())
+    links = links[links["source"] != links["target"]]
+
+    nodes = _aggregate_nodes(ents, partners)
+    cache: dict[tuple[Any, ...], frozenset[str] | None] = {}
+
+    def rel_of(h: str, r: Any, o: str) -> frozenset[str] | None:
+        k = (h, tuple(r) if r is not None and not isinstance(r, str) else r, o)
+        if k not in cache:
+            cache[k] = _release_set(h, r, o, partners)
+        return cache[k]
+
+    links["_rel"] = [rel_of(h, r, o) for h, r, o in zip(links["handling"], links["releasable_to"], links["country"])]
+    links["directed"] = [bool(d) if d is not None and d == d else model.links.get(k, None) is not None
+                         and model.links[k].directed for d, k in zip(links["directed"], links["kind"])]
+    edges = _aggregate_edges(links)
+    marking = combine_markings(list(zip(nodes["handling"], nodes["releasable_to"])) +
+                               list(zip(edges["handling"], edges["releasable_to"])))
+    filters = {"since": since_ts, "until": until_ts, "link_kinds": kinds, "agencies": agencies,
+               "min_grading": min_grading, "recipient": recipient, "resolved": resolved,
+               "self_links_dropped": n_self}
+    return CaseGraph(nodes, edges, marking, filters)
+
+
+def _window(ws: "Workspace", links: pd.DataFrame, since: pd.Timestamp | None,
+            until: pd.Timestamp | None) -> pd.DataFrame:
+    """Links overlapping the window; event links recounted from their events inside it."""
+    first = pd.to_datetime(links["first_seen"])
+    last = pd.to_datetime(links["last_seen"]).fillna(first)
+    keep = pd.Series(True, index=links.index)
+    if since is not None:
+        keep &= last.isna() | (last >= since)
+    if until is not None:
+        keep &= first.isna() | (first <= until)
+    links = links[keep].copy()
+    where, params = ["(retain_until IS NULL OR retain_until >= current_date)"], []
+    if since is not None:
+        where.append("time >= ?")
+        params.append(since.to_pydatetime())
+    if until is not None:
+        where.append("time <= ?")
+        params.append(until.to_pydatetime())
+    inside = ws.sql(
+        "SELECT link_id, count(*) AS n, min(time) AS first, max(time) AS last, sum(amount) AS amount "
+        f"FROM events WHERE link_id IS NOT NULL AND {' AND '.join(where)} GROUP BY link_id", params)
+    with_events = set(ws.sql("SELECT DISTINCT link_id FROM events WHERE link_id IS NOT NULL")["link_id"])
+    has = links["link_id"].isin(with_events)
+    counted = links[has].merge(inside, on="link_id", how="inner")
+    counted["count"] = counted["n"].astype(np.int64)
+    counted["weight"] = counted["n"].astype(float)
+    counted["first_seen"] = counted["first"]
+    counted["last_seen"] = counted["last"]
+    counted["amount"] = counted["amount_y"]
+    counted = counted.drop(columns=["n", "first", "last", "amount_x", "amount_y"])
+    return pd.concat([links[~has], counted[links.columns]], ignore_index=True)
+
+
+def _aggregate_nodes(ents: pd.DataFrame, partners: frozenset[str]) -> pd.DataFrame:
+    if ents.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in NODE_COLUMNS}).assign(
+            n_records=pd.Series(dtype=np.int64))
+    g = ents["resolved"].to_numpy(object)
+    grouped = ents.groupby("resolved", sort=True)
+    # kind: the most reported kind of the entity (ties: alphabetical)
+    kind = (ents.groupby(["resolved", "kind"]).size().reset_index(name="n")
+            .sort_values(["resolved", "n", "kind"], ascending=[True, False, True]).drop_duplicates("resolved")
+            .set_index("resolved")["kind"])
+    label = (ents[ents["label"].notna() & (ents["label"] != "")].groupby(["resolved", "label"]).size()
+             .reset_index(name="n").sort_values(["resolved", "n", "label"], ascending=[True, False, True])
+             .drop_duplicates("resolved").set_index("resolved")["label"])
+    own = [_entity_countries(k, p) for k, p in zip(ents["kind"], ents["properties"])]
+    own_frame = pd.DataFrame({"g": g, "c": own}).explode("c").dropna()
+    primary = (own_frame.groupby(["g", "c"]).size().reset_index(name="n")
+               .sort_values(["g", "n", "c"], ascending=[True, False, True]).drop_duplicates("g").set_index("g")["c"])
+    reporter = (ents.groupby(["resolved", "country"]).size().reset_index(name="n")
+                .sort_values(["resolved", "n", "country"], ascending=[True, False, True])
+                .drop_duplicates("resolved").set_index("resolved")["country"])
+    all_c = pd.concat([own_frame.rename(columns={"c": "v"}),
+                       pd.DataFrame({"g": g, "v": ents["country"].to_numpy(object)})]).dropna().drop_duplicates()
+    countries = all_c.sort_values(["g", "v"]).groupby("g")["v"].agg(list)
+    cache: dict[tuple[Any, ...], frozenset[str] | None] = {}
+    rels = []
+    for h, r, o in zip(ents["handling"], ents["releasable_to"], ents["country"]):
+        k = (h, tuple(r) if r is not None and not isinstance(r, str) else r, o)
+        if k not in cache:
+            cache[k] = _release_set(h, r, o, partners)
+        rels.append(cache[k])
+    out = pd.DataFrame({
+        "kind": kind,
+        "label": label,
+        "country": primary.reindex(kind.index).fillna(reporter),
+        "countries": countries,
+        "agencies": _list_of_unique(ents["agency"], g),
+        "n_records": grouped.size().astype(np.int64),
+        "record_ids": _list_of_unique(ents["entity_id"], g),
+        "grading": _best_grading(ents["grading"], g),
+        "handling": _group_strictest(ents["handling"], g),
+        "releasable_to": _group_release(rels, g),
+        "properties": grouped["properties"].agg(lambda s: _merge_props(s)),
+    })
+    out.index.name = "id"
+    out = out.reset_index()
+    out["label"] = [lab if isinstance(lab, str) and lab else i for lab, i in zip(out["label"], out["id"])]
+    for col in ("countries", "agencies", "record_ids"):
+        out[col] = [x if isinstance(x, list) else [] for x in out[col]]
+    return out[NODE_COLUMNS]

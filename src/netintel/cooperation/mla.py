@@ -69,6 +69,10 @@ MEASURES: dict[str, tuple[str, str, str]] = {
                "Confirmation of identity and current address, identity documents issued, criminal record extract, "
                "and whether the person is subject of proceedings in your country."),
 }
+#: Persons who are nationals of the requested country without living there.
+NATIONAL_MEASURE = ("Criminal record and identity of {item}",
+                    "Criminal record extract, identity documents issued and the last known address of this national "
+                    "of your country, and whether the person is subject of proceedings in your country.")
 
 _VERBS = {
     "uses": "uses", "owns": "owns", "controls": "controls", "directs": "directs", "employs": "employs",
@@ -284,12 +288,12 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
                                                           str(vis_labels.get(x[0], "~")), x[0])):
         if kind not in MEASURES:
             continue
-        basis = MEASURES[kind][0]
+        bases = (MEASURES[kind][0], "nationality") if kind == "person" else (MEASURES[kind][0],)
         there = all_places[(all_places["node"] == node) & (all_places["country"] == country)
-                           & (all_places["basis"] == basis)]
+                           & all_places["basis"].isin(bases)]
         if there.empty:
             continue
-        seen = places[(places["node"] == node) & (places["country"] == country) & (places["basis"] == basis)]
+        seen = places[(places["node"] == node) & (places["country"] == country) & places["basis"].isin(bases)]
         if seen.empty or node not in vis_labels:
             # RED / H3 material is for named recipients only: not even its existence is mentioned.
             held = ent[(ent["node"] == node) & ~ent_ok & (ent["handling"].map(handling_rank) < _RED)]
@@ -297,16 +301,16 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
                 restricted.append({"request": None, "agency": agency, "n_records": len(g),
                                    "what": f"a further {kind.replace('_', ' ')} in {country_name(country)}"})
             continue
-        targets.append((node, kind))
+        targets.append((node, kind, set(seen["basis"])))
 
-    for number, (node, kind) in enumerate(targets, start=1):
+    for number, (node, kind, bases_seen) in enumerate(targets, start=1):
         item = vis_labels[node]
         node_rows = ent[(ent["node"] == node)]
         ok_rows = node_rows[ent_ok.loc[node_rows.index]]
         item_facts = []
         for r in ok_rows.sort_values(["agency", "entity_id"]).itertuples():
             where = f" ({r.locator})" if isinstance(r.locator, str) and r.locator else ""
-            item_facts.append({"text": f"{r.agency} reports {item} as a {_NOUNS.get(kind, kind)}{where}",
+            item_facts.append({"text": f"Recorded as a {_NOUNS.get(kind, kind)}{where}",
                                "agency": r.agency, "country": r.country, "grading": r.grading,
                                "handling": r.handling, "record_id": r.entity_id, "weight": 0})
         touching = lk[(lk["source_node"] == node) | (lk["target_node"] == node)]
@@ -343,6 +347,8 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
                                "what": f"{n} fact(s) on {item}"})
         period = _period(first, last)
         _, title, measure = MEASURES[kind]
+        if kind == "person" and "residence" not in bases_seen:
+            title, measure = NATIONAL_MEASURE
         requests.append({
             "number": number, "kind": kind, "item": item, "node": node,
             "title": title.format(item=item), "measure": measure.format(period=period or "[period]"),
@@ -388,15 +394,16 @@ def _document(country: str, requesting: str | None, typology: str | None, case_t
                     "credibility 1-6).")
     doc.add("h2", "1. Summary of the case")
     persons = sorted(labels[n] for n in set(visible["node"]) if kinds.get(n) == "person" and n in labels)
+    named = sorted({p for p in persons if any(p in t for t in facts["text"]) or p in set(req["item"])})
     countries = sorted(set(places["country"]))
     crime = f"suspected of {typology.replace('_', ' ')}" if typology else "suspected of [offences]"
     title = _md_escape(case_title) if case_title else "[short title of the investigation]"
     doc.add("p", f"The investigation {title} concerns a network of {len(persons)} identified person(s) {crime}, "
                  f"with activity linked to {', '.join(_md_escape(country_name(c)) for c in countries) or '[countries]'}. "
                  "[Describe the facts under investigation, the role of the suspects and the state of the proceedings.]")
-    if persons:
-        doc.add("p", "Persons of interest: " + ", ".join(_md_escape(p) for p in persons[:12])
-                + (f" and {len(persons) - 12} more" if len(persons) > 12 else "") + ".")
+    if named:
+        doc.add("p", "Persons concerned by this request: " + ", ".join(_md_escape(p) for p in named[:20])
+                + (f" and {len(named) - 20} more" if len(named) > 20 else "") + ".")
     doc.add("p", f"The items below are registered or located in {_md_escape(name)}. Their link to the case is set "
                  "out for each request.")
     doc.add("h2", "2. Measures requested")
@@ -425,11 +432,15 @@ def _document(country: str, requesting: str | None, typology: str | None, case_t
     if unnamed.empty and restricted.empty:
         doc.add("p", "None: every fact on the items above may be shared with the requested authority.")
     else:
-        items = [f"{_md_escape(h.what)} ({h.n_records} record(s)) — {RESTRICTED} ({_md_escape(h.agency)}); ask "
-                 f"{_md_escape(h.agency)} for permission before adding it to this request." for h in unnamed.itertuples()]
-        items += [f"Request {int(h.request)}: {h.n_records} fact(s) from {_md_escape(h.agency)} — {RESTRICTED}."
-                  for h in restricted[restricted["request"].notna()].itertuples()]
-        doc.add("ul", items)
+        if not restricted[restricted["request"].notna()].empty:
+            doc.add("p", "Some facts on the items above were shared under conditions that do not allow passing them "
+                         "to the requested authority; each request says whose they are. Ask the originator for "
+                         "permission before adding them.")
+        if not unnamed.empty:
+            doc.add("p", f"Further items in {_md_escape(name)} are known only from restricted material; ask the "
+                         "originator for permission before adding them to this request:")
+            doc.add("ul", [f"{_md_escape(h.what)} ({h.n_records} record(s)) — {RESTRICTED} ({_md_escape(h.agency)})."
+                           for h in unnamed.itertuples()])
     doc.add("h2", "4. Confidentiality, use and urgency")
     doc.add("p", f"This annex is marked **{marking.banner}**. The information may be used only for the execution of "
                  "this request [conditions on use / speciality]. Please do not inform the persons concerned.")

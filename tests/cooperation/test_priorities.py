@@ -1,0 +1,75 @@
+"""Priority scores: components worked by hand, weights visible, settable and round-tripping."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from netintel.cooperation import PriorityWeights, priority_scores
+from netintel.errors import SchemaError
+
+
+@pytest.fixture
+def membership(demo):
+    _, ids = demo
+    return pd.DataFrame({"id": [ids["jan"], ids["ali"], ids["marc"], ids["nordhandel"]], "community": [0, 0, 1, 1]})
+
+
+def test_components_by_hand(demo, membership):
+    ws, _ = demo
+    typ = pd.DataFrame({"community": [0, 1], "typology": ["drug_trafficking", "money_laundering"],
+                        "probability": [0.9, 0.8]})
+    p = priority_scores(ws, membership, typologies=typ)
+    t = p.table.set_index("community")
+    # community 1: Marc and Nordhandel with the phone and both accounts they use or own
+    assert t.loc[1, "persons"] == 1 and t.loc[1, "entities"] == 5 and t.loc[1, "money"] == 50000.0
+    assert t.loc[1, "countries"] == ["BE", "DE"] and t.loc[0, "countries"] == ["BE", "NL", "TR"]
+    assert t.loc[0, "c_typology"] == pytest.approx(0.85 * 0.9)
+    assert t.loc[1, "c_typology"] == pytest.approx(0.6 * 0.8)
+    assert t.loc[0, "c_size"] == pytest.approx(math.log1p(2) / math.log1p(50))
+    assert t.loc[1, "c_reach"] == pytest.approx((2 - 1) / (6 - 1))
+    assert t.loc[1, "c_money"] == pytest.approx(math.log1p(50000) / math.log1p(1e7))
+    expected = 100 * (0.3 * 0.765 + 0.15 * math.log1p(2) / math.log1p(50) + 0.15 * 2 / 5) / 1.0
+    assert t.loc[0, "score"] == pytest.approx(expected)
+    contributions = [f"w_{c}" for c in ("typology", "size", "reach", "money", "violence", "exploitation")]
+    assert t[contributions].sum(axis=1).tolist() == pytest.approx(t["score"].tolist())
+    assert p.table["rank"].tolist() == [1, 2] and p.table["community"].tolist() == [0, 1]
+
+
+def test_weights_change_the_ranking(demo, membership):
+    ws, _ = demo
+    w = PriorityWeights.load().with_weights(money=3.0)
+    p = priority_scores(ws, membership, weights=w)
+    assert p.table["community"].tolist() == [1, 0]  # the laundering community moved the money
+    assert "money (weight 3)" in [t.get_text() for t in p.chart().axes[0].get_legend().get_texts()]
+
+
+def test_indicators_are_counted(demo):
+    ws, ids = demo
+    w = PriorityWeights.from_dict({**PriorityWeights.load().to_dict(),
+                                   "indicators": {"violence": ["peeters"], "exploitation": []}})
+    p = priority_scores(ws, pd.DataFrame({"id": [ids["marc"]], "community": ["A"]}), weights=w)
+    assert p.table.loc[0, "violence_records"] == 1 and p.table.loc[0, "indicators"] == ["peeters"]
+
+
+def test_settings_round_trip_and_validate(tmp_path):
+    w = PriorityWeights.load()
+    back = PriorityWeights.load(w.with_weights(size=0.5).save(tmp_path / "p.yaml"))
+    assert back.weights["size"] == 0.5 and back.to_dict() == w.with_weights(size=0.5).to_dict()
+    with pytest.raises(SchemaError) as err:
+        PriorityWeights.from_dict({"weights": {"fame": 1, "size": -1}, "caps": {"reach": 1}})
+    # every problem at once: an unknown component, a negative weight, weights summing to 0, a bad cap
+    assert set(err.value.errors) == {"weights.fame", "weights.size", "weights", "caps.reach"}
+
+
+def test_view_for_recipient_and_chart(demo, membership):
+    ws, ids = demo
+    p = priority_scores(ws, membership, recipient="NL")
+    t = p.table.set_index("community")
+    assert t.loc[1, "entities"] == 4  # Nordhandel (BKA, TLP:RED) is not in NL's view
+    assert p.marking.allows("NL") and "view for NL" in repr(p)
+    fig = p.chart()
+    assert isinstance(fig, Figure) and any("view for NL" in x.get_text() for x in fig.texts)

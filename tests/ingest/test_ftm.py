@@ -294,3 +294,34 @@ def test_a_failing_entity_takes_its_links_with_it(tmp_path):
     assert "'p1' is quarantined (line 3" in reasons["line 2"]
     assert "'doc' is quarantined (line 2" in reasons["line 1"]
     assert [x["kind"] for x in batch.entities] == ["organisation"] and not batch.links
+
+
+def test_reads_back_what_netintel_exports(tmp_path):
+    """An FtM file written by netintel.export goes back in: kinds, links and handling survive."""
+    import pandas as pd
+
+    from netintel.export import export_graph
+    from netintel.handling import Marking
+
+    class Graph:
+        nodes = pd.DataFrame({
+            "id": ["N1", "N2", "N3", "N4"], "kind": ["person", "phone", "organisation", "bank_account"],
+            "label": ["Lena Berg", "+46 70 123 45 67", "Berg Shipping AB", "SE4550000000058398257466"],
+            "countries": [["SE"], ["SE"], ["SE"], ["SE"]], "agencies": [["Polisen"]] * 4,
+            "n_records": [1] * 4, "handling": ["TLP:RED"] * 4})
+        edges = pd.DataFrame({
+            "source": ["N1", "N1", "N3"], "target": ["N2", "N3", "N4"], "kind": ["uses", "directs", "owns"],
+            "directed": [True] * 3, "weight": [1.0] * 3, "count": [1] * 3, "amount": [None] * 3,
+            "first_seen": pd.to_datetime([None, "2024-05-01", None]), "last_seen": pd.to_datetime([None] * 3),
+            "agencies": [["Polisen"]] * 3, "grading": ["B2"] * 3, "handling": ["TLP:RED"] * 3,
+            "link_ids": [["L1"], ["L2"], ["L3"]]})
+        marking = Marking("TLP:RED", ("SE",))
+
+    path = export_graph(Graph(), tmp_path / "case.ftm.json", format="ftm").paths[0]
+    batch = load_ftm(path, Provenance("", "SE"))
+    assert batch.agency == "Polisen" and batch.n_quarantined == 0
+    assert sorted((e["kind"], e["label"]) for e in batch.entities) == [
+        ("bank_account", "SE4550000000058398257466"), ("organisation", "Berg Shipping AB"), ("person", "Lena Berg"),
+        ("phone", "+46701234567")]
+    assert sorted(x["kind"] for x in batch.links) == ["directs", "owns", "uses"]
+    assert {e["handling"] for e in batch.entities} == {"TLP:RED"}

@@ -373,3 +373,41 @@ def test_stix_2_0_bundle(tmp_path):
     batch = load_stix(path, Provenance("CERT", "DK"))
     assert (batch.n_read, batch.n_accepted, len(batch.entities), len(batch.links)) == (3, 3, 3, 2)
     assert sorted(x["kind"] for x in batch.links) == ["indicates", "indicates"]
+
+
+PATTERNS = [
+    "[domain-name:value = 'a.example'] OR [ipv4-addr:value = '192.0.2.4']",
+    "[file:hashes.'SHA-256' = 'aa' OR file:hashes.MD5 = 'bb'] AND [file:name = 'x.exe']",
+    "[email-message:to_refs[*].value = 'x@fict.example' AND email-message:from_ref.value = 'y@fict.example']",
+    "[email-message:to_refs[0].value = 'x@fict.example']",
+    "[ipv4-addr:value IN ('192.0.2.1', '192.0.2.2')]",
+    r"[url:value = 'http://x.example/it\'s']",
+    "[network-traffic:dst_port = 443 AND network-traffic:dst_ref.value = '198.51.100.8']",
+    "[ipv4-addr:value NOT = '192.0.2.9']",
+    "([domain-name:value = 'c.example'] FOLLOWEDBY [url:value = 'http://c.example/x']) WITHIN 5 SECONDS",
+    "[x-crypto-wallet:address = 'bc1qexample'] OR [user-account:account_login = 'mule_7']",
+    "[domain-name:value LIKE '%.fict.example' OR domain-name:value MATCHES '^x']",
+]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_plain_patterns_read_without_the_grammar_give_what_the_grammar_gives(pattern):
+    from netintel.ingest import stix
+
+    fast = stix._simple_comparisons(pattern)
+    if fast is None:  # NOT, FOLLOWEDBY, qualifiers: only the grammar reads those
+        assert "NOT" in pattern or "FOLLOWEDBY" in pattern
+        return
+    full = stix._grammar_comparisons(pattern)
+    norm = lambda cs: sorted((t, stix._pattern_path(p), op, stix._pattern_values(v, op) if op in ("=", "IN") else v)  # noqa: E731
+                             for t, p, op, v in cs)
+    assert norm(fast) == norm(full)
+
+
+def test_the_same_object_twice_is_quarantined_once(tmp_path):
+    tool = {"type": "tool", "spec_version": "2.1", "id": f"tool--{_u(1)}", "name": "plink",
+            "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z"}
+    batch = load_stix(_bundle_file(tmp_path, [tool, dict(tool, name="plink (copy)")]), Provenance("CERT", "DK"))
+    assert (batch.n_read, batch.n_accepted, batch.n_quarantined) == (2, 1, 1)
+    assert "duplicate id" in batch.quarantine[0]["reason"]
+    assert [e["label"] for e in batch.entities] == ["plink (copy)"]  # the later is kept

@@ -360,34 +360,70 @@ def observables(pattern: str) -> list[tuple[str, str, str]]:
     return list(_observables(pattern))
 
 
+_STRING = r"'(?:[^'\\]|\\.)*'"
+_COMPARISON = re.compile(
+    r"\s*(?P<type>[a-z0-9][a-z0-9-]*):(?P<path>[A-Za-z0-9_]+(?:\.(?:[A-Za-z0-9_]+|'[^']*')|\[(?:\*|\d+)\])*)"
+    rf"\s*(?P<op>=|!=|IN|LIKE|MATCHES|<=|>=|<|>)\s*(?P<value>{_STRING}|\((?:\s*{_STRING}\s*,?)+\)|[^\s\]]+)\s*")
+_GLUE = re.compile(r"\s*(\[|\]|AND\b|OR\b)\s*")
+
+
+def _simple_comparisons(pattern: str) -> list[tuple[str, list[Any], str, str]] | None:
+    """The comparisons of a plain pattern (``[a:b = 'c'] OR [d:e IN (...)]``), without antlr.
+
+    None when the pattern uses anything else (parentheses, NOT, FOLLOWEDBY, qualifiers): the
+    full STIX pattern grammar reads those.
+    """
+    out, pos = [], 0
+    while pos < len(pattern):
+        m = _GLUE.match(pattern, pos)
+        if m and m.end() > pos:
+            pos = m.end()
+            continue
+        m = _COMPARISON.match(pattern, pos)
+        if not m or m.end() == pos:
+            return None
+        path = [p[1:-1] if p.startswith("'") else ("*" if p == "[*]" else int(p[1:-1]) if p.startswith("[") else p)
+                for p in re.findall(r"'[^']*'|\[\*\]|\[\d+\]|[A-Za-z0-9_]+", m.group("path"))]
+        out.append((m.group("type"), path, m.group("op"), m.group("value")))
+        pos = m.end()
+    return out
+
+
 @lru_cache(maxsize=1 << 16)
 def _observables(pattern: str) -> tuple[tuple[str, str, str], ...]:
+    comparisons = _simple_comparisons(pattern)
+    if comparisons is None:
+        comparisons = _grammar_comparisons(pattern)
+    found: list[tuple[str, str, str]] = []
+    for obj_type, path, op, value in comparisons:
+        key = _pattern_path(path)
+        kind, prop = _PATTERN_PATHS.get((obj_type, key), (None, None))
+        if op not in ("=", "IN"):
+            continue
+        values = _pattern_values(value, op)
+        if obj_type == "network-traffic" and key in ("dst_ref.value", "src_ref.value"):
+            for v in values:
+                found.append(("ip_address", "address", v) if re.fullmatch(r"[\d.]+|[0-9a-fA-F:]+", v)
+                             else ("domain", "name", v))
+            continue
+        if kind is None:
+            continue
+        found.extend((kind, prop, v) for v in values)
+    return tuple(dict.fromkeys(found))
+
+
+def _grammar_comparisons(pattern: str) -> list[tuple[str, list[Any], str, str]]:
+    """The comparisons of any pattern, by the STIX pattern grammar (stix2patterns, antlr)."""
     from stix2patterns.v21.pattern import Pattern
 
-    found: list[tuple[str, str, str]] = []
-    comparisons = Pattern(pattern).inspect().comparisons
-    for obj_type, items in comparisons.items():
-        for path, op, value in items:
-            key = _pattern_path(path)
-            kind, prop = _PATTERN_PATHS.get((obj_type, key), (None, None))
-            if op not in ("=", "IN"):
-                continue
-            values = _pattern_values(value, op)
-            if obj_type == "network-traffic" and key in ("dst_ref.value", "src_ref.value"):
-                for v in values:
-                    found.append(("ip_address", "address", v) if re.fullmatch(r"[\d.]+|[0-9a-fA-F:]+", v)
-                                 else ("domain", "name", v))
-                continue
-            if kind is None:
-                continue
-            found.extend((kind, prop, v) for v in values)
-    return tuple(dict.fromkeys(found))
+    return [(t, list(path), op, value) for t, items in Pattern(pattern).inspect().comparisons.items()
+            for path, op, value in items]
 
 
 def _pattern_path(path: list[Any]) -> str:
     parts = []
     for p in path:
-        if p == "*" or isinstance(p, int):
+        if p == "*" or not isinstance(p, str):  # [*] (the grammar gives a sentinel object) or [0]
             parts[-1] = parts[-1] + "[*]" if parts else "[*]"
             continue
         text = str(p)
@@ -443,13 +479,13 @@ class _Loader:
                 continue
             prior = self.by_id.get(o.id)
             if prior is not None:
-                newer, older = (o, prior) if str(o.data.get("modified") or "") > str(prior.data.get("modified") or "") \
-                    else (prior, o)
+                # the newest version wins; of two with the same modified, the later in the bundle
+                later_is_newer = str(o.data.get("modified") or "") >= str(prior.data.get("modified") or "")
+                newer, older = (o, prior) if later_is_newer else (prior, o)
                 self.by_id[o.id] = newer
                 if older.data.get("modified") == newer.data.get("modified"):
-                    older.error = f"duplicate id {o.id} (also {newer.locator} #{newer.index + 1}); the later is kept"
-                    if older is prior:
-                        older.error = f"duplicate id {o.id}: object #{o.index + 1} repeats it; the later is kept"
+                    older.error = (f"duplicate id {o.id}: object #{newer.index + 1} repeats it with the same "
+                                   "modified time; the later is kept")
                 else:
                     older.error = (f"superseded: a newer version of {o.id} (modified {newer.data.get('modified')}) "
                                    "is in the bundle")

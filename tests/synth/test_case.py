@@ -204,3 +204,41 @@ def test_scale_repeats_the_groups():
     small = generate_case(seed=3, scale=1.0)
     assert big.info["counts"]["calls"] > 1.6 * small.info["counts"]["calls"]
     assert big.info["counts"]["persons"] > 1.6 * small.info["counts"]["persons"]
+
+
+# ---------------------------------------------------------------------------------------------
+# many small labelled cases for the typology model
+# ---------------------------------------------------------------------------------------------
+def test_generate_cases_is_reproducible_and_varied():
+    from netintel.synth.training import TYPOLOGIES as TYPES, generate_cases, labelled_communities
+
+    cases = generate_cases(3, seed=21)
+    assert generate_cases(1, seed=21)[0].digest() == cases[0].digest()
+    assert len({c.seed for c in cases}) == 3
+    labels = labelled_communities(cases)
+    assert set(labels.typology) <= set(TYPES) and "other" in set(labels.typology)
+    # the cases differ in which groups they hold or how large they are
+    shapes = {tuple(sorted(zip(g.typology, g.n_persons))) for _, g in labels.groupby("case")}
+    assert len(shapes) == 3
+
+
+def test_variation_pure_laundering_without_features():
+    from netintel.synth.training import Variation
+
+    var = Variation(templates=("money_laundering",), drop=frozenset({"vehicles", "stix"}), n_other=1,
+                    background=0.5, label_background=True)
+    case = generate_case(seed=99, variation=var, malformed=False)
+    comms = case.truth["communities"]
+    assert set(comms.typology) == {"money_laundering", "other"}
+    assert comms.community.str.startswith("SC").any()  # background circles labelled as communities
+    assert case.tables["nl_politie/voertuigen.csv"].empty
+    bundle = json.loads(case.files["ro_cert/bundle.json"])
+    assert {o["type"] for o in bundle["objects"]} == {"identity"}
+    # a pure laundering network: no money from other planted groups reaches it
+    ent = case.truth["entities"]
+    ml_accounts = set(ent[(ent.community == "ML01") & (ent.kind == "bank_account")].name)
+    fiu = case.tables["es_sepblac/transacciones.csv"]
+    into_ml = fiu[fiu.to_account.str.replace(" ", "").isin(ml_accounts)]
+    senders = set(into_ml.from_account.str.replace(" ", ""))
+    comm_of = dict(zip(ent.name, ent.community))
+    assert {comm_of.get(s, "") for s in senders} <= {"ML01", ""}

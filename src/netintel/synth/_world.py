@@ -110,10 +110,32 @@ class Cyber:
     victims: list[int]  # org indices
 
 
+@dataclass(frozen=True)
+class Variation:
+    """How a generated world departs from the standard case (for training sets of many cases).
+
+    size : factor on the number of members per typology; drop : features left out
+    (``vehicles``, ``border_cells``, ``hawala``, ``front_companies``, ``vessels``, ``bursts``,
+    ``stix``, ``mules``, ``ml_clients``, ``assoc``); templates : which planted groups to build;
+    n_other : how many small unrelated groups; background : factor on the background people;
+    label_background : circles of background people become communities of typology ``other``;
+    profiles : hour-of-day profile per typology, replacing the usual one.
+    """
+
+    size: tuple[tuple[str, float], ...] = ()
+    drop: frozenset = frozenset()
+    templates: tuple[str, ...] = ("human_smuggling", "drug_trafficking", "cybercrime", "money_laundering")
+    n_other: int = 2
+    background: float = 1.0
+    label_background: bool = False
+    profiles: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class World:
     rng: np.random.Generator
     scale: float
+    var: Variation = field(default_factory=Variation)
     persons: list[Person] = field(default_factory=list)
     ident: pd.DataFrame | None = None
     orgs: list[Org] = field(default_factory=list)
@@ -130,6 +152,17 @@ class World:
     switches: list[tuple[int, str, str, datetime]] = field(default_factory=list)
     wallet_owner: dict[str, int] = field(default_factory=dict)
     _serial: int = 0
+
+    # -- variation ------------------------------------------------------------------------------
+    def count(self, k: int, typology: str, minimum: int = 1) -> int:
+        factor = dict(self.var.size).get(typology)
+        return k if factor is None else max(minimum, int(round(k * factor)))
+
+    def has(self, feature: str) -> bool:
+        return feature not in self.var.drop
+
+    def profile(self, typology: str, usual: str) -> str:
+        return dict(self.var.profiles).get(typology, usual)
 
     # -- people ---------------------------------------------------------------------------------
     def person(self, nationality: str, residence: str, community: str = "", role: str = "") -> int:
@@ -239,6 +272,11 @@ def plate_latin(plate: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Groups
 # ---------------------------------------------------------------------------------------------
+def _cycle(options, n: int) -> list:
+    """``n`` items taken from ``options`` in turn (the standard case: ``n == len(options)``)."""
+    return [options[i % len(options)] for i in range(n)]
+
+
 def _pick(rng, options):
     return options[int(rng.integers(0, len(options)))]
 
@@ -264,112 +302,126 @@ def _dense(world: World, members: list[int], core: list[int], rate_core: float, 
 
 def human_smuggling(world: World, cid: str) -> Community:
     rng = world.rng
-    c = world.add_community(cid, "human_smuggling", "Smuggling ring moving migrants along TR-BG-RO-HU-AT-DE/NL "
-                            "in vans, with safehouses and hawala payments", "night")
+    T = "human_smuggling"
+    night = world.profile(T, "night")
+    c = world.add_community(cid, T, "Smuggling ring moving migrants along TR-BG-RO-HU-AT-DE/NL "
+                            "in vans, with safehouses and hawala payments", night)
     P = world.person
     leader = P("TR", "TR", cid, "leader")
-    recruiters = [P(_pick(rng, ("SY", "IQ")), "TR", cid, "recruiter") for _ in range(2)]
+    recruiters = [P(_pick(rng, ("SY", "IQ")), "TR", cid, "recruiter") for _ in range(world.count(2, T))]
     forger = P("TR", "TR", cid, "forger")
     coord = P("BG", "BG", cid, "coordinator")
     drivers = []
-    for _ in range(4):
+    for _ in range(world.count(4, T, 3)):
         nat = _pick(rng, ("BG", "RO"))
         drivers.append(P(nat, nat, cid, "driver"))
-    keepers = [P("BG", "BG", cid, "safehouse"), P("RO", "RO", cid, "safehouse"), P("RO", "HU", cid, "safehouse"),
-               P("TR", "AT", cid, "safehouse")]
-    receivers = [P(_pick(rng, ("SY", "IQ")), _pick(rng, ("NL", "DE")), cid, "receiver") for _ in range(2)]
+    keepers = [P(nat, res, cid, "safehouse") for nat, res in
+               _cycle((("BG", "BG"), ("RO", "RO"), ("RO", "HU"), ("TR", "AT")), world.count(4, T, 2))]
+    receivers = [P(_pick(rng, ("SY", "IQ")), _pick(rng, ("NL", "DE")), cid, "receiver")
+                 for _ in range(world.count(2, T))]
     hawala = P("IQ", "DE", cid, "hawala_banker")
     members = c.members
-    _dense(world, members, [leader, coord, hawala], 0.35, 0.16, 0.12, "night")
+    _dense(world, members, [leader, coord, hawala], 0.35, 0.16, 0.12, night)
     for r in recruiters + [forger]:
-        world.tie(leader, r, 0.2, "night")
+        world.tie(leader, r, 0.2, night)
     for d in drivers:
-        world.tie(coord, d, 0.25, "night")
+        world.tie(coord, d, 0.25, night)
         for k in keepers[:2] if d % 2 else keepers[2:]:
-            world.tie(d, k, 0.12, "night")
+            world.tie(d, k, 0.12, night)
     for r in receivers:
-        world.tie(r, drivers[-1], 0.1, "night")
-        world.tie(r, hawala, 0.08, "night")
+        world.tie(r, drivers[-1], 0.1, night)
+        world.tie(r, hawala, 0.08, night)
     # the police know some of the ties, and family between two drivers
-    for a, b in [(leader, coord), (coord, drivers[0]), (coord, drivers[1]), (drivers[2], keepers[1]),
-                 (leader, hawala)]:
-        world.assoc.append((a, b, "medeplichtige"))
-    world.family.append((drivers[0], drivers[1]))
+    if world.has("assoc"):
+        for a, b in [(leader, coord), (coord, drivers[0]), (coord, drivers[1]), (drivers[2], keepers[1]),
+                     (leader, hawala)]:
+            world.assoc.append((a, b, "medeplichtige"))
+        world.family.append((drivers[0], drivers[1]))
     # vans along the route; the drivers use the route's border cells
-    for d in drivers:
+    for d in drivers if world.has("vehicles") else []:
         country = world.persons[d].residence
         make, model = _MAKES[int(rng.integers(0, 5))]
         s = world.next_serial()
         world.vehicles.append(Vehicle(f"V{len(world.vehicles) + 1:05d}", _plate(country, s), country, make, model,
                                       _pick(rng, _COLOURS), d, cid))
-        world.persons[d].cells = [cell for cc in ROUTE for cell in BORDER_CELLS[cc]]
+        if world.has("border_cells"):
+            world.persons[d].cells = [cell for cc in ROUTE for cell in BORDER_CELLS[cc]]
     # hawala: the banker pays the coordinator and the drivers per trip
     acc = {m: [world.account(world.persons[m].residence)] for m in [hawala, coord, leader] + drivers}
     acc[hawala].append(world.account("TR"))
     for m, a in acc.items():
         world.persons[m].accounts = a
-    for d in drivers:
-        world.flows.append((acc[hawala][0], acc[d][0], int(rng.integers(3, 7)), np.log(1500), 0.4, "EUR"))
-    world.flows.append((acc[hawala][0], acc[coord][0], 6, np.log(6000), 0.3, "EUR"))
-    world.flows.append((acc[hawala][1], acc[leader][0], 5, np.log(12000), 0.3, "EUR"))
+    if world.has("hawala"):
+        for d in drivers:
+            world.flows.append((acc[hawala][0], acc[d][0], int(rng.integers(3, 7)), np.log(1500), 0.4, "EUR"))
+        world.flows.append((acc[hawala][0], acc[coord][0], 6, np.log(6000), 0.3, "EUR"))
+        world.flows.append((acc[hawala][1], acc[leader][0], 5, np.log(12000), 0.3, "EUR"))
     c.extra_countries |= set(ROUTE) | {"NL"}
     return c
 
 
 def drug_trafficking(world: World, cid: str) -> Community:
     rng = world.rng
-    c = world.add_community(cid, "drug_trafficking", "Cocaine importation from CO/EC in banana containers through "
+    T = "drug_trafficking"
+    eve = world.profile(T, "evening")
+    c = world.add_community(cid, T, "Cocaine importation from CO/EC in banana containers through "
                             "Algeciras, Rotterdam and Antwerp, with port insiders, front companies and cash couriers",
-                            "evening")
+                            eve)
     P = world.person
     leader = P("NL", "NL", cid, "leader")
-    suppliers = [P("CO", "CO", cid, "supplier") for _ in range(2)]
+    suppliers = [P("CO", "CO", cid, "supplier") for _ in range(world.count(2, T))]
     agent = P("EC", "EC", cid, "shipping_agent")
-    insiders = [P("ES", "ES", cid, "port_insider"), P("ES", "ES", cid, "port_insider"),
-                P("NL", "NL", cid, "port_insider"), P("NL", "NL", cid, "port_insider"),
-                P("BE", "BE", cid, "port_insider")]
+    insiders = [P(nat, nat, cid, "port_insider") for nat in _cycle(("ES", "ES", "NL", "NL", "BE"),
+                                                                    world.count(5, T, 5))]
     coord_es = P("ES", "ES", cid, "coordinator")
     coord_be = P("AL", "BE", cid, "coordinator")
-    couriers = [P("AL", "NL", cid, "courier"), P("NL", "ES", cid, "courier"), P("ES", "BE", cid, "courier")]
-    distributors = [P("MA", "NL", cid, "distributor"), P("AL", "BE", cid, "distributor")]
+    couriers = [P(nat, res, cid, "courier") for nat, res in
+                _cycle((("AL", "NL"), ("NL", "ES"), ("ES", "BE")), world.count(3, T, 3))]
+    distributors = [P(nat, res, cid, "distributor") for nat, res in
+                    _cycle((("MA", "NL"), ("AL", "BE")), world.count(2, T))]
     members = c.members
-    _dense(world, members, [leader, coord_es, coord_be], 0.3, 0.14, 0.1, "evening")
+    _dense(world, members, [leader, coord_es, coord_be], 0.3, 0.14, 0.1, eve)
     for s in suppliers:
-        world.tie(s, leader, 0.12, "evening")
-        world.tie(s, agent, 0.15, "evening")
+        world.tie(s, leader, 0.12, eve)
+        world.tie(s, agent, 0.15, eve)
     for i in insiders[:2]:
-        world.tie(coord_es, i, 0.2, "evening")
+        world.tie(coord_es, i, 0.2, eve)
     for i in insiders[2:4]:
-        world.tie(leader, i, 0.2, "evening")
-    world.tie(coord_be, insiders[4], 0.2, "evening")
+        world.tie(leader, i, 0.2, eve)
+    for i in insiders[4:]:
+        world.tie(coord_be, i, 0.2, eve)
     for k in couriers:
-        world.tie(k, _pick(rng, (coord_es, coord_be, leader)), 0.15, "evening")
+        world.tie(k, _pick(rng, (coord_es, coord_be, leader)), 0.15, eve)
     for d in distributors:
-        world.tie(d, leader, 0.15, "evening")
-    c.bursts = sorted(int(x) for x in rng.choice(np.arange(15, DAYS - 5), size=3, replace=False))
-    for a, b in [(leader, coord_es), (leader, insiders[2]), (coord_be, couriers[2]), (leader, distributors[0])]:
-        world.assoc.append((a, b, "medeplichtige"))
+        world.tie(d, leader, 0.15, eve)
+    if world.has("bursts"):
+        c.bursts = sorted(int(x) for x in rng.choice(np.arange(15, DAYS - 5), size=3, replace=False))
+    if world.has("assoc"):
+        for a, b in [(leader, coord_es), (leader, insiders[2]), (coord_be, couriers[2]), (leader, distributors[0])]:
+            world.assoc.append((a, b, "medeplichtige"))
     # front companies and their accounts, vessels
-    s = world.next_serial()
-    fruit = _FRUIT[s % len(_FRUIT)]
-    f_es = world.org(f"{fruit} {_LEGAL['ES']}", "ES", cid, "front_company", "fruit import")
-    f_nl = world.org(f"{_FRUIT[(s + 3) % len(_FRUIT)]} Logistics {_LEGAL['NL']}", "NL", cid, "front_company", "logistics")
-    f_ec = world.org(f"Exportadora {_FRUIT[(s + 5) % len(_FRUIT)]} {_LEGAL['EC']}", "EC", cid, "front_company",
-                     "fruit export")
-    for o in (f_es, f_nl, f_ec):
-        world.orgs[o].accounts = [world.account(world.orgs[o].country if world.orgs[o].country != "EC" else "ES")]
-    world.directorships += [(coord_es, f_es, "director"), (leader, f_nl, "director"), (agent, f_ec, "director")]
-    world.ownerships.append(("P", leader, f_nl, 100.0))
-    for k in range(2):
-        sv = world.next_serial()
-        world.vessels.append({"true_id": f"VS{len(world.vessels) + 1:04d}", "name": f"MSC {_PICK_SHIP[sv % 9]}",
-                              "imo": f"{9_100_000 + sv * 137 % 800_000}", "flag": _pick(rng, ("PA", "LR", "MT")),
-                              "community": cid, "operator": f_ec})
+    if world.has("front_companies"):
+        s = world.next_serial()
+        fruit = _FRUIT[s % len(_FRUIT)]
+        f_es = world.org(f"{fruit} {_LEGAL['ES']}", "ES", cid, "front_company", "fruit import")
+        f_nl = world.org(f"{_FRUIT[(s + 3) % len(_FRUIT)]} Logistics {_LEGAL['NL']}", "NL", cid, "front_company", "logistics")
+        f_ec = world.org(f"Exportadora {_FRUIT[(s + 5) % len(_FRUIT)]} {_LEGAL['EC']}", "EC", cid, "front_company",
+                         "fruit export")
+        for o in (f_es, f_nl, f_ec):
+            world.orgs[o].accounts = [world.account(world.orgs[o].country if world.orgs[o].country != "EC" else "ES")]
+        world.directorships += [(coord_es, f_es, "director"), (leader, f_nl, "director"), (agent, f_ec, "director")]
+        world.ownerships.append(("P", leader, f_nl, 100.0))
+        for k in range(2 if world.has("vessels") else 0):
+            sv = world.next_serial()
+            world.vessels.append({"true_id": f"VS{len(world.vessels) + 1:04d}", "name": f"MSC {_PICK_SHIP[sv % 9]}",
+                                  "imo": f"{9_100_000 + sv * 137 % 800_000}", "flag": _pick(rng, ("PA", "LR", "MT")),
+                                  "community": cid, "operator": f_ec})
     for acc_m in [leader, coord_es, coord_be] + couriers:
         world.persons[acc_m].accounts = [world.account(world.persons[acc_m].residence)]
-    es, nl, ec = (world.orgs[o].accounts[0] for o in (f_es, f_nl, f_ec))
-    world.flows.append((es, ec, 3, np.log(180_000), 0.3, "USD"))
-    world.flows.append((nl, ec, 2, np.log(90_000), 0.3, "EUR"))
+    if world.has("front_companies"):
+        es, nl, ec = (world.orgs[o].accounts[0] for o in (f_es, f_nl, f_ec))
+        world.flows.append((es, ec, 3, np.log(180_000), 0.3, "USD"))
+        world.flows.append((nl, ec, 2, np.log(90_000), 0.3, "EUR"))
     for k in couriers:
         world.flows.append((world.persons[k].accounts[0], world.persons[leader].accounts[0], 4, np.log(9000), 0.2, "EUR"))
     c.extra_countries |= {"CO", "EC", "ES", "NL", "BE"}
@@ -384,25 +436,28 @@ def cybercrime(world: World, cid: str) -> Community:
     s = world.next_serial()
     group = f"{_ADJ[s % len(_ADJ)]} {_ANIMAL[(s // 3) % len(_ANIMAL)]}"
     malware = f"{_ANIMAL[(s // 3) % len(_ANIMAL)]}Lock"
-    c = world.add_community(cid, "cybercrime", f"Ransomware group '{group}' ({malware}): C2 servers and leak "
-                            "site in several countries, crypto wallets, money mules cashing out", "late")
+    T = "cybercrime"
+    late = world.profile(T, "late")
+    c = world.add_community(cid, T, f"Ransomware group '{group}' ({malware}): C2 servers and leak "
+                            "site in several countries, crypto wallets, money mules cashing out", late)
     P = world.person
     admin = P("RU", "RU", cid, "admin")
     dev = P(_pick(rng, ("UA", "RU")), "UA", cid, "developer")
     negotiator = P("RU", "RU", cid, "negotiator")
-    affiliates = [P("RO", "RO", cid, "affiliate"), P("BG", "BG", cid, "affiliate")]
-    mules = [P("RO", "RO", cid, "mule"), P("BG", "BG", cid, "mule"), P("NG", "NL", cid, "mule"),
-             P("ES", "ES", cid, "mule")]
+    affiliates = [P(nat, nat, cid, "affiliate") for nat in _cycle(("RO", "BG"), world.count(2, T))]
+    mules = [P(nat, res, cid, "mule") for nat, res in
+             _cycle((("RO", "RO"), ("BG", "BG"), ("NG", "NL"), ("ES", "ES")), world.count(4, T))]
     cashout = P("NG", "NL", cid, "cashout")
     members = c.members
-    _dense(world, members, [admin, dev, cashout], 0.3, 0.15, 0.12, "late")
-    world.tie(admin, negotiator, 0.25, "late")
+    _dense(world, members, [admin, dev, cashout], 0.3, 0.15, 0.12, late)
+    world.tie(admin, negotiator, 0.25, late)
     for a in affiliates:
-        world.tie(admin, a, 0.18, "late")
+        world.tie(admin, a, 0.18, late)
     for m in mules:
-        world.tie(cashout, m, 0.18, "late")
-        world.tie(_pick(rng, affiliates), m, 0.08, "late")
-    world.assoc.append((cashout, mules[2], "medeplichtige"))
+        world.tie(cashout, m, 0.18, late)
+        world.tie(_pick(rng, affiliates), m, 0.08, late)
+    if world.has("assoc"):
+        world.assoc.append((cashout, mules[-1], "medeplichtige"))
     ip_countries = ["NL", "DE", "RO", "RU", "BG"]
     ips = [(f"{_pick(rng, (45, 91, 185, 193, 194))}.{int(rng.integers(1, 255))}.{int(rng.integers(0, 255))}."
             f"{int(rng.integers(2, 254))}", cc) for cc in ip_countries]
@@ -419,17 +474,19 @@ def cybercrime(world: World, cid: str) -> Community:
         victims.append(world.org(f"{_SHELL_WORDS[(s + i * 5) % len(_SHELL_WORDS)]} "
                                  f"{_pick(rng, ('Hospital', 'Municipality', 'Logistics', 'Manufacturing'))} "
                                  f"{_LEGAL.get(cc, 'Ltd')}", cc, "", "victim"))
-    world.cyber.append(Cyber(cid, group, malware, {"admin": [admin], "developer": [dev], "negotiator": [negotiator],
+    cyber = (Cyber(cid, group, malware, {"admin": [admin], "developer": [dev], "negotiator": [negotiator],
                                                    "affiliate": affiliates, "mule": mules, "cashout": [cashout]},
                              domains, ips, servers, wallets, hashes, victims))
-    for w, _ in wallets:
-        world.wallet_owner[w] = admin
+    if world.has("stix"):
+        world.cyber.append(cyber)
+        for w, _ in wallets:
+            world.wallet_owner[w] = admin
     for m in mules + [cashout, admin]:
         world.persons[m].accounts = [world.account(world.persons[m].residence)]
     # fraud proceeds land on the mules' accounts and go on to the cash-out man
     for v in victims:
         world.orgs[v].accounts = [world.account(world.orgs[v].country)]
-    for i, m in enumerate(mules):
+    for i, m in enumerate(mules if world.has("mules") else []):
         world.flows.append((world.orgs[victims[i % len(victims)]].accounts[0], world.persons[m].accounts[0], 2,
                             np.log(8000), 0.3, "EUR"))
         world.flows.append((world.persons[m].accounts[0], world.persons[cashout].accounts[0], 3, np.log(4500), 0.3,
@@ -450,19 +507,24 @@ def _eth_address(rng) -> str:
 def money_laundering(world: World, cid: str, clients: dict[str, Community]) -> Community:
     """The launderer's network; joined to ``clients`` (the other groups) by money and a few calls."""
     rng = world.rng
-    c = world.add_community(cid, "money_laundering", "Professional money-laundering network: shell companies in "
-                            "CY, MT, AE, LT and BE whose accounts receive from several criminal groups", "office")
+    T = "money_laundering"
+    office = world.profile(T, "office")
+    if not world.has("ml_clients"):
+        clients = {}
+    c = world.add_community(cid, T, "Professional money-laundering network: shell companies in "
+                            "CY, MT, AE, LT and BE whose accounts receive from several criminal groups", office)
     P = world.person
     launderer = P(_pick(rng, ("TR", "NL")), "NL", cid, "launderer")
     accountant = P("BE", "BE", cid, "accountant")
-    nominees = [P(nat, nat, cid, "nominee") for nat in ("RO", "BG", "ES")]
+    nominees = [P(nat, nat, cid, "nominee") for nat in _cycle(("RO", "BG", "ES"), world.count(3, T))]
     broker = P("SY", "DE", cid, "money_broker")
     exchanger = P("UA", "NL", cid, "crypto_exchanger")
     members = c.members
-    _dense(world, members, [launderer, accountant], 0.3, 0.15, 0.15, "office")
-    world.tie(launderer, broker, 0.2, "office")
-    world.tie(launderer, exchanger, 0.2, "office")
-    world.assoc.append((launderer, accountant, "zakelijk"))
+    _dense(world, members, [launderer, accountant], 0.3, 0.15, 0.15, office)
+    world.tie(launderer, broker, 0.2, office)
+    world.tie(launderer, exchanger, 0.2, office)
+    if world.has("assoc"):
+        world.assoc.append((launderer, accountant, "zakelijk"))
     s = world.next_serial()
     shells = []
     for i, cc in enumerate(("CY", "MT", "AE", "LT", "BE")):
@@ -492,9 +554,9 @@ def money_laundering(world: World, cid: str, clients: dict[str, Community]) -> C
         for h in heads[:2]:
             contact = broker if client.typology == "human_smuggling" else \
                 exchanger if client.typology == "cybercrime" else launderer
-            world.tie(contact, h, 0.05, "office")
-        if client.typology == "cybercrime":
-            cyber = next(cb for cb in world.cyber if cb.community == client.cid)
+            world.tie(contact, h, 0.05, office)
+        cyber = next((cb for cb in world.cyber if cb.community == client.cid), None)
+        if cyber is not None:
             world.wallet_owner[cyber.wallets[1][0]] = exchanger
     c.extra_countries |= {"CY", "MT", "AE", "LT", "BE", "NL"}
     return c
@@ -510,11 +572,14 @@ def other_group(world: World, cid: str, flavour: int) -> Community:
         c = world.add_community(cid, "other", "Counterfeit-goods traders importing fake brand clothing",
                                 "day")
         nats = ("TR", "TR", "DE", "NL", "TR")
+    nats = _cycle(nats, world.count(len(nats), "other", 3))
     ids = [world.person(n, n if rng.random() < 0.5 else _pick(rng, ("NL", "BE", "DE")), cid,
                         "leader" if i == 0 else "member") for i, n in enumerate(nats)]
-    _dense(world, ids, ids[:2], 0.25, 0.15, 0.3, "day")
-    world.assoc.append((ids[0], ids[1], "medeplichtige"))
-    if flavour % 2 == 0:
+    day = world.profile("other", "day")
+    _dense(world, ids, ids[:2], 0.25, 0.15, 0.3, day)
+    if world.has("assoc"):
+        world.assoc.append((ids[0], ids[1], "medeplichtige"))
+    if flavour % 2 == 0 and world.has("vehicles"):
         for m in ids[1:4]:
             make, model = _MAKES[5 + int(rng.integers(0, 3))]
             world.vehicles.append(Vehicle(f"V{len(world.vehicles) + 1:05d}", _plate("NL", world.next_serial()), "NL",
@@ -535,7 +600,12 @@ def background(world: World, n: int, anchors: list[int]) -> list[int]:
         nat = str(rng.choice(list(N.COUNTRY_WEIGHTS), p=np.array(list(N.COUNTRY_WEIGHTS.values())) /
                              sum(N.COUNTRY_WEIGHTS.values())))
         res = nat if nat in hosts or rng.random() < 0.4 else _pick(rng, hosts)
-        circle = [world.person(nat if rng.random() < 0.85 else _pick(rng, list(N.POOLS)), res) for _ in range(size)]
+        cid = ""
+        if world.var.label_background and size >= 4 and rng.random() < 0.35:
+            cid = f"SC{len(world.communities) + 1:03d}"
+            world.add_community(cid, "other", "A circle of family and friends with no criminal purpose", "day")
+        circle = [world.person(nat if rng.random() < 0.85 else _pick(rng, list(N.POOLS)), res, cid,
+                               "member" if cid else "") for _ in range(size)]
         for i, a in enumerate(circle):
             for b in circle[i + 1:]:
                 if rng.random() < 0.6:
@@ -661,24 +731,32 @@ def transfer_events(world: World) -> pd.DataFrame:
     return df.sort_values(["time", "from_account"], kind="stable").reset_index(drop=True)
 
 
-def build_world(seed: int, scale: float = 1.0) -> World:
+def build_world(seed: int, scale: float = 1.0, variation: Variation | None = None) -> World:
     """The planted groups (``max(1, round(scale))`` copies of each template) and background people."""
     rng = np.random.default_rng(seed)
-    world = World(rng, scale)
+    var = variation or Variation()
+    world = World(rng, scale, var)
     copies = max(1, int(round(scale)))
+    want = set(var.templates)
     for k in range(copies):
-        hs = human_smuggling(world, f"HS{k + 1:02d}")
-        dt = drug_trafficking(world, f"DT{k + 1:02d}")
-        cy = cybercrime(world, f"CY{k + 1:02d}")
-        money_laundering(world, f"ML{k + 1:02d}", {"hs": hs, "dt": dt, "cy": cy})
-        # a family tie across groups: a driver's cousin is a courier (a broker between the groups)
-        driver = next(m for m in hs.members if world.persons[m].role == "driver")
-        courier = next(m for m in dt.members if world.persons[m].role == "courier")
-        world.family.append((driver, courier))
-        world.tie(driver, courier, 0.03, "day")
-        for f in range(2):
-            other_group(world, f"OT{k * 2 + f + 1:02d}", f)
+        made = {}
+        if "human_smuggling" in want:
+            made["hs"] = human_smuggling(world, f"HS{k + 1:02d}")
+        if "drug_trafficking" in want:
+            made["dt"] = drug_trafficking(world, f"DT{k + 1:02d}")
+        if "cybercrime" in want:
+            made["cy"] = cybercrime(world, f"CY{k + 1:02d}")
+        if "money_laundering" in want:
+            money_laundering(world, f"ML{k + 1:02d}", dict(made))
+        if "hs" in made and "dt" in made:
+            # a family tie across groups: a driver's cousin is a courier (a broker between the groups)
+            driver = next(m for m in made["hs"].members if world.persons[m].role == "driver")
+            courier = next(m for m in made["dt"].members if world.persons[m].role == "courier")
+            world.family.append((driver, courier))
+            world.tie(driver, courier, 0.03, "day")
+        for f in range(var.n_other):
+            other_group(world, f"OT{k * var.n_other + f + 1:02d}", f)
     anchors = [m for c in world.communities.values() for m in c.members[:: max(1, len(c.members) // 2)]]
-    background(world, int(round(110 * scale)), anchors)
+    background(world, int(round(110 * scale * var.background)), anchors)
     materialise(world)
     return world

@@ -210,11 +210,14 @@ class _Builder:
         self.events_count: dict[str, int] = {}
         self.event_touch: list[tuple[str, str, str]] = []  # agency, true id a, true id b (evidence)
         self.ident = world.ident
+        self._person_tid: dict[int, str] = {}
+        self._phone_tid: dict[str, str] = {}
         # person-bearing partners: who reports whom
         self.visible: dict[str, set[int]] = {"nl_politie": set(), "bg_gdnp": set(), "de_bka": set()}
         rng = self.rng
         for p in world.persons:
-            vis = _VISIBILITY[world.communities[p.community].typology if p.community else ""]
+            group = world.communities[p.community] if p.community else None
+            vis = _VISIBILITY[group.typology if group is not None and not p.community.startswith("SC") else ""]
             for key, prob in zip(("nl_politie", "bg_gdnp", "de_bka"), vis):
                 if rng.random() < prob:
                     self.visible[key].add(p.idx)
@@ -239,6 +242,12 @@ class _Builder:
         return true_id
 
     def person_tid(self, idx: int) -> str:
+        tid = self._person_tid.get(idx)
+        if tid is None:
+            tid = self._person_tid[idx] = self._make_person_tid(idx)
+        return tid
+
+    def _make_person_tid(self, idx: int) -> str:
         p = self.w.persons[idx]
         row = self.ident.iloc[idx]
         given = N.cyrillic_to_latin(row.given, "english")
@@ -246,6 +255,12 @@ class _Builder:
         return self.entity(row.true_id, "person", f"{given} {sur}", p.residence, p.community, p.role)
 
     def phone_tid(self, e164: str) -> str:
+        tid = self._phone_tid.get(e164)
+        if tid is None:
+            tid = self._phone_tid[e164] = self._make_phone_tid(e164)
+        return tid
+
+    def _make_phone_tid(self, e164: str) -> str:
         owner = self.phone_owner.get(e164)
         comm = self.w.persons[owner].community if owner is not None else ""
         return self.entity(f"PH{e164}", "phone", e164, N._plan_of(e164).country, comm)
@@ -787,30 +802,33 @@ def _telecom(b: _Builder, calls: pd.DataFrame) -> None:
     def msisdn(e164: str) -> str:
         return "00" + e164[1:]
 
+    callers, callees = calls.caller.tolist(), calls.callee.tolist()
     secs = calls.duration.to_numpy()
-    out = pd.DataFrame({
-        "A-Rufnummer": [msisdn(x) for x in calls.caller], "B-Rufnummer": [msisdn(x) for x in calls.callee],
-        "Beginn": [pd.Timestamp(x).strftime("%d.%m.%Y %H:%M:%S") for x in calls.start],
-        "Dauer": [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in secs],
-        "Funkzelle": calls.cell.to_numpy(),
+    starts = pd.DatetimeIndex(calls.start).strftime("%d.%m.%Y %H:%M:%S").tolist()
+    cols_data = {
+        "A-Rufnummer": [msisdn(x) for x in callers], "B-Rufnummer": [msisdn(x) for x in callees],
+        "Beginn": starts,
+        "Dauer": [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in secs.tolist()],
+        "Funkzelle": calls.cell.tolist(),
         "Richtung": ["abgehend"] * len(calls),
-    })
-    bad = b.corrupt(len(out), 0.012, 3)
+    }
+    bad = b.corrupt(len(calls), 0.012, 3)
     problems = {}
     for k, i in enumerate(bad):
         kind = k % 3
         if kind == 0:
-            out.loc[i, "Beginn"] = "32.13.2026 25:61:00"
+            cols_data["Beginn"][i] = "32.13.2026 25:61:00"
             problems[i] = "bad date: Beginn 32.13.2026"
         elif kind == 1:
-            out.loc[i, "B-Rufnummer"] = ""
+            cols_data["B-Rufnummer"][i] = ""
             problems[i] = "empty required field B-Rufnummer"
         else:
             problems[i] = "broken row: the export cut the row after the second field"
-    cols = list(out.columns)
+    out = pd.DataFrame(cols_data)
+    cols = list(cols_data)
     lines = [";".join(cols)]
-    for i, row in enumerate(out.itertuples(index=False)):
-        values = [str(v) for v in row]
+    for i, values in enumerate(zip(*cols_data.values())):
+        values = [str(v) for v in values]
         if problems.get(i, "").startswith("broken"):
             values = values[:2]
         lines.append(";".join(values))
@@ -818,14 +836,18 @@ def _telecom(b: _Builder, calls: pd.DataFrame) -> None:
     b.add_file(f"{folder}/{file}", ("\n".join(lines) + "\n").encode("utf-8"))
     b.tables[f"{folder}/{file}"] = out
     good = 0
-    for i, r in enumerate(calls.itertuples()):
+    agency = b.agency(folder)
+    seen_pairs: set[tuple[str, str]] = set()
+    for i, (a, c) in enumerate(zip(callers, callees)):
         if i in problems:
-            b.malformed.append((b.agency(folder), f"{folder}/{file}", f"line {i + 2}", problems[i]))
+            b.malformed.append((agency, f"{folder}/{file}", f"line {i + 2}", problems[i]))
             continue
         good += 1
-        b.record(folder, file, "phone", msisdn(r.caller), b.phone_tid(r.caller))
-        b.record(folder, file, "phone", msisdn(r.callee), b.phone_tid(r.callee))
-        b.event_touch.append((b.agency(folder), b.phone_tid(r.caller), b.phone_tid(r.callee)))
+        if (a, c) not in seen_pairs:
+            seen_pairs.add((a, c))
+            b.record(folder, file, "phone", msisdn(a), b.phone_tid(a))
+            b.record(folder, file, "phone", msisdn(c), b.phone_tid(c))
+        b.event_touch.append((agency, b.phone_tid(a), b.phone_tid(c)))
     b.events_count[folder] = good
     b.add_file(f"{folder}/tkue_verkehrsdaten.mapping.yaml", _yaml_bytes({
         "format": "events", "event": "call", "delimiter": ";", "date_format": "%d.%m.%Y %H:%M:%S",
@@ -1171,7 +1193,8 @@ def _ftm(b: _Builder, transfers: pd.DataFrame) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-def generate_case(*, seed: int, scale: float = 1.0, switches: bool = True, malformed: bool = True) -> Case:
+def generate_case(*, seed: int, scale: float = 1.0, switches: bool = True, malformed: bool = True,
+                  variation: W.Variation | None = None) -> Case:
     """Generate a fictional multi-agency case (see the module docstring).
 
     Parameters
@@ -1182,10 +1205,12 @@ def generate_case(*, seed: int, scale: float = 1.0, switches: bool = True, malfo
         gives about a million records).
     switches : plant handset switches in the call records (truth in ``switches``).
     malformed : corrupt about 1% of the records, as real exports are (truth in ``malformed``).
+    variation : how the world departs from the standard case (group sizes, features left out,
+        which groups; see :class:`netintel.synth.training.Variation`); the standard case without.
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
-    world = W.build_world(seed, scale)
+    world = W.build_world(seed, scale, variation)
     if not switches:
         for m, old, new, when in world.switches:
             world.persons[m].phones.remove(new)

@@ -1,0 +1,438 @@
+"""The resolution run over a workspace: keys, deterministic hits, the person model, clusters, ids."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from ..errors import ResolutionError
+from ..workspace import Workspace
+from . import decisions as D
+from .deterministic import STRONG_PERSON_KEYS, entity_keys, identifier_pairs, linked_keys, organisation_pairs
+from .probabilistic import MatchModel, constrained_clusters, person_features
+
+__all__ = ["resolve", "explain", "ResolutionResult", "Explanation", "resolve_persons", "default_model",
+           "DEFAULT_THRESHOLD", "MIN_TRAINING_RECORDS"]
+
+#: Default match probability at or above which two person records are one person.
+DEFAULT_THRESHOLD = 0.9
+#: Fewer person records than this: use the packaged model instead of training one on the case.
+MIN_TRAINING_RECORDS = 1500
+#: Scored pairs below this probability are not kept (neither merged nor worth a review).
+REVIEW_FLOOR = 0.05
+
+
+def default_model() -> MatchModel:
+    """The packaged person model: trained without labels (u by sampling, m by EM) on fictional
+    person records of :func:`netintel.synth.persons.person_records`; used for small cases."""
+    text = resources.files("netintel").joinpath("models/person_resolution.json").read_text(encoding="utf-8")
+    return MatchModel.from_json(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Frame-level resolution (benchmarks, PPRL comparison)
+# ---------------------------------------------------------------------------------------------
+def resolve_persons(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 0,
+                    model: MatchModel | str | Path | None = None, train: bool | None = None,
+                    must_link: Sequence[tuple[str, str]] = (),
+                    cannot_link: Sequence[tuple[str, str]] = ()) -> tuple[pd.Series, pd.DataFrame, MatchModel]:
+    """Resolve a frame of person records (see :func:`~netintel.resolve.probabilistic.person_features`).
+
+    Returns ``(cluster, pairs, model)``: ``cluster`` maps each ``unique_id`` to the smallest
+    ``unique_id`` of its cluster; ``pairs`` are the scored candidate pairs.
+    ``train``: True trains on these records, False uses ``model`` or the packaged model, None
+    trains when there are at least :data:`MIN_TRAINING_RECORDS` records.
+    """
+    feats = person_features(records)
+    model = _pick_model(feats, model, train, seed)
+    pairs = model.predict(feats, floor=min(REVIEW_FLOOR, threshold))
+    strong = _strong_person_pairs(feats)
+    clusters = constrained_clusters(feats["unique_id"].tolist(), pairs, threshold=threshold, features=feats,
+                                    must_link=list(must_link) + strong, cannot_link=cannot_link)
+    return pd.Series(clusters, name="cluster").rename_axis("unique_id"), pairs, model
+
+
+def _pick_model(feats: pd.DataFrame, model: MatchModel | str | Path | None, train: bool | None,
+                seed: int) -> MatchModel:
+    if isinstance(model, (str, Path)):
+        model = MatchModel.load(model)
+    if train is None:
+        train = model is None and len(feats) >= MIN_TRAINING_RECORDS
+    if train:
+        return MatchModel.train(feats, seed=seed)
+    return model or default_model()
+
+
+def _strong_person_pairs(feats: pd.DataFrame) -> list[tuple[str, str]]:
+    first: dict[str, str] = {}
+    out = []
+    for uid, docs in zip(feats["unique_id"], feats["documents"]):
+        for d in docs:
+            if d in first:
+                out.append((first[d], uid))
+            else:
+                first[d] = uid
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ResolutionResult:
+    """The outcome of one resolution run.
+
+    ``records``: one row per entity record (``entity_id, kind, agency, source_file,
+    source_record_id, label, resolved_id, method``); ``pairs``: every scored or deterministic pair
+    with its evidence and whether it was merged; ``model``: the person model used.
+    """
+
+    run_id: int
+    threshold: float
+    seed: int
+    run_at: datetime
+    records: pd.DataFrame
+    pairs: pd.DataFrame
+    model: MatchModel | None
+    trained: bool
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def clusters(self) -> pd.DataFrame:
+        """Resolved entities with more than one record: ``resolved_id, kind, n_records, agencies, labels``."""
+        r = self.records
+        g = r.groupby("resolved_id")
+        df = pd.DataFrame({"kind": g["kind"].first(), "n_records": g.size(),
+                           "agencies": g["agency"].agg(lambda s: sorted(set(s))),
+                           "labels": g["label"].agg(lambda s: sorted(set(str(x) for x in s)))}).reset_index()
+        return df[df["n_records"] > 1].sort_values(["n_records", "resolved_id"], ascending=[False, True]) \
+            .reset_index(drop=True)
+
+    def uncertain(self, low: float = 0.5, high: float = 0.99) -> pd.DataFrame:
+        """Person pairs whose probability lies in ``[low, high)``: the ones worth a review."""
+        p = self.pairs
+        p = p[(p["method"] == "probabilistic") & (p["match_probability"] >= low) & (p["match_probability"] < high)]
+        return p.sort_values("match_probability", ascending=False).reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"<ResolutionResult run {self.run_id}: {s.get('records')} records -> {s.get('entities')} entities, "
+                f"{s.get('clusters')} clusters, threshold {self.threshold}>")
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
+                       for k, v in s.items() if k != "merged_pairs")
+        merged = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>"
+                         for k, v in s.get("merged_pairs", {}).items())
+        return (f"<b>Resolution run {self.run_id}</b> (threshold {self.threshold}, seed {self.seed})"
+                f"<table>{rows}</table><b>Merged pairs by evidence</b><table>{merged}</table>")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why the records of one resolved entity were merged."""
+
+    resolved_id: str
+    members: pd.DataFrame
+    evidence: pd.DataFrame
+    decisions: pd.DataFrame
+
+    def __str__(self) -> str:
+        lines = [f"{self.resolved_id}: {len(self.members)} record(s)"]
+        for r in self.members.itertuples(index=False):
+            lines.append(f"  {r.entity_id}  {r.kind:<12} {r.agency} / {r.source_record_id}: {r.label}  [{r.method}]")
+        if len(self.evidence):
+            lines.append("evidence:")
+            for r in self.evidence.itertuples(index=False):
+                prob = "" if pd.isna(r.match_probability) else f" p={r.match_probability:.3f} w={r.match_weight:.1f}"
+                mark = "merged" if r.merged else "not merged"
+                lines.append(f"  {r.entity_a} ~ {r.entity_b}: {r.method} ({r.rule}){prob}; agreed: {r.agreed}; {mark}")
+        if len(self.decisions):
+            lines.append("decisions:")
+            for r in self.decisions.itertuples(index=False):
+                lines.append(f"  #{r.decision_id} {r.action} {r.entity_ids} / {r.other_ids} by {r.actor} at {r.at}"
+                             + (f": {r.note}" if r.note else ""))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return (f"<b>{html.escape(self.resolved_id)}</b>" + self.members.to_html(index=False)
+                + "<b>Evidence</b>" + self.evidence.to_html(index=False)
+                + ("<b>Decisions</b>" + self.decisions.to_html(index=False) if len(self.decisions) else ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# The workspace run
+# ---------------------------------------------------------------------------------------------
+def _entity_table(ws: Workspace) -> pd.DataFrame:
+    ents = ws.entities()
+    if ents.empty:
+        return ents.assign(source_file=pd.Series(dtype=str))
+    files = ws.sql("SELECT source_id, file_name FROM sources")
+    ents = ents.merge(files, on="source_id", how="left").rename(columns={"file_name": "source_file"})
+    # one row per entity id; properties reported in several files merge
+    merged: dict[str, dict] = {}
+    for eid, props in zip(ents["entity_id"], ents["properties"]):
+        tgt = merged.setdefault(eid, {})
+        for k, v in (props or {}).items():
+            if k not in tgt or tgt[k] in (None, "", []):
+                tgt[k] = v
+            elif v not in (None, "", []) and v != tgt[k]:
+                have = tgt[k] if isinstance(tgt[k], list) else [tgt[k]]
+                add = v if isinstance(v, list) else [v]
+                tgt[k] = have + [x for x in add if x not in have]
+    first = ents.sort_values(["entity_id", "source_id"]).drop_duplicates("entity_id").reset_index(drop=True)
+    first["properties"] = [merged[e] for e in first["entity_id"]]
+    return first
+
+
+def _person_frame(persons: pd.DataFrame, linked: dict[str, list[str]]) -> pd.DataFrame:
+    rows = []
+    for eid, props, country in zip(persons["entity_id"], persons["properties"], persons["country"]):
+        keys = linked.get(eid, [])
+        rows.append({
+            "unique_id": eid, "country": country, "name": props.get("name"), "first_name": props.get("first_name"),
+            "last_name": props.get("last_name"), "birth_date": props.get("birth_date"),
+            "gender": props.get("gender"), "nationality": props.get("nationality"), "city": props.get("city"),
+            "address": props.get("address"), "phone": props.get("phone"), "email": props.get("email"),
+            "id_number": props.get("id_number"),
+            "phones": [k.split(":", 1)[1] for k in keys if k.startswith("phone:")],
+            "emails": [k.split(":", 1)[1] for k in keys if k.startswith("email:")],
+            "documents": [k.split(":", 1)[1] for k in keys if k.startswith("document:")],
+            "accounts": [k for k in keys if k.split(":", 1)[0] in ("iban", "account", "wallet", "plate")],
+        })
+    return pd.DataFrame(rows)
+
+
+def _assign_ids(ws: Workspace, clusters: dict[str, str], run_id: int, now: datetime) -> dict[str, str]:
+    """Root -> resolved id, keeping the ids of the previous run (the cluster id registry).
+
+    A cluster inherits the old id held by most of its records (ties: the smaller id); each old id
+    goes to one cluster only (the one with the most of its records, then the smallest root);
+    clusters without an old id get new ids in order of their smallest record id.
+    """
+    old = dict(ws.con.execute("SELECT entity_id, resolved_id FROM resolution").fetchall())
+    members: dict[str, list[str]] = {}
+    for eid, root in clusters.items():
+        members.setdefault(root, []).append(eid)
+    candidates = []
+    for root, eids in members.items():
+        counts: dict[str, int] = {}
+        for e in eids:
+            if e in old:
+                counts[old[e]] = counts.get(old[e], 0) + 1
+        for rid, c in counts.items():
+            candidates.append((-c, rid, root))
+    candidates.sort()
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for _, rid, root in candidates:
+        if root in out or rid in taken:
+            continue
+        out[root] = rid
+        taken.add(rid)
+    issued = {r[0] for r in ws.con.execute("SELECT resolved_id FROM resolution_ids").fetchall()}
+    nums = [int(r[1:]) for r in issued if r[1:].isdigit()]
+    counter = max(nums) + 1 if nums else 1
+    fresh = []
+    for root in sorted(members):
+        if root not in out:
+            rid = f"N{counter:07d}"
+            counter += 1
+            out[root] = rid
+            fresh.append((rid, run_id, now))
+    if fresh:
+        ws.con.executemany("INSERT INTO resolution_ids VALUES (?, ?, ?)", fresh)
+    return out
+
+
+def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 0,
+            model: MatchModel | str | Path | None = None, train: bool | None = None) -> ResolutionResult:
+    """Resolve every entity record of the workspace into real-world entities.
+
+    Identifier entities (phones, e-mails, accounts, wallets, documents, plates, addresses ...)
+    with the same normalised value are one entity; persons join on strong identifiers (DNA or
+    fingerprint reference, document number with its issuer) and on the Splink person model
+    at ``threshold``; organisations on registration number or name without legal form in one
+    jurisdiction. Stored analyst decisions are applied. Writes the ``resolution`` table (ids kept
+    from earlier runs), ``resolution_pairs`` (evidence) and ``resolution_runs`` (model JSON).
+
+    Parameters
+    ----------
+    threshold : match probability at or above which two person records are one person.
+    seed : seed of the model training (u sampling).
+    model : a trained :class:`MatchModel` (or its JSON file) to use instead of training.
+    train : True to train on this case, False to use ``model`` or the packaged model, None to
+        train when the case has at least :data:`MIN_TRAINING_RECORDS` person records.
+
+    Examples
+    --------
+    >>> from netintel.workspace import Workspace
+    >>> ws = Workspace()
+    >>> resolve(ws).summary["records"]
+    0
+    >>> ws.close()
+    """
+    if not 0 < threshold <= 1:
+        raise ResolutionError(f"threshold {threshold} must be a probability in (0, 1]")
+    D.ensure_tables(ws)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    run_id = int(ws.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM resolution_runs").fetchone()[0])
+    ents = _entity_table(ws)
+    must, cannot = D.constraints(ws)
+    pair_rows: list[dict[str, Any]] = []
+    model_used: MatchModel | None = None
+    trained = False
+    if ents.empty:
+        clusters: dict[str, str] = {}
+        ents = pd.DataFrame(columns=["entity_id", "kind", "agency", "source_file", "source_record_id", "label"])
+    else:
+        keys = entity_keys(ents)
+        det = pd.concat([identifier_pairs(keys, kinds=[k for k in ents["kind"].unique()
+                                                       if k not in ("person", "organisation")]),
+                         organisation_pairs(ents, keys)], ignore_index=True)
+        person_keys = keys[(keys["kind"] == "person") & keys["rule"].isin(STRONG_PERSON_KEYS)]
+        det = pd.concat([det, identifier_pairs(person_keys)], ignore_index=True)
+        for r in det.itertuples(index=False):
+            pair_rows.append({"entity_a": r.entity_a, "entity_b": r.entity_b, "kind": r.kind,
+                              "method": "deterministic", "rule": r.rule, "match_probability": 1.0,
+                              "match_weight": None, "agreed": r.key, "evidence": {"key": r.key}})
+        must_all = [(r.entity_a, r.entity_b) for r in det.itertuples(index=False)] + list(must)
+        persons = ents[ents["kind"] == "person"]
+        feats = None
+        pairs = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
+        if len(persons) >= 2:
+            linked = linked_keys(ents, ws.links(), keys)
+            feats = person_features(_person_frame(persons, linked))
+            model_used = _pick_model(feats, model, train, seed)
+            trained = model_used.trained_on == len(feats) and (train or (train is None and model is None))
+            pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold))
+            labels = model_used.level_labels()
+            gammas = [c for c in pairs.columns if c.startswith("gamma_")]
+            for row in pairs.to_dict(orient="records"):
+                ev = {g[6:]: labels.get(g[6:], {}).get(int(row[g]), str(row[g])) for g in gammas}
+                agreed = [f"{k} ({v})" for k, v in ev.items() if v not in ("null", "different")]
+                ev = {k: {"level": v, "weight": round(float(row.get(f"mw_{k}", 0.0)), 3)} for k, v in ev.items()}
+                pair_rows.append({"entity_a": row["unique_id_l"], "entity_b": row["unique_id_r"], "kind": "person",
+                                  "method": "probabilistic", "rule": str(row.get("rule", "")),
+                                  "match_probability": float(row["match_probability"]),
+                                  "match_weight": float(row["match_weight"]), "agreed": ", ".join(agreed),
+                                  "evidence": ev})
+        for a, b in must:
+            pair_rows.append({"entity_a": min(a, b), "entity_b": max(a, b), "kind": None, "method": "decision",
+                              "rule": "confirmed", "match_probability": 1.0, "match_weight": None,
+                              "agreed": "analyst decision", "evidence": {}})
+        clusters = constrained_clusters(ents["entity_id"].tolist(), pairs, threshold=threshold, features=feats,
+                                        must_link=must_all, cannot_link=cannot)
+    ids = _assign_ids(ws, clusters, run_id, now)
+    resolved = {e: ids[root] for e, root in clusters.items()}
+    pair_df = pd.DataFrame(pair_rows, columns=["entity_a", "entity_b", "kind", "method", "rule",
+                                               "match_probability", "match_weight", "agreed", "evidence"])
+    pair_df["merged"] = [resolved.get(a) is not None and resolved.get(a) == resolved.get(b)
+                         for a, b in zip(pair_df["entity_a"], pair_df["entity_b"])]
+    kind_of = dict(zip(ents["entity_id"], ents["kind"]))
+    pair_df["kind"] = [k if isinstance(k, str) else kind_of.get(a) for k, a in zip(pair_df["kind"], pair_df["entity_a"])]
+    # how each record joined its cluster: its strongest merged evidence
+    rank = {"decision": 3, "deterministic": 2, "probabilistic": 1}
+    method: dict[str, str] = {}
+    for a, b, m, merged in zip(pair_df["entity_a"], pair_df["entity_b"], pair_df["method"], pair_df["merged"]):
+        if not merged:
+            continue
+        for e in (a, b):
+            if rank[m] > rank.get(method.get(e, ""), 0):
+                method[e] = m
+    size: dict[str, int] = {}
+    for rid in resolved.values():
+        size[rid] = size.get(rid, 0) + 1
+    records = ents[["entity_id", "kind", "agency", "source_file", "source_record_id", "label"]].copy()
+    records["resolved_id"] = [resolved[e] for e in records["entity_id"]]
+    records["method"] = [method.get(e, "singleton" if size[resolved[e]] == 1 else "probabilistic")
+                         for e in records["entity_id"]]
+    records = records.sort_values(["resolved_id", "entity_id"]).reset_index(drop=True)
+    merged_pairs = pair_df[pair_df["merged"]]
+    by_evidence = {f"{m}:{r}" if m == "deterministic" else m: int(n)
+                   for (m, r), n in merged_pairs.groupby(["method", "rule"]).size().items()} if len(merged_pairs) else {}
+    by_ev: dict[str, int] = {}
+    for k, v in by_evidence.items():
+        by_ev[k] = by_ev.get(k, 0) + v
+    summary = {
+        "records": int(len(records)),
+        "entities": int(records["resolved_id"].nunique()),
+        "clusters": int(sum(1 for v in size.values() if v > 1)),
+        "persons": int((records["kind"] == "person").sum()),
+        "person_entities": int(records.loc[records["kind"] == "person", "resolved_id"].nunique()),
+        "decisions_applied": int(len(must) + len(cannot)),
+        "model": "trained on this case" if trained else ("given" if model is not None else "packaged"),
+        "merged_pairs": dict(sorted(by_ev.items())),
+    }
+    _write(ws, run_id, now, threshold, seed, records, pair_df, model_used, summary)
+    return ResolutionResult(run_id=run_id, threshold=threshold, seed=seed, run_at=now, records=records,
+                            pairs=pair_df, model=model_used, trained=trained, summary=summary)
+
+
+def _write(ws: Workspace, run_id: int, now: datetime, threshold: float, seed: int, records: pd.DataFrame,
+           pairs: pd.DataFrame, model: MatchModel | None, summary: dict[str, Any]) -> None:
+    con = ws.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM resolution")
+        res = pd.DataFrame({"entity_id": records["entity_id"], "resolved_id": records["resolved_id"],
+                            "method": records["method"], "run_at": now})
+        ws._insert_frame("resolution", res)
+        con.execute("DELETE FROM resolution_pairs")  # evidence of the latest run only
+        if len(pairs):
+            p = pairs.copy()
+            p.insert(0, "run_id", run_id)
+            p["evidence"] = [json.dumps(e, sort_keys=True, default=str) for e in p["evidence"]]
+            ws._insert_frame("resolution_pairs", p)
+        con.execute("INSERT INTO resolution_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, now, ws.actor, threshold, seed, summary["records"], summary["entities"],
+                     summary["clusters"], model.to_json() if model else None, json.dumps(summary, sort_keys=True)])
+        ws._audit("resolve", None, None, None, {"run_id": run_id, "threshold": threshold, "seed": seed, **summary}, now)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def explain(ws: Workspace, id: str) -> Explanation:
+    """Why the records of a resolved entity were merged (``id``: a resolved id or an entity record id).
+
+    Examples
+    --------
+    >>> from netintel.workspace import Workspace
+    >>> ws = Workspace()
+    >>> explain(ws, "N0000001")
+    Traceback (most recent call last):
+    ...
+    netintel.errors.ResolutionError: N0000001: no resolved entity or entity record with this id; run resolve first
+    >>> ws.close()
+    """
+    D.ensure_tables(ws)
+    row = ws.con.execute("SELECT resolved_id FROM resolution WHERE resolved_id = ? OR entity_id = ? LIMIT 1",
+                         [id, id]).fetchone()
+    if row is None:
+        raise ResolutionError(f"{id}: no resolved entity or entity record with this id; run resolve first")
+    rid = row[0]
+    members = ws.sql(
+        "SELECT r.entity_id, e.kind, e.agency, s.file_name AS source_file, e.source_record_id, e.label, r.method "
+        "FROM resolution r JOIN (SELECT DISTINCT ON (entity_id) * FROM entities ORDER BY entity_id, source_id) e "
+        "USING (entity_id) LEFT JOIN sources s USING (source_id) WHERE r.resolved_id = ? ORDER BY r.entity_id", [rid])
+    ids = members["entity_id"].tolist()
+    evidence = ws.sql(
+        "SELECT entity_a, entity_b, method, rule, match_probability, match_weight, agreed, evidence, merged "
+        "FROM resolution_pairs WHERE entity_a IN (SELECT unnest(?)) OR entity_b IN (SELECT unnest(?)) "
+        "ORDER BY merged DESC, match_probability DESC, entity_a, entity_b", [ids, ids])
+    decisions = D.decisions(ws)
+    if len(decisions):
+        touch = [bool(set(a) & set(ids) or set(b) & set(ids)) for a, b in zip(decisions["entity_ids"],
+                                                                           decisions["other_ids"])]
+        decisions = decisions[touch].reset_index(drop=True)
+    return Explanation(resolved_id=rid, members=members, evidence=evidence, decisions=decisions)

@@ -1,0 +1,157 @@
+"""Deterministic matching on strong identifiers, in the spirit of the Prüm exchange.
+
+A hit on a DNA profile reference, a fingerprint reference, a vehicle registration or an identity
+document number (with its issuing country) joins two records outright; so does the same
+normalised phone number, IBAN, e-mail, wallet address or address between identifier entities
+(a phone reported by two agencies is one phone). For persons, phones, e-mails and accounts they
+*use* are evidence for the probabilistic model, not an outright merge: two people can share a
+phone.
+
+Examples
+--------
+>>> import pandas as pd
+>>> ents = pd.DataFrame({"entity_id": ["E1", "E2", "E3"], "kind": ["phone"] * 3,
+...                      "country": ["NL", "BE", "NL"],
+...                      "properties": [{"number": "06 12345678"}, {"number": "+31 6 1234 5678"},
+...                                     {"number": "06 87654321"}]})
+>>> keys = entity_keys(ents)
+>>> identifier_pairs(keys)[["entity_a", "entity_b", "rule"]].values.tolist()
+[['E1', 'E2', 'phone']]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import pandas as pd
+
+from ..model import default_model
+from .normalize import fold, identifier_key, organisation_name
+
+__all__ = ["entity_keys", "identifier_pairs", "linked_keys", "organisation_pairs", "STRONG_PERSON_KEYS",
+           "IDENTIFIER_KINDS"]
+
+#: Kinds whose records are one real-world thing whenever their normalised identifier is equal.
+IDENTIFIER_KINDS = ("phone", "email", "bank_account", "crypto_wallet", "vehicle", "vessel", "address",
+                    "identity_document", "domain", "ip_address", "url", "file", "malware", "location",
+                    "attack_pattern", "vulnerability")
+
+#: Key prefixes that join two person records outright (biometric references and documents).
+STRONG_PERSON_KEYS = ("dna", "fingerprint", "document")
+
+
+def _values(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    if isinstance(v, (list, tuple, set)):
+        return [x for x in v if x not in (None, "")]
+    if isinstance(v, float) and v != v:
+        return []
+    return [v] if str(v).strip() else []
+
+
+def entity_keys(entities: pd.DataFrame) -> pd.DataFrame:
+    """Normalised identifier keys of entity records: ``entity_id, kind, key, rule``.
+
+    ``entities`` has ``entity_id, kind, properties`` (dicts) and ``country`` (the reporting
+    agency's country). ``rule`` names the kind of identifier (``phone``, ``iban``, ``document``...).
+    """
+    model = default_model()
+    rows = []
+    for eid, kind, props, country in zip(entities["entity_id"], entities["kind"], entities["properties"],
+                                         entities.get("country", pd.Series([None] * len(entities)))):
+        props = props or {}
+        if kind == "person":
+            for prop, prefix in (("dna_ref", "dna"), ("fingerprint_ref", "fingerprint")):
+                for v in _values(props.get(prop)):
+                    rows.append((eid, kind, f"{prefix}:{fold(v).replace(' ', '')}", prefix))
+            nat = (_values(props.get("nationality")) or [None])[0]
+            for v in _values(props.get("id_number")):
+                s = str(v).strip()
+                issuer = s[:2].upper() if len(s) > 2 and s[:2].isalpha() else (nat or country)
+                k = identifier_key("person", "id_number", s, country=issuer,
+                                   properties={"issuing_country": props.get("issuing_country") or issuer})
+                if k:
+                    rows.append((eid, kind, k, "document"))
+            continue
+        try:
+            spec = model.entity(kind)
+            idprops = list(spec.identifiers)
+        except Exception:
+            idprops = []
+        for prop in idprops:
+            for v in _values(props.get(prop)):
+                k = identifier_key(kind, prop, v, country=country, properties=props)
+                if k:
+                    rows.append((eid, kind, k, k.split(":", 1)[0].split(".")[0]))
+    out = pd.DataFrame(rows, columns=["entity_id", "kind", "key", "rule"]).drop_duplicates()
+    return out.sort_values(["key", "entity_id"], kind="stable").reset_index(drop=True)
+
+
+def identifier_pairs(keys: pd.DataFrame, *, kinds: Iterable[str] | None = None) -> pd.DataFrame:
+    """Record pairs that share a key: ``entity_a, entity_b, kind, rule, key``.
+
+    Each group of records with one key gives a star from its smallest record id (enough to join
+    them, without a quadratic number of pairs). Only records of the same kind pair up.
+    """
+    if kinds is not None:
+        keys = keys[keys["kind"].isin(list(kinds))]
+    rows = []
+    for (kind, key), group in keys.groupby(["kind", "key"], sort=True):
+        ids = sorted(set(group["entity_id"]))
+        rule = group["rule"].iloc[0]
+        for other in ids[1:]:
+            rows.append((ids[0], other, kind, rule, key))
+    return pd.DataFrame(rows, columns=["entity_a", "entity_b", "kind", "rule", "key"]).drop_duplicates(
+        ["entity_a", "entity_b"])
+
+
+def linked_keys(entities: pd.DataFrame, links: pd.DataFrame, keys: pd.DataFrame,
+                *, of_kinds: Iterable[str] = ("person", "organisation")) -> dict[str, list[str]]:
+    """For each person (organisation) record, the identifier keys of the entities it is linked to.
+
+    A person who ``uses`` a phone, ``owns`` an account or ``holds_document`` a passport gets that
+    phone's, account's or document's normalised key.
+    """
+    of_kinds = set(of_kinds)
+    kind_of = dict(zip(entities["entity_id"], entities["kind"]))
+    keys_of: dict[str, list[str]] = {}
+    for eid, key in zip(keys["entity_id"], keys["key"]):
+        keys_of.setdefault(eid, []).append(key)
+    out: dict[str, set[str]] = {}
+    if links is None or links.empty:
+        return {}
+    for s, t in zip(links["source"], links["target"]):
+        for a, b in ((s, t), (t, s)):
+            if kind_of.get(a) in of_kinds and kind_of.get(b) in IDENTIFIER_KINDS and b in keys_of:
+                out.setdefault(a, set()).update(keys_of[b])
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def organisation_pairs(entities: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """Organisation records that are one organisation: same registration number (and
+    jurisdiction), or the same name without legal form in the same country.
+
+    Returns ``entity_a, entity_b, kind, rule, key`` like :func:`identifier_pairs`.
+    """
+    orgs = entities[entities["kind"] == "organisation"]
+    rows = []
+    reg = identifier_pairs(keys, kinds=["organisation"])
+    rows.extend(reg.itertuples(index=False, name=None))
+    names = []
+    for eid, props, country in zip(orgs["entity_id"], orgs["properties"], orgs["country"]):
+        props = props or {}
+        for v in _values(props.get("name")):
+            key = organisation_name(v)
+            if key:
+                jur = str((_values(props.get("jurisdiction")) or [country or ""])[0]).upper()
+                names.append((eid, f"orgname:{jur}:{key}"))
+    by_key: dict[str, set[str]] = {}
+    for eid, key in names:
+        by_key.setdefault(key, set()).add(eid)
+    for key in sorted(by_key):
+        ids = sorted(by_key[key])
+        for other in ids[1:]:
+            rows.append((ids[0], other, "organisation", "name", key))
+    return pd.DataFrame(rows, columns=["entity_a", "entity_b", "kind", "rule", "key"]).drop_duplicates(
+        ["entity_a", "entity_b"]).reset_index(drop=True)

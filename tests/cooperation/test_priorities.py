@@ -69,7 +69,9 @@ def test_view_for_recipient_and_chart(demo, membership):
     ws, ids = demo
     p = priority_scores(ws, membership, recipient="NL")
     t = p.table.set_index("community")
-    assert t.loc[1, "entities"] == 4  # Nordhandel (BKA, TLP:RED) is not in NL's view
+    # Nordhandel (BKA, TLP:RED) is not in NL's view, nor the German account that joined through it:
+    # Marc, his phone and his account remain
+    assert t.loc[1, "entities"] == 3 and t.loc[1, "money"] == 0
     assert p.marking.allows("NL") and "view for NL" in repr(p)
     fig = p.chart()
     assert isinstance(fig, Figure) and any("view for NL" in x.get_text() for x in fig.texts)

@@ -372,19 +372,26 @@ def _ftm(nodes, edges, path, marking):
         proxy.add("summary", f"handling {row.get('handling') or marking.handling}", quiet=True)
         proxies[proxy.id] = proxy
     kinds = dict(zip(nodes["id"].astype(str), nodes["kind"]))
+    labels = dict(zip(nodes["id"].astype(str), nodes["label"].fillna("").astype(str)))
     lines = []
     for _, row in edges.iterrows():
         src, dst = str(row["source"]), str(row["target"])
         # Identifier entities FtM has no schema for become properties of who uses them.
-        if row["kind"] in ("uses", "owns", "registered_to") and kinds.get(dst) in _FTM_HOLDER_PROP and src in proxies:
-            label = nodes.loc[nodes["id"].astype(str) == dst, "label"].iloc[0]
-            proxies[src].add(_FTM_HOLDER_PROP[kinds[dst]], str(label), quiet=True)
+        if row["kind"] in ("uses", "owns", "registered_to"):
+            holder, ident = (src, dst) if kinds.get(dst) in _FTM_HOLDER_PROP else (dst, src)
+            if kinds.get(ident) in _FTM_HOLDER_PROP and holder in proxies:
+                proxies[holder].add(_FTM_HOLDER_PROP[kinds[ident]], labels[ident], quiet=True)
+                continue
+        if row["kind"] == "call" and kinds.get(src) == "phone" and kinds.get(dst) == "phone":
+            lines.append(_ftm_call(model, row, labels[src], labels[dst]))
             continue
         if src not in proxies or dst not in proxies:
             skipped[f"{row['kind']} links to entities without an FtM schema"] = \
                 skipped.get(f"{row['kind']} links to entities without an FtM schema", 0) + 1
             continue
         schema, sprop, tprop = _FTM_LINKS.get(row["kind"], ("UnknownLink", "subject", "object"))
+        if row["kind"] == "transfer" and kinds.get(src) == "bank_account" and kinds.get(dst) == "bank_account":
+            sprop, tprop = "payerAccount", "beneficiaryAccount"
         link = model.make_entity(schema)
         link.id = f"{row['edge_id']}-{src}-{dst}"[:120]
         try:
@@ -414,6 +421,21 @@ def _ftm(nodes, edges, path, marking):
     if len(not_ftm):
         skipped["entities of kinds FtM has no schema for (kept as properties where linked)"] = len(not_ftm)
     return [path], skipped
+
+
+def _ftm_call(model: Any, row: pd.Series, caller: str, receiver: str) -> dict[str, Any]:
+    """Calls between two numbers: FtM's Call carries the numbers themselves."""
+    call = model.make_entity("Call")
+    call.id = f"{row['edge_id']}-{row['source']}-{row['target']}"[:120]
+    call.add("callerNumber", caller, quiet=True)
+    call.add("receiverNumber", receiver, quiet=True)
+    for prop, col in (("startDate", "first_seen"), ("endDate", "last_seen")):
+        v = row.get(col)
+        if v is not None and not pd.isna(v):
+            call.add(prop, pd.Timestamp(v).date().isoformat(), quiet=True)
+    call.add("summary", f"{int(row.get('count') or 1)} calls", quiet=True)
+    call.add("publisher", _flat(row.get("agencies")) or "", quiet=True)
+    return call.to_dict()
 
 
 # -- STIX 2.1 ----------------------------------------------------------------------------------
@@ -472,8 +494,12 @@ def _stix(nodes, edges, path, marking):
             elif kind == "file":
                 obj = stix2.File(name=label, object_marking_refs=marks)
             elif kind == "crypto_wallet":
-                obj = stix2.parse({"type": "x-crypto-wallet", "id": sid("x-crypto-wallet", key), "spec_version": "2.1",
-                                   "address": label, "object_marking_refs": marks}, allow_custom=True)
+                # STIX 2.1 has no wallet observable: a custom one, as MISP and OpenCTI exchange them.
+                wallet = {"type": "x-crypto-wallet", "id": sid("x-crypto-wallet", key), "spec_version": "2.1",
+                          "value": label, "object_marking_refs": marks}
+                ids[key] = wallet["id"]
+                objects.append(wallet)
+                continue
             elif kind == "malware":
                 obj = stix2.Malware(id=sid("malware", key), name=label, is_family=True, **common)
             elif kind == "tool":

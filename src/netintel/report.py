@@ -24,8 +24,9 @@ import pandas as pd
 from .handling import Marking, combine
 from .workspace import Workspace
 
-__all__ = ["workspace_marking", "intake_table", "quarantine_table", "quarantine_reasons", "reason_category", "grading_summary",
-           "handling_summary", "workspace_report", "WorkspaceReport", "records_chart", "grading_chart"]
+__all__ = ["workspace_report", "WorkspaceReport", "intake_table", "quarantine_table", "quarantine_reasons",
+           "reason_category", "grading_summary", "handling_summary", "workspace_marking", "records_chart",
+           "grading_chart"]
 
 _RECORD_TABLES = ("entities", "links", "events")
 
@@ -250,11 +251,14 @@ def grading_chart(grading: pd.DataFrame, *, title: str | None = None, caveat: st
     by_rel = grading.T.groupby(lambda code: str(code)[0]).sum().T if len(grading.columns) else grading
     by_rel = by_rel.reindex(columns=[c for c in "ABCDEF" if c in by_rel.columns])
     share = by_rel.div(by_rel.sum(axis=1).where(lambda s: s > 0, 1), axis=0) * 100
+    share = share.iloc[::-1]  # bars are drawn bottom-up: first agency on top
     fig, ax = _figure(title or "Source reliability of what each partner shared", caveat)
     left = pd.Series(0.0, index=share.index)
     labels = {"A": "A completely reliable", "B": "B usually reliable", "C": "C fairly reliable",
               "D": "D not usually reliable", "E": "E unreliable", "F": "F cannot be judged"}
-    for colour, rel in zip(_palette(6), share.columns):
+    palette = _palette(6)
+    for rel in share.columns:  # one colour per reliability letter, whichever letters occur
+        colour = palette["ABCDEF".index(rel)]
         ax.barh(share.index, share[rel], left=left, color=colour, label=labels.get(rel, rel))
         left += share[rel]
     ax.set_xlim(0, 100)

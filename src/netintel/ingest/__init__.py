@@ -328,8 +328,6 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
         One row per file. A file whose content and import options are unchanged since its last
         import is not read again (status ``unchanged``, with its stored counts).
     """
-    from tqdm.auto import tqdm
-
     if on_error not in ("raise", "report"):
         raise ValueError("on_error must be 'raise' or 'report'")
     if format is not None and format not in FORMATS:
@@ -346,7 +344,13 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
     rows: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
     first_error: NetintelError | None = None
-    for src in tqdm(files, desc="ingest", unit="file", disable=not progress):
+    if progress:
+        from tqdm.auto import tqdm
+
+        files_iter = tqdm(files, desc="ingest", unit="file")
+    else:
+        files_iter = files
+    for src in files_iter:
         if src.skip_reason:
             rows.append(_row(src, {}, status="skipped", error=src.skip_reason))
             continue

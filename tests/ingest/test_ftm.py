@@ -223,11 +223,19 @@ def test_ingest_entry_point_reads_it(ws, tmp_path):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, 25), st.integers(0, 400)), max_size=6))
-def test_read_is_accepted_plus_quarantined_for_any_corruption(tmp_path, cuts):
+@given(st.lists(st.tuples(st.integers(0, 32), st.sampled_from(["cut", "date", "schema", "id"]), st.integers(0, 400)),
+                max_size=6))
+def test_read_is_accepted_plus_quarantined_for_any_corruption(tmp_path, edits):
     lines = FIXTURE.read_text("utf-8").splitlines()
-    for index, cut in cuts:  # truncate some lines anywhere
-        lines[index] = lines[index][:cut]
+    for index, how, cut in edits:
+        if how == "cut":  # a line truncated anywhere
+            lines[index] = lines[index][:cut]
+        elif how == "date":  # every date of the line invalid
+            lines[index] = lines[index].replace('"19', '"l9').replace('"20', '"2O')
+        elif how == "schema":
+            lines[index] = lines[index].replace('"schema": "', '"schema": "X')
+        else:
+            lines[index] = lines[index].replace('"id": "rs-', '"id": "rs-p-ana", "_": "')
     path = tmp_path / "corrupt.ftm.json"
     path.write_text("\n".join(lines) + "\n", "utf-8")
     batch = load_ftm(path, PROV)

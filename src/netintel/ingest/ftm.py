@@ -683,7 +683,7 @@ class _Loader:
                     plan.link("resides_at", me, plan.identifier("address", v, prop="full"))
             elif ptype == self.registry.entity and pname in _ENTITY_REFS:
                 link_kind, me_is_target = _ENTITY_REFS[pname]
-                link_kind = _REF_KIND_OVERRIDE.get((_base_name(schema), pname), link_kind)
+                link_kind = _REF_KIND_OVERRIDE.get((_ancestor(schema, (n for n, _ in ENTITY_SCHEMATA)), pname), link_kind)
                 for v in values:
                     other = self._endpoint(plan, v, pname, rec)
                     if me_is_target:
@@ -714,7 +714,7 @@ class _Loader:
 
     def _map_edge(self, plan: Plan, rec: _Record) -> None:
         schema, props = rec.schema, rec.data["properties"]
-        base = _base_name(schema, EDGE_SCHEMATA)
+        base = _ancestor(schema, EDGE_SCHEMATA)
         if base is not None:
             kind, sprop, tprop = EDGE_SCHEMATA[base]
         else:
@@ -844,33 +844,23 @@ def _as_list(value: Any) -> list[Any]:
 def _kind_of(schema: Any) -> str | None:
     if schema.edge:
         return None
-    for name, kind in ENTITY_SCHEMATA:
-        try:
-            if schema.is_a(name):
-                return kind
-        except Exception:  # a schema name this FtM version does not know
-            continue
-    return None
+    name = _ancestor(schema, (n for n, _ in ENTITY_SCHEMATA))
+    return dict(ENTITY_SCHEMATA)[name] if name else None
 
 
 def _is_relation(schema: Any) -> bool:
     return bool(schema.edge) or any(schema.is_a(n) for n in ("Payment", "Call", "Email", "Message", "Sanction"))
 
 
-def _base_name(schema: Any, among: Iterable[str] | None = None) -> str | None:
-    names = list(among) if among is not None else [n for n, _ in ENTITY_SCHEMATA]
-    if among is not None:
-        for name in names:
-            if schema.is_a(name):
-                return name
-        return None
+def _ancestor(schema: Any, names: Iterable[str]) -> str | None:
+    """The first of ``names`` that ``schema`` is (itself or by inheritance), or None."""
     for name in names:
         try:
             if schema.is_a(name):
                 return name
-        except Exception:
+        except Exception:  # a schema name this FtM version does not know
             continue
-    return schema.name
+    return None
 
 
 def _reference_kind(range_name: str, role: str) -> str:

@@ -456,3 +456,9 @@ def test_sample_case_bundle_against_generator_truth():
         assert {q["locator"] for q in batch.quarantine} == bad
         checked += 1
     assert checked
+
+
+def test_country_of_the_bundle_creator_only_for_that_agency():
+    assert load_stix(FIXTURE, Provenance("cert-vesterland (FICTIONAL)", "")).country == "DK"
+    with pytest.raises(InputError, match="no country for agency 'Politie'"):
+        load_stix(FIXTURE, Provenance("Politie", ""))

@@ -50,7 +50,8 @@ Provenance
 * **Agency**: the provenance's agency; when it is empty, the name of the identity the
   ``created_by_ref`` of the bundle's report names (else the identity most objects name).
   **Country**: the provenance's country; when it is empty, that identity's custom ``x_country``
-  or ``country`` property, or the ``country`` of a location it is ``located-at``. Without either
+  or ``country`` property, or the ``country`` of a location it is ``located-at`` (only when that
+  identity is the agency: a given agency of another name needs its country given too). Without either
   :func:`load_stix` raises :class:`~netintel.errors.InputError` naming the file.
 
 Bad input
@@ -283,6 +284,7 @@ def _complete_provenance(path: Path, provenance: Provenance | None, objs: list[_
     creator_id = reports[0] if reports else (sorted(creators.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
                                              if creators else None)
     creator = by_id.get(creator_id) if creator_id else None
+    given_agency = agency
     if not agency:
         if creator is None or not str(creator.get("name") or "").strip():
             why = ("no object has a created_by_ref" if creator_id is None
@@ -290,7 +292,9 @@ def _complete_provenance(path: Path, provenance: Provenance | None, objs: list[_
             raise InputError(f"no agency: the provenance names none and {why}", file=str(path),
                              hint="give --agency NAME (or agency: in source.yaml)")
         agency = str(creator["name"]).strip()
-    if not country and creator is not None:
+    creator_is_agency = creator is not None and (
+        not given_agency or str(creator.get("name") or "").strip().lower() == given_agency.lower())
+    if not country and creator_is_agency:
         country = str(creator.get("x_country") or creator.get("country") or "").strip()
         if not country:
             for o in objs:

@@ -585,16 +585,22 @@ def detect_communities(
                             "countries": new["countries"].to_numpy(), "assigned": "attached"})
         frame = pd.concat([frame, att], ignore_index=True)
     if used_view == "person" and full_nodes is not None:
-        # Entities linked to no person at all (infrastructure seen alone): their own components.
+        # Entities linked to no person at all (infrastructure seen alone): their own components,
+        # unless one of them names a person of a community (a threat actor reported under a
+        # person's full name), which brings the whole component there.
         rest = full_nodes[~full_nodes["id"].isin(set(frame["id"]))]
         if len(rest):
             sub = full_edges[full_edges["source"].isin(set(rest["id"])) & full_edges["target"].isin(set(rest["id"]))]
             rg = _igraph(sub, rest["id"].tolist())
-            comp = np.asarray(rg.connected_components().membership) + int(frame["community"].max()) + 1
+            comp = np.asarray(rg.connected_components().membership)
+            named = _name_bridge(rest, comp, frame)
+            base = int(frame["community"].max()) + 1
+            community = np.array([named.get(c, base + c) for c in comp])
+            how = np.where([c in named for c in comp], "attached_by_name", "unattached")
             frame = pd.concat([frame, pd.DataFrame({
-                "id": rest["id"].to_numpy(), "community": comp, "stability": np.nan, "kind": rest["kind"].to_numpy(),
-                "label": rest["label"].to_numpy(), "countries": rest["countries"].to_numpy(),
-                "assigned": "unattached"})], ignore_index=True)
+                "id": rest["id"].to_numpy(), "community": community, "stability": np.nan,
+                "kind": rest["kind"].to_numpy(), "label": rest["label"].to_numpy(),
+                "countries": rest["countries"].to_numpy(), "assigned": how})], ignore_index=True)
         # Renumber over all members so sizes include the attached entities.
         frame["community"] = _canonical(frame["community"].to_numpy(), frame["id"].tolist())
     frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
@@ -603,6 +609,30 @@ def detect_communities(
         membership=frame, method=method, objective=objective, resolution=float(resolution), weighted=weighted,
         seed=int(seed), n_runs=int(n_runs), consensus=bool(consensus and n_runs > 1), view=used_view,
         input_hash=_input_hash(edges, ids), marking=marking, modularity=modularity, _edges=edges)
+
+
+def _name_key(label: Any) -> str:
+    try:
+        from .resolve.normalize import normalize_name
+    except ImportError:  # pragma: no cover - resolution is part of the package
+        return " ".join(sorted(str(label).casefold().split()))
+    return normalize_name(label)
+
+
+def _name_bridge(rest: pd.DataFrame, comp: np.ndarray, placed: pd.DataFrame) -> dict[int, int]:
+    """Component -> community, where a threat actor or person in the component bears the full name
+    (two tokens or more) of exactly one community's person."""
+    persons = placed[(placed["kind"] == "person") & placed["label"].notna()]
+    keys = pd.DataFrame({"key": [_name_key(x) for x in persons["label"]], "community": persons["community"]})
+    keys = keys[keys["key"].str.count(" ") >= 1].drop_duplicates()
+    unique = keys.groupby("key")["community"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else None).dropna()
+    out: dict[int, set[int]] = {}
+    for c, kind, label in zip(comp, rest["kind"], rest["label"]):
+        if kind in ("threat_actor", "person") and label is not None and label == label:
+            hit = unique.get(_name_key(label))
+            if hit is not None:
+                out.setdefault(int(c), set()).add(int(hit))
+    return {c: next(iter(v)) for c, v in out.items() if len(v) == 1}
 
 
 def _quality(g: ig.Graph, membership: np.ndarray, objective: str, resolution: float, weighted: bool) -> float:

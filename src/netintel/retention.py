@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["retention_days", "review_date", "purge_expired", "load_rules"]
+__all__ = ["retention_days", "review_date", "purge_expired", "retention_status", "load_rules"]
 
 
 @lru_cache(maxsize=None)
@@ -45,21 +45,62 @@ def review_date(country: str | None, reported: date | datetime | None, rules: di
     return reported + timedelta(days=retention_days(country, rules))
 
 
+def retention_status(workspace, *, today: date | None = None, due_within: int = 90) -> "pd.DataFrame":
+    """What is expired or due for review, per agency and table.
+
+    One row per (agency, country, table): ``n_records``, ``n_expired`` (review date passed: left out
+    of analysis, purgeable), ``n_due`` (review date within ``due_within`` days), ``n_no_date``
+    (no reported date, so no review date), ``next_review`` (earliest review date still ahead).
+    """
+    import pandas as pd
+
+    today = today or date.today()
+    due = today + timedelta(days=due_within)
+    frames = []
+    for table in ("entities", "links", "events"):
+        frames.append(workspace.sql(
+            f"SELECT agency, country, '{table}' AS \"table\", count(*) AS n_records, "
+            "count(*) FILTER (WHERE retain_until < ?) AS n_expired, "
+            "count(*) FILTER (WHERE retain_until >= ? AND retain_until <= ?) AS n_due, "
+            "count(*) FILTER (WHERE retain_until IS NULL) AS n_no_date, "
+            "min(retain_until) FILTER (WHERE retain_until >= ?) AS next_review "
+            f"FROM {table} GROUP BY agency, country", [today, today, due, today]))
+    out = pd.concat(frames, ignore_index=True)
+    for col in ("n_records", "n_expired", "n_due", "n_no_date"):
+        out[col] = out[col].astype(int)
+    return out.sort_values(["agency", "table"]).reset_index(drop=True)
+
+
 def purge_expired(workspace, *, today: date | None = None) -> dict[str, int]:
     """Delete records whose review date has passed; one audit entry lists what went.
 
-    Returns the number of rows deleted per table.
+    The audit entry holds the counts per table and per agency and the ids of the records deleted;
+    the raw text kept for those records goes with them. Returns the number of rows deleted per table.
     """
     today = today or date.today()
     counts = {}
+    by_agency: dict[str, dict[str, int]] = {}
+    purged_ids: list[str] = []
     con = workspace.con
+    keys = {"entities": "entity_id", "links": "link_id", "events": "event_id"}
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in ("entities", "links", "events"):
-            n = con.execute(f"SELECT count(*) FROM {table} WHERE retain_until < ?", [today]).fetchone()[0]
+        for table, key in keys.items():
+            rows = con.execute(f"SELECT {key}, agency FROM {table} WHERE retain_until < ?", [today]).fetchall()
+            for rid, agency in rows:
+                by_agency.setdefault(agency or "", {}).setdefault(table, 0)
+                by_agency[agency or ""][table] += 1
+                purged_ids.append(rid)
             con.execute(f"DELETE FROM {table} WHERE retain_until < ?", [today])
-            counts[table] = int(n)
-        workspace.audit("purge_expired", {"today": str(today), **counts})
+            counts[table] = len(rows)
+        if purged_ids:
+            # the raw text of a record whose every row is gone goes too
+            con.execute(
+                "DELETE FROM raw_records WHERE record_id IN (SELECT unnest(?)) AND record_id NOT IN "
+                "(SELECT entity_id FROM entities UNION SELECT link_id FROM links UNION SELECT event_id FROM events)",
+                [sorted(set(purged_ids))])
+        workspace.audit("purge_expired", {"today": str(today), **counts, "by_agency": by_agency,
+                                          "record_ids": sorted(set(purged_ids))})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

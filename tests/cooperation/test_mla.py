@@ -6,6 +6,7 @@ import pytest
 
 from netintel.cooperation import load_records, mla_annex
 from netintel.cooperation.mla import RESTRICTED
+from netintel.errors import NetintelError
 from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.workspace import Workspace
 
@@ -104,7 +105,7 @@ def test_red_material_is_not_even_mentioned():
 
 def test_bad_requests_and_saving(demo, tmp_path):
     ws, _ = demo
-    with pytest.raises(ValueError, match="requesting country"):
+    with pytest.raises(NetintelError, match="requesting country"):
         mla_annex(ws, country="NL", requesting="nl")
     with pytest.raises(ValueError, match="originators' view"):
         mla_annex(load_records(ws, recipient="DE"), country="DE")

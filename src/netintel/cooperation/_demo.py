@@ -16,6 +16,7 @@ account (BE's and DE's).
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from ..ingest._common import BatchBuilder, Provenance
 from ..workspace import Workspace
@@ -29,9 +30,12 @@ def _builder(name: str, prov: Provenance) -> BatchBuilder:
     return BatchBuilder(name, format="table", provenance=prov, sha256="0" * 64, keep_raw=False)
 
 
-def demo_workspace(reported: date | None = None) -> Workspace:
-    """The demo case in an in-memory workspace (see the module docs)."""
-    ws = Workspace(actor="demo")
+def demo_workspace(path: str | Path | None = None, *, reported: date | None = None) -> Workspace:
+    """The demo case in a workspace (in memory unless ``path`` is given; see the module docs).
+
+    ``reported`` dates every record (and so gives it a review date); None leaves them undated.
+    """
+    ws = Workspace(path, actor="demo")
     rep = reported
     nl = _builder("nl_persons.csv", Provenance("Politie NL", "NL", grading="B2", handling="TLP:AMBER",
                                                 releasable_to=("PARTNERS",), reported=rep))

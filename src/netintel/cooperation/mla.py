@@ -32,6 +32,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
+from ..errors import NetintelError
 from ..handling import Marking, handling_rank, may_receive
 from ._countries import country_name
 from ._records import CaseRecords, node_kinds, scoped_records, marking_of_frames
@@ -264,7 +265,8 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
     """
     country = country.upper()
     if requesting and requesting.upper() == country:
-        raise ValueError(f"{country} is the requesting country; an MLA annex goes to a foreign jurisdiction")
+        raise NetintelError(f"{country} is the requesting country; an MLA annex goes to a foreign jurisdiction: "
+                            "give the requested country with --country / country=")
     records = scoped_records(source, members, recipient=None, expand=expand)
     if records.recipient is not None:
         raise ValueError("give the originators' view (load_records(ws)); the annex filters for the requested country")

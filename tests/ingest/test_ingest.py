@@ -166,7 +166,7 @@ def test_crash_in_the_middle_of_an_import_loses_nothing(tmp_path, cdr):
         entities_before = ws.entities()
     big = tmp_path / "big_tap.csv"
     rows = [f"+3161{i % 997:07d},+3247{(i * 7) % 1009:07d},2026-06-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d},"
-            f"{i % 300},CELL-{i % 50}" for i in range(8000)]
+            f"{i % 300},CELL-{i % 50}" for i in range(5000)]
     big.write_text("caller,callee,start,duration,cell\n" + "\n".join(rows) + "\n")
     script = tmp_path / "crash.py"
     script.write_text(CRASHER)
@@ -181,8 +181,8 @@ def test_crash_in_the_middle_of_an_import_loses_nothing(tmp_path, cdr):
         assert list(ws.audit_log().action) == ["import"]
         # and the import can simply be run again
         report = ingest(ws, big, agency="KPN warrant", country="NL", progress=False)
-        assert report.sources.accepted[0] == 8000 and report.sources.events[0] == 8000
-        assert int(ws.sql("SELECT count(*) AS n FROM events").n[0]) == 8000 + before["events"]
+        assert report.sources.accepted[0] == 5000 and report.sources.events[0] == 5000
+        assert int(ws.sql("SELECT count(*) AS n FROM events").n[0]) == 5000 + before["events"]
 
 
 def test_stix_and_ftm_files_go_to_their_loaders(ws, tmp_path):
@@ -203,3 +203,26 @@ def test_stix_and_ftm_files_go_to_their_loaders(ws, tmp_path):
     s = ingest(ws, ftm, country="LV", progress=False).sources.iloc[0]
     assert (s.format, s.agency, s.country, s.read, s.accepted, s.quarantined) == ("ftm", "LV UR", "LV", 2, 1, 1)
     assert "Spaceship" in ws.quarantine().reason.iloc[-1] or "schema" in ws.quarantine().reason.iloc[-1]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\x00\x00stream", "binary file"),
+    ("notes.csv", b"\x00\x01\x02\x03binary", "binary file"),
+    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, ".xls"),
+    ("empty.json", b"", "is empty"),
+    ("broken.xlsx", b"PK\x03\x04not really a workbook", "not a readable XLSX workbook"),
+])
+def test_wrong_file_types_are_refused_whole(ws, tmp_path, name, content, message):
+    path = write(tmp_path, name, content)
+    with pytest.raises(InputError) as err:
+        ingest(ws, path, agency=POLITIE, country="NL", progress=False)
+    assert message in str(err.value) and name in str(err.value)
+    assert ws.counts()["sources"] == 0
+
+
+def test_releasable_to_and_grading_scheme_options(ws, cdr):
+    ingest(ws, cdr, agency=POLITIE, country="NL", grading="2", grading_scheme="stix_confidence",
+           handling="amber", releasable_to="be, de", progress=False)
+    link = ws.links().iloc[0]
+    assert (link.grading, link.grading_scheme, link.handling, list(link.releasable_to)) == \
+        ("F5", "stix_confidence", "TLP:AMBER", ["BE", "DE"])

@@ -1,0 +1,158 @@
+"""Identifier switching against planted truth: a hand-worked case, an independent call-record
+simulator (noisy background, partial contact overlap, a whole group changing phones) and the
+package's generator ingested into a workspace."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from time_sim import generated_workspace, simulate
+
+from netintel import Workspace
+from netintel.analysis import confirm_switch, propose_switches, reject_switch, score_switches, switch_decisions
+from netintel.analysis._timedata import number_key
+from netintel.errors import ResolutionError
+
+T0 = pd.Timestamp("2026-01-05")
+
+
+def _calls(rows):
+    return pd.DataFrame([{"source": s, "target": t, "time": T0 + pd.Timedelta(hours=h), "place": p}
+                         for s, t, h, p in rows])
+
+
+def _handworked():
+    """OLD calls A, B, C, D (and X once) for 20 days, then NEW calls A, B, C from the same cell;
+    OTHER, a long-running phone, also calls A and B all along."""
+    rows = []
+    for d in range(20):
+        rows += [("OLD", "A", 24 * d + 9, "c1"), ("OLD", "B", 24 * d + 10, "c1"), ("C", "OLD", 24 * d + 11, "c9")]
+        if d % 5 == 0:
+            rows.append(("OLD", "D", 24 * d + 12, "c1"))
+        rows += [("OTHER", "A", 24 * d + 20, "c5"), ("OTHER", "B", 24 * d + 21, "c5")]
+    rows.append(("OLD", "X", 30, "c1"))
+    for d in range(21, 40):
+        rows += [("NEW", "A", 24 * d + 9, "c1"), ("NEW", "B", 24 * d + 10, "c1"), ("C", "NEW", 24 * d + 11, "c9")]
+        rows += [("OTHER", "A", 24 * d + 20, "c5"), ("OTHER", "B", 24 * d + 21, "c5")]
+    return _calls(rows)
+
+
+def test_handworked_switch_has_shared_contacts_and_timing():
+    result = score_switches(_handworked())
+    top = result.top()
+    assert top[["old_id", "new_id"]].values.tolist() == [["OLD", "NEW"]]
+    row = top.iloc[0]
+    # A, B and C are shared; D and X only the old phone called; OTHER is never a contact of either.
+    # OLD last heard from day 19 11:00 (C calls it), NEW first on day 21 09:00
+    assert sorted(row["shared_contact_ids"]) == ["A", "B", "C"]
+    assert row["n_shared"] == 3
+    assert row["gap_days"] == pytest.approx((pd.Timedelta(hours=24 * 21 + 9) - pd.Timedelta(hours=24 * 19 + 11))
+                                            / pd.Timedelta(days=1), abs=1e-3)
+    assert row["place_similarity"] == pytest.approx(1.0)  # both call from c1 only
+    assert not row["direct_contact"]
+    # OTHER was active all along: it did not appear when OLD went silent
+    assert "OTHER" not in set(result.table["new_id"]) and "OTHER" not in set(result.table["old_id"])
+
+
+def test_talking_to_each_other_halves_the_score():
+    calls = _handworked()
+    with_direct = pd.concat([calls, _calls([("OLD", "NEW", 24 * 19 + 14, "c1")])], ignore_index=True)
+    plain = score_switches(calls).top().iloc[0]
+    direct = score_switches(with_direct, min_score=0).top()
+    direct = direct[direct["old_id"] == "OLD"].iloc[0]
+    assert direct["direct_contact"]
+    assert "NEW" not in direct["shared_contact_ids"] and "OLD" not in direct["shared_contact_ids"]
+    assert direct["score"] < 0.6 * plain["score"]
+
+
+def test_same_number_written_twice_is_not_a_switch():
+    calls = _handworked()
+    labels = {"OLD": "+31 6 1234 5678", "NEW": "0031612345678"}
+    assert score_switches(calls, labels=labels).table.empty
+
+
+def test_still_active_identifier_is_not_silent():
+    calls = _handworked()
+    # OLD keeps calling until the very end: not silent, so no switch from it
+    tail = _calls([("OLD", "A", 24 * 39 + 23, "c1")])
+    assert score_switches(pd.concat([calls, tail], ignore_index=True)).table.empty
+
+
+@pytest.mark.parametrize("seed,observed", [(101, "all"), (102, "targets")])
+def test_simulated_switches_are_top_proposals(seed, observed):
+    sim = simulate(seed, observed=observed, n_background=150, days=150)
+    result = score_switches(sim.calls)
+    best = dict(zip(result.top()["old_id"], result.top()["new_id"]))
+    truth = dict(zip(sim.switches["old"], sim.switches["new"]))
+    hits = sum(best.get(old) == new for old, new in truth.items())
+    assert hits / len(truth) >= 0.9, (hits, len(truth))
+    false_olds = set(best) - set(truth)
+    assert len(false_olds) <= 2, false_olds
+    # nobody who simply left the network (no successor) is proposed with a confident score
+    confident = result.top()[result.top()["score"] >= 0.4]
+    assert not set(confident["old_id"]) & set(sim.leavers)
+
+
+def test_whole_group_switching_at_once_is_followed():
+    """A group changing phones the same day shares few contacts between its old and new phones
+    until the other members' switches are followed."""
+    sim = simulate(104, n_groups=3, switch_share=0.0, group_switch=True, n_background=120, days=150)
+    assert len(sim.switches) == 8
+    truth = dict(zip(sim.switches["old"], sim.switches["new"]))
+    once = score_switches(sim.calls, rounds=1, min_score=0)
+    followed = score_switches(sim.calls)
+    mean = lambda r: r.top().set_index("old_id").reindex(list(truth))["score"].fillna(0).mean()  # noqa: E731
+    assert mean(followed) > mean(once)
+    best = dict(zip(followed.top()["old_id"], followed.top()["new_id"]))
+    assert sum(best.get(o) == n for o, n in truth.items()) >= 7
+
+
+def test_generated_case_switches_found_in_workspace():
+    ws, case = generated_workspace()
+    truth = case.truth["switches"]
+    assert len(truth) >= 3
+    result = propose_switches(ws)
+    top = result.top()
+    got = {number_key(o): number_key(n) for o, n in zip(top["old_label"], top["new_label"])}
+    for old, new in zip(truth["old_number"], truth["new_number"]):
+        assert got.get(number_key(old)) == number_key(new)
+    true_olds = {number_key(o) for o in truth["old_number"]}
+    assert len(set(got) - true_olds) <= 1
+    assert result.marking and result.marking.startswith(("TLP", "H"))
+    assert all(len(s) == n for s, n in zip(result.table["shared_contacts"], result.table["n_shared"]))
+
+
+def test_confirm_and_reject_are_kept_with_who_and_when():
+    ws, _ = generated_workspace()
+    result = propose_switches(ws)
+    first, second = result.top().iloc[0], result.top().iloc[1]
+    row = confirm_switch(ws, first["old_id"], first["new_id"], analyst="analyst.nl", note="same IMEI",
+                         proposals=result)
+    reject_switch(ws, second["old_id"], second["new_id"], analyst="analyst.de")
+    decisions = switch_decisions(ws)
+    assert decisions[["old_id", "new_id", "decision", "analyst"]].values.tolist() == [
+        [first["old_id"], first["new_id"], "confirmed", "analyst.nl"],
+        [second["old_id"], second["new_id"], "rejected", "analyst.de"]]
+    assert decisions["evidence"].iloc[0]["shared_contacts"] == list(first["shared_contacts"])
+    assert row["score"] == pytest.approx(first["score"])
+    assert decisions["decided_at"].notna().all()
+    assert {"switch_confirmed", "switch_rejected"} <= set(ws.audit_log()["action"])
+    # decided pairs leave the open proposals, and come back on request with their decision
+    again = propose_switches(ws)
+    assert first["old_id"] not in set(again.table["old_id"])
+    everything = propose_switches(ws, include_decided=True)
+    decided = everything.table.dropna(subset=["decision"])
+    assert set(decided["decision"]) == {"confirmed", "rejected"}
+    ws.execute("DROP TABLE switch_decisions")
+
+
+def test_confirm_unknown_identifier_names_it():
+    with Workspace() as ws, pytest.raises(ResolutionError, match="NOPE"):
+        confirm_switch(ws, "NOPE", "NEITHER")
+
+
+def test_deterministic():
+    sim = simulate(105, n_groups=2, n_background=80, days=120)
+    a = score_switches(sim.calls).table
+    b = score_switches(sim.calls.sample(frac=1, random_state=3)).table
+    pd.testing.assert_frame_equal(a, b)

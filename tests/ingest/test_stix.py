@@ -462,3 +462,45 @@ def test_country_of_the_bundle_creator_only_for_that_agency():
     assert load_stix(FIXTURE, Provenance("cert-vesterland (FICTIONAL)", "")).country == "DK"
     with pytest.raises(InputError, match="no country for agency 'Politie'"):
         load_stix(FIXTURE, Provenance("Politie", ""))
+
+
+def test_misp_exports_attributes_and_stix_2_0_observed_data(tmp_path):
+    """MISP writes what STIX has no observable for as x-misp-attribute, and 2.0 observables inside observed-data."""
+    t = "2026-02-01T09:00:00.000Z"
+    org = f"identity--{_u(1)}"
+
+    def attr(n, misp_type, value):
+        return {"type": "x-misp-attribute", "spec_version": "2.1", "id": f"x-misp-attribute--{_u(n)}",
+                "created_by_ref": org, "created": t, "modified": t, "labels": [f'misp:type="{misp_type}"'],
+                "x_misp_category": "Financial fraud", "x_misp_type": misp_type, "x_misp_value": value}
+
+    objs = [
+        {"type": "identity", "spec_version": "2.1", "id": org, "created": t, "modified": t,
+         "name": "FIU-PT (fictional)", "identity_class": "organization", "x_country": "PT"},
+        attr(2, "btc", "1FictBtcAddr0000000000000000000000"),
+        attr(3, "iban", "PT50000201231234567890154"),
+        attr(4, "phone-number", "+351 912 000 111"),
+        attr(5, "text", "seized ledger, page 4"),
+        {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{_u(6)}", "created_by_ref": org, "created": t,
+         "modified": t, "pattern_type": "stix", "valid_from": t,
+         "pattern": "[user-account:account_type = 'telegram' AND user-account:account_login = 'cashout_pt' "
+                    "AND user-account:x_misp_phone = '+351 912 000 111']"},
+        {"type": "observed-data", "id": f"observed-data--{_u(7)}", "created_by_ref": org, "created": t, "modified": t,
+         "first_observed": "2026-01-30T00:00:00Z", "last_observed": "2026-01-31T00:00:00Z", "number_observed": 2,
+         "objects": {"0": {"type": "domain-name", "value": "cashout.fict.example"},
+                     "1": {"type": "mutex", "name": "Global\\fict"}}},
+    ]
+    batch = load_stix(_bundle_file(tmp_path, objs), None)
+    assert (batch.agency, batch.country) == ("FIU-PT (fictional)", "PT")
+    assert (batch.n_read, batch.n_accepted, batch.n_quarantined) == (7, 6, 1)
+    assert "MISP attribute type 'text'" in batch.quarantine[0]["reason"]
+    assert sorted((e["kind"], e["label"]) for e in batch.entities if e["kind"] != "indicator") == [
+        ("bank_account", "PT50000201231234567890154"), ("crypto_wallet", "1FictBtcAddr0000000000000000000000"),
+        ("domain", "cashout.fict.example"), ("organisation", "FIU-PT (fictional)"), ("phone", "+351 912 000 111"),
+        ("user_account", "cashout_pt")]
+    assert len(batch.entities) == 7
+    indicator = [e for e in batch.entities if e["kind"] == "indicator"][0]["entity_id"]
+    assert sorted(next(e["kind"] for e in batch.entities if e["entity_id"] == x["target"])
+                  for x in batch.links if x["source"] == indicator) == ["phone", "user_account"]
+    (event,) = batch.events  # the 2.0 observed-data: the domain seen by the FIU; the mutex noted, not imported
+    assert event["properties"]["not_imported"] == ["mutex"] and event["time"] == datetime(2026, 1, 30)

@@ -21,13 +21,16 @@ url / email-addr / file /           / ``user_account`` / ``crypto_wallet`` ident
 user-account / x-crypto-wallet,     (source record id = the value as written; a file by its
 cryptocurrency-wallet               SHA-256, else MD5, SHA-1, name); ``resolves_to_refs``
                                     become ``resolves_to`` links
+x-misp-attribute (MISP exports)      the identifier its ``x_misp_type`` names (:data:`MISP_TYPES`:
+                                    btc -> crypto_wallet, iban -> bank_account, phone-number ...)
 network-traffic, email-message      ``communicates_with`` src -> dst, ``message`` from -> to
 relationship                        a link of the kind :data:`RELATIONSHIP_KINDS` gives, in the
                                     STIX direction (source_ref -> target_ref); unknown types
                                     ``related_to`` with ``relationship_type`` kept
 sighting                            ``sighting`` events from the sighted object to each
                                     where_sighted_refs (else to the sighting's creator)
-observed-data                       ``sighting`` events from each observable to its creator
+observed-data                       ``sighting`` events from each observable (``object_refs``, or
+                                    STIX 2.0 embedded ``objects``) to its creator
 report, grouping                    ``report``, linked ``related_to`` each entity it refers to
 marking-definition                  handling codes (below); no entity
 ================================== ========================================================
@@ -99,7 +102,8 @@ from ..workspace import ImportBatch
 from ._common import BatchBuilder, Provenance, RecordError, parse_datetime
 from ._plan import EntityRef, Plan
 
-__all__ = ["FORMAT", "load_stix", "sniff", "stix_provenance", "RELATIONSHIP_KINDS", "TLP_IDS", "observables"]
+__all__ = ["FORMAT", "load_stix", "sniff", "stix_provenance", "RELATIONSHIP_KINDS", "TLP_IDS", "MISP_TYPES",
+           "observables"]
 
 #: The format name :func:`netintel.ingest.ingest` uses for these files.
 FORMAT = "stix"
@@ -151,7 +155,23 @@ _SCO_KINDS = {
     "cryptocurrency-wallet": ("crypto_wallet", "address", "value"),
     "x-cryptocurrency-wallet": ("crypto_wallet", "address", "value"),
     "file": ("file", None, None),
+    "x-misp-attribute": (None, None, "x_misp_value"),  # kind by x_misp_type, below
 }
+#: MISP attribute types (``x-misp-attribute`` objects MISP exports for what STIX has no observable
+#: for) -> (kind, netintel property).
+MISP_TYPES: dict[str, tuple[str, str]] = {
+    "btc": ("crypto_wallet", "address"), "xmr": ("crypto_wallet", "address"), "eth": ("crypto_wallet", "address"),
+    "dash": ("crypto_wallet", "address"), "iban": ("bank_account", "iban"),
+    "bank-account-nr": ("bank_account", "account_number"), "phone-number": ("phone", "number"),
+    "whatsapp": ("phone", "number"), "email": ("email", "address"), "email-src": ("email", "address"),
+    "email-dst": ("email", "address"), "domain": ("domain", "name"), "hostname": ("domain", "name"),
+    "ip-src": ("ip_address", "address"), "ip-dst": ("ip_address", "address"), "url": ("url", "value"),
+    "link": ("url", "value"), "github-username": ("user_account", "username"),
+    "twitter-id": ("user_account", "username"), "jabber-id": ("user_account", "username"),
+    "passport-number": ("identity_document", "number"), "sha256": ("file", "hash_sha256"),
+    "md5": ("file", "hash_md5"), "sha1": ("file", "hash_sha1"), "filename": ("file", "name"),
+}
+_HASH_PROPS = {"SHA256": "hash_sha256", "MD5": "hash_md5", "SHA1": "hash_sha1"}
 # pattern object type and path -> (kind, netintel property)
 _PATTERN_PATHS = {
     ("domain-name", "value"): ("domain", "name"), ("ipv4-addr", "value"): ("ip_address", "address"),
@@ -162,6 +182,7 @@ _PATTERN_PATHS = {
     ("file", "hashes.SHA1"): ("file", "hash_sha1"), ("file", "name"): ("file", "name"),
     ("user-account", "account_login"): ("user_account", "username"),
     ("user-account", "user_id"): ("user_account", "username"),
+    ("user-account", "x_misp_phone"): ("phone", "number"),
     ("x-crypto-wallet", "address"): ("crypto_wallet", "address"), ("x-crypto-wallet", "value"): ("crypto_wallet", "address"),
     ("cryptocurrency-wallet", "address"): ("crypto_wallet", "address"),
     ("cryptocurrency-wallet", "value"): ("crypto_wallet", "address"),
@@ -537,19 +558,9 @@ class _Loader:
             return EntityRef(_SDO_KINDS[t], o.id)
         if t == "identity":
             return EntityRef("person" if d.get("identity_class") == "individual" else "organisation", o.id)
-        if t == "file":
-            hashes = {re.sub(r"[^A-Z0-9]", "", str(k).upper()): v for k, v in (d.get("hashes") or {}).items()}
-            value = hashes.get("SHA256") or hashes.get("MD5") or hashes.get("SHA1") or d.get("name")
-            if not value:
-                raise RecordError("file has neither a SHA-256, MD5 or SHA-1 hash nor a name")
-            return EntityRef("file", str(value).strip())
         if t in _SCO_KINDS:
-            kind, _, key = _SCO_KINDS[t]
-            value = d.get(key) or (d.get("user_id") or d.get("display_name") if t == "user-account" else None) \
-                or d.get("value") or d.get("address")
-            if value in (None, ""):
-                raise RecordError(f"{t} has no {key}")
-            return EntityRef(kind, str(value).strip())
+            kind, _, value = _sco_value(d)
+            return EntityRef(kind, value)
         if t in _META_TYPES or t in _RELATION_TYPES:
             return None
         custom = " custom" if t.startswith("x-") else ""
@@ -694,26 +705,8 @@ class _Loader:
                 plan.entity(ref.kind, ref.source_record_id, {"missing_refs": missing})
 
     def _observable(self, plan: Plan, o: _Obj, common: dict[str, Any]) -> None:
-        d, t, ref = o.data, o.type, o.ref
-        props = {k: v for k, v in common.items() if k != "stix_id"}
-        props["stix_id"] = d.get("id")
-        if t == "file":
-            for key, value in (d.get("hashes") or {}).items():
-                norm = re.sub(r"[^A-Z0-9]", "", str(key).upper())
-                prop = {"SHA256": "hash_sha256", "MD5": "hash_md5", "SHA1": "hash_sha1"}.get(norm, f"hash_{norm.lower()}")
-                props[prop] = value
-            props["name"] = d.get("name")
-            props["size"] = d.get("size")
-        else:
-            kind, prop, _ = _SCO_KINDS[t]
-            props[prop] = ref.source_record_id
-            if t == "email-addr":
-                props["display_name"] = d.get("display_name")
-            elif t == "user-account":
-                props.update(service=d.get("account_type"), user_id=d.get("user_id"),
-                             display_name=d.get("display_name"))
-            elif t.endswith("wallet"):
-                props.update(currency=d.get("currency") or d.get("currency_code"), exchange=d.get("exchange"))
+        d, ref = o.data, o.ref
+        props = {**common, **_sco_props(d)}
         me = plan.entity(ref.kind, ref.source_record_id, props)
         missing = []
         for key in ("resolves_to_refs",):
@@ -761,10 +754,25 @@ class _Loader:
 
     def _observed(self, plan: Plan, d: dict[str, Any], common: dict[str, Any]) -> None:
         refs = [self._target(plan, r, "object_refs") for r in d.get("object_refs") or []]
+        skipped: list[str] = []
+        embedded = d.get("objects")  # STIX 2.0: the observables inside the observed-data
+        if not refs and isinstance(embedded, dict):
+            for key, obj in sorted(embedded.items()):
+                if not isinstance(obj, dict):
+                    continue
+                try:
+                    kind, _, value = _sco_value(obj)
+                except RecordError:
+                    skipped.append(str(obj.get("type")))
+                    continue
+                refs.append(plan.entity(kind, value, {k: v for k, v in _sco_props(obj).items() if k != "stix_id"}))
         if not refs:
-            raise RecordError("observed-data without object_refs (STIX 2.0 embedded objects are not read)")
+            raise RecordError("observed-data refers to no observable netintel imports"
+                              + (f" (only {', '.join(skipped)})" if skipped else ""))
         creator = self._creator(d)
         props = {**common, "number_observed": d.get("number_observed"), "last_observed": d.get("last_observed")}
+        if skipped:
+            props["not_imported"] = skipped
         time = _time(d.get("first_observed"), "first_observed")
         for r in refs:
             if creator is not None:
@@ -801,6 +809,60 @@ class _Loader:
                 plan.event("message", src, dst, when, properties=props)
             else:
                 plan.link("message", src, dst, source_record_id=f"{d['id']}:{r}", properties=props)
+
+
+def _sco_value(d: dict[str, Any]) -> tuple[str, str, str]:
+    """(kind, netintel property, value as written) of a cyber observable; RecordError if it has none."""
+    t = str(d.get("type"))
+    if t == "file":
+        hashes = {re.sub(r"[^A-Z0-9]", "", str(k).upper()): v for k, v in (d.get("hashes") or {}).items()}
+        for name in ("SHA256", "MD5", "SHA1"):
+            if hashes.get(name):
+                return "file", _HASH_PROPS[name], str(hashes[name]).strip()
+        if d.get("name"):
+            return "file", "name", str(d["name"]).strip()
+        raise RecordError("file has neither a SHA-256, MD5 or SHA-1 hash nor a name")
+    if t == "x-misp-attribute":
+        misp_type = str(d.get("x_misp_type") or "")
+        if misp_type not in MISP_TYPES:
+            raise RecordError(f"not imported: netintel has no kind for MISP attribute type {misp_type!r}")
+        kind, prop = MISP_TYPES[misp_type]
+        value = d.get("x_misp_value")
+    elif t in _SCO_KINDS:
+        kind, prop, key = _SCO_KINDS[t]
+        value = d.get(key)
+        if t == "user-account":
+            value = value or d.get("user_id") or d.get("display_name")
+        value = value or d.get("value") or d.get("address")
+    else:
+        raise RecordError(f"not imported: netintel has no kind for STIX type {t!r}")
+    if value in (None, "") or isinstance(value, (dict, list)):
+        raise RecordError(f"{t} has no {_SCO_KINDS.get(t, (None, None, 'value'))[2] or 'value'}")
+    return kind, prop, str(value).strip()
+
+
+def _sco_props(d: dict[str, Any]) -> dict[str, Any]:
+    """The properties of an observable's entity."""
+    t = str(d.get("type"))
+    kind, prop, value = _sco_value(d)
+    props: dict[str, Any] = {prop: value}
+    if d.get("id"):
+        props["stix_id"] = d["id"]
+    if t == "file":
+        for key, hashed in (d.get("hashes") or {}).items():
+            norm = re.sub(r"[^A-Z0-9]", "", str(key).upper())
+            props[_HASH_PROPS.get(norm, f"hash_{norm.lower()}")] = hashed
+        props.update(name=d.get("name"), size=d.get("size"))
+    elif t == "email-addr":
+        props["display_name"] = d.get("display_name")
+    elif t == "user-account":
+        props.update(service=d.get("account_type"), user_id=d.get("user_id"), display_name=d.get("display_name"))
+    elif t.endswith("wallet"):
+        props.update(currency=d.get("currency") or d.get("currency_code"), exchange=d.get("exchange"))
+    elif t == "x-misp-attribute":
+        props.update(misp_type=d.get("x_misp_type"), misp_category=d.get("x_misp_category"),
+                     comment=d.get("x_misp_comment"))
+    return {k: v for k, v in props.items() if v not in (None, "")}
 
 
 def _time(value: Any, name: str) -> datetime | None:

@@ -226,3 +226,18 @@ def test_releasable_to_and_grading_scheme_options(ws, cdr):
     link = ws.links().iloc[0]
     assert (link.grading, link.grading_scheme, link.handling, list(link.releasable_to)) == \
         ("F5", "stix_confidence", "TLP:AMBER", ["BE", "DE"])
+
+
+def test_a_loader_bug_fails_its_file_only(ws, tmp_path, cdr, monkeypatch):
+    import netintel.ingest.edgelist as edgelist
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(edgelist, "load_edgelist", broken)
+    ties = write(tmp_path, "ties.csv", "source,target\nA,B\n")
+    report = ingest(ws, [ties, cdr], agency=POLITIE, country="NL", progress=False, on_error="report")
+    assert list(report.sources.status) == ["failed", "imported"]
+    assert "RuntimeError: boom" in report.errors["ties.csv"] and "nothing of this file was written" in \
+        report.errors["ties.csv"]
+    assert list(ws.sources().file_name) == ["cdr.csv"]

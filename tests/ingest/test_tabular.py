@@ -212,3 +212,10 @@ def test_read_is_accepted_plus_quarantined_for_any_rows(tmp_path, rows):
     assert batch.n_read == expected
     assert batch.n_read == batch.n_accepted + batch.n_quarantined
     assert all(q["reason"] for q in batch.quarantine)
+
+
+def test_delimiter_names_and_bad_delimiters(tmp_path):
+    assert Mapping.from_dict({"format": "events", "delimiter": "tab"}).delimiter == "\t"
+    assert Mapping.from_dict({"format": "events", "delimiter": ";"}).delimiter == ";"
+    with pytest.raises(MappingError, match="must be one character"):
+        Mapping.from_dict({"format": "events", "delimiter": ";;"}, path="x.mapping.yaml")

@@ -47,7 +47,7 @@ from ..workspace import ImportBatch, Workspace, file_sha256, source_key
 from ._common import BatchBuilder, Provenance
 from .tabular import Mapping, read_table, sniff_kind
 
-__all__ = ["ingest", "IntakeReport", "detect_format", "find_sources", "SourceFile", "FORMATS"]
+__all__ = ["ingest", "IntakeReport", "Mapping", "detect_format", "find_sources", "SourceFile", "FORMATS"]
 
 #: Formats :func:`ingest` knows.
 FORMATS = ("stix", "ftm", "table", "events", "edgelist", "matrix")
@@ -361,6 +361,11 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
             except OSError as exc:  # unreadable, vanished, a directory named like a file
                 raise InputError(f"cannot be read ({exc.strerror or exc})", file=str(src.path),
                                  hint="check the file exists and may be read") from None
+            except NetintelError:
+                raise
+            except Exception as exc:  # a loader's bug must not stop the other partners' files
+                raise InputError(f"could not be imported ({type(exc).__name__}: {exc})", file=str(src.path),
+                                 hint="nothing of this file was written; please report this with the file") from exc
         except NetintelError as exc:
             errors[src.display] = str(exc)
             first_error = first_error or exc

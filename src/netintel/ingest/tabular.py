@@ -258,11 +258,18 @@ class Mapping:
         if event is not None and event not in ("call", "transfer"):
             problems.append(f"event {event!r} is not call or transfer")
         directed = data.get("directed")
+        delimiter = data.get("delimiter")
+        if delimiter is not None:
+            delimiter = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}.get(
+                str(delimiter).lower(), str(delimiter))
+            if len(delimiter) != 1:
+                problems.append(f"delimiter {data.get('delimiter')!r} must be one character (or tab, semicolon, "
+                                "comma, pipe)")
         if problems:
             raise MappingError("the mapping is not valid:\n" + "\n".join(f"  - {p}" for p in problems), file=where,
                                hint="see docs/ARCHITECTURE.md, 'Mapping files'")
         return cls(format=fmt, sheet=_opt_str(data.get("sheet")), encoding=_opt_str(data.get("encoding")),
-                   delimiter=data.get("delimiter"), date_format=date_format, record=record, defaults=defaults,
+                   delimiter=delimiter, date_format=date_format, record=record, defaults=defaults,
                    entities=entities, links=tuple(links), event=event,
                    columns=_str_dict(data.get("columns"), "columns", []),
                    node_kind=_opt_str(data.get("node_kind")), link_kind=_opt_str(data.get("link_kind")),

@@ -67,7 +67,7 @@ def _pick_model(feats: pd.DataFrame, model: MatchModel | str | Path | None, trai
         train = model is None and len(feats) >= MIN_TRAINING_RECORDS
     if train:
         return MatchModel.train(feats, seed=seed)
-    return model or default_model()
+    return (model or default_model()).for_size(len(feats))
 
 
 def _strong_person_pairs(feats: pd.DataFrame) -> list[tuple[str, str]]:
@@ -312,7 +312,7 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
             linked = linked_keys(ents, ws.links(), keys)
             feats = person_features(_person_frame(persons, linked))
             model_used = _pick_model(feats, model, train, seed)
-            trained = model_used.trained_on == len(feats) and (train or (train is None and model is None))
+            trained = bool(train) or (train is None and model is None and len(feats) >= MIN_TRAINING_RECORDS)
             pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold))
             labels = model_used.level_labels()
             gammas = [c for c in pairs.columns if c.startswith("gamma_")]
@@ -357,11 +357,10 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
                          for e in records["entity_id"]]
     records = records.sort_values(["resolved_id", "entity_id"]).reset_index(drop=True)
     merged_pairs = pair_df[pair_df["merged"]]
-    by_evidence = {f"{m}:{r}" if m == "deterministic" else m: int(n)
-                   for (m, r), n in merged_pairs.groupby(["method", "rule"]).size().items()} if len(merged_pairs) else {}
     by_ev: dict[str, int] = {}
-    for k, v in by_evidence.items():
-        by_ev[k] = by_ev.get(k, 0) + v
+    for m, r in zip(merged_pairs["method"], merged_pairs["rule"]):
+        k = f"{m}:{r}" if m == "deterministic" else m
+        by_ev[k] = by_ev.get(k, 0) + 1
     summary = {
         "records": int(len(records)),
         "entities": int(records["resolved_id"].nunique()),

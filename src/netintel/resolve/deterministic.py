@@ -79,6 +79,8 @@ def entity_keys(entities: pd.DataFrame) -> pd.DataFrame:
             idprops = list(spec.identifiers)
         except Exception:
             idprops = []
+        if kind == "organisation":
+            idprops.append("id_number")  # registers written as a holder's document number
         for prop in idprops:
             for v in _values(props.get(prop)):
                 k = identifier_key(kind, prop, v, country=country, properties=props)
@@ -130,7 +132,8 @@ def linked_keys(entities: pd.DataFrame, links: pd.DataFrame, keys: pd.DataFrame,
 
 def organisation_pairs(entities: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     """Organisation records that are one organisation: same registration number (and
-    jurisdiction), or the same name without legal form in the same country.
+    jurisdiction), or the same name without legal form in one jurisdiction (a record without a
+    jurisdiction joins when the others name a single one).
 
     Returns ``entity_a, entity_b, kind, rule, key`` like :func:`identifier_pairs`.
     """
@@ -138,20 +141,22 @@ def organisation_pairs(entities: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFra
     rows = []
     reg = identifier_pairs(keys, kinds=["organisation"])
     rows.extend(reg.itertuples(index=False, name=None))
-    names = []
-    for eid, props, country in zip(orgs["entity_id"], orgs["properties"], orgs["country"]):
+    by_name: dict[str, list[tuple[str, str | None]]] = {}
+    for eid, props in zip(orgs["entity_id"], orgs["properties"]):
         props = props or {}
+        jur = (_values(props.get("jurisdiction")) or _values(props.get("nationality")) or [None])[0]
         for v in _values(props.get("name")):
             key = organisation_name(v)
             if key:
-                jur = str((_values(props.get("jurisdiction")) or [country or ""])[0]).upper()
-                names.append((eid, f"orgname:{jur}:{key}"))
-    by_key: dict[str, set[str]] = {}
-    for eid, key in names:
-        by_key.setdefault(key, set()).add(eid)
-    for key in sorted(by_key):
-        ids = sorted(by_key[key])
-        for other in ids[1:]:
-            rows.append((ids[0], other, "organisation", "name", key))
+                by_name.setdefault(key, []).append((eid, str(jur).upper() if jur else None))
+    for key in sorted(by_name):
+        # one name in one jurisdiction is one organisation; a record that gives no jurisdiction
+        # joins only when the others agree on a single one
+        members = sorted(set(by_name[key]))
+        jurs = sorted({j for _, j in members if j})
+        for jur in jurs or [None]:
+            ids = sorted({e for e, j in members if j == jur or (j is None and len(jurs) <= 1)})
+            for other in ids[1:]:
+                rows.append((ids[0], other, "organisation", "name", f"orgname:{jur or ''}:{key}"))
     return pd.DataFrame(rows, columns=["entity_a", "entity_b", "kind", "rule", "key"]).drop_duplicates(
         ["entity_a", "entity_b"]).reset_index(drop=True)

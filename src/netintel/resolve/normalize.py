@@ -164,6 +164,7 @@ def skeleton(token: str) -> str:
     True
     """
     s = "".join(ch for ch in fold(token) if ch.isalpha())
+    s = re.sub(r"c(?=[eiy])", "s", s)  # a soft c ("Naciri") sounds as s ("Nassiri")
     for a, b in _SKELETON_MAP:
         s = s.replace(a, b)
     s = re.sub(r"[aeiouyvh]", "", s)
@@ -324,7 +325,8 @@ def identifier_key(kind: str, prop: str, value: Any, *, country: str | None = No
         v = crypto_wallet(value)
         return f"wallet:{v}" if v else None
     if kind == "vehicle" and prop == "plate":
-        v = plate(value, props.get("country") or country)
+        # the characters only: a plate's country is often not written (and never the reporter's)
+        v = plate(value)
         return f"plate:{v}" if v else None
     if kind == "identity_document" or prop == "id_number":
         v = document(value, props.get("issuing_country") or props.get("nationality") or country)
@@ -332,9 +334,9 @@ def identifier_key(kind: str, prop: str, value: Any, *, country: str | None = No
     if kind == "address" or prop == "address":
         v = fold(value)
         return f"address:{v}" if v else None
-    if kind == "organisation" and prop == "registration_number":
+    if kind == "organisation" and prop in ("registration_number", "id_number"):
         v = re.sub(r"[^A-Z0-9]", "", str(value).upper())
-        jur = str(props.get("jurisdiction") or country or "").upper()
+        jur = str(props.get("jurisdiction") or props.get("nationality") or country or "").upper()
         return f"registration:{jur}:{v}" if v else None
     v = re.sub(r"\s+", "", str(value)).lower() if kind in ("file", "malware", "ip_address", "domain", "url") \
         else fold(value)

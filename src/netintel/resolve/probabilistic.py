@@ -166,6 +166,14 @@ def _list_null(col: str) -> str:
     return f"({col}_l IS NULL OR {col}_r IS NULL OR len({col}_l) = 0 OR len({col}_r) = 0)"
 
 
+def _tokens_within(a: str, b: str) -> str:
+    """SQL: every name token of ``a`` has a close token in ``b`` (Jaro-Winkler >= 0.9, or one
+    contains the other: "altamimi" and "tamimi"); tolerates a second surname, an article, a typo."""
+    return (f"list_bool_and(list_transform({a}, lambda x: list_bool_or(list_transform({b}, lambda y: "
+            f"jaro_winkler_similarity(x, y) >= 0.9 OR (length(y) >= 4 AND contains(x, y)) "
+            f"OR (length(x) >= 4 AND contains(y, x))))))")
+
+
 def _comparisons() -> list[Any]:
     from splink import comparison_library as cl
 
@@ -175,8 +183,8 @@ def _comparisons() -> list[Any]:
         _lvl("name_canon_l = name_canon_r", "same with given-name variants"),
         _lvl("name_skel_l = name_skel_r", "same skeleton (transliteration)"),
         _lvl(f"{_jw('name_canon')} >= 0.94", "jaro-winkler >= 0.94"),
-        _lvl("len(name_tokens_l) <> len(name_tokens_r) AND (list_has_all(name_tokens_l, name_tokens_r) "
-             "OR list_has_all(name_tokens_r, name_tokens_l))", "all tokens of one in the other"),
+        _lvl(f"{_tokens_within('name_tokens_l', 'name_tokens_r')} OR {_tokens_within('name_tokens_r', 'name_tokens_l')}",
+             "every token of one close to a token of the other"),
         _lvl(f"{_jw('name_canon')} >= 0.88 OR {_jw('name_skel')} >= 0.92", "jaro-winkler >= 0.88"),
         _lvl(f"{_jw('name_canon')} >= 0.78", "jaro-winkler >= 0.78"),
         _lvl("ELSE", "different"),
@@ -226,6 +234,8 @@ def _blocking_rules() -> list[Any]:
         block_on("skel1", "dob_y"),
         block_on("skel2", "dob_y"),
         block_on("name_canon"),
+        block_on("skel1", "nationality"),
+        block_on("skel2", "nationality"),
         block_on("name_skel"),
         block_on("phone1"),
         block_on("email1"),
@@ -320,6 +330,25 @@ class MatchModel:
             model = linker.misc.save_model_to_json()
         _fill_untrained(model)
         return cls(settings=model, seed=seed, trained_on=len(features))
+
+    def for_size(self, n_records: int) -> "MatchModel":
+        """The model applied to ``n_records`` records instead of the ``trained_on`` it learnt from.
+
+        The prior that two random records match falls with the number of records (each person
+        has about as many duplicates whatever the size of the set, among ever more pairs), so
+        it is scaled by ``(trained_on - 1) / (n_records - 1)``; m and u stay as trained.
+
+        >>> m = MatchModel({"probability_two_random_records_match": 1e-4}, trained_on=10_001)
+        >>> m.for_size(1_001).settings["probability_two_random_records_match"]
+        0.001
+        """
+        if not self.trained_on or n_records < 2 or n_records == self.trained_on:
+            return self
+        settings = json.loads(json.dumps(self.settings))
+        lam = float(settings.get("probability_two_random_records_match", 1e-4))
+        scaled = lam * (self.trained_on - 1) / (n_records - 1)
+        settings["probability_two_random_records_match"] = round(min(scaled, 0.5), 12)
+        return MatchModel(settings=settings, seed=self.seed, trained_on=n_records)
 
     def predict(self, features: pd.DataFrame, *, floor: float = 0.05) -> pd.DataFrame:
         """Scored candidate pairs with ``match_probability >= floor``.

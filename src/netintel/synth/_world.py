@@ -9,6 +9,7 @@ shipments; transfers) drawn from the ties. The partners' files are *views* of th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -138,6 +139,7 @@ class World:
     var: Variation = field(default_factory=Variation)
     persons: list[Person] = field(default_factory=list)
     ident: pd.DataFrame | None = None
+    rows: list = field(default_factory=list)  # the identities as attribute records (fast row access)
     orgs: list[Org] = field(default_factory=list)
     vehicles: list[Vehicle] = field(default_factory=list)
     vessels: list[dict] = field(default_factory=list)
@@ -642,9 +644,10 @@ def materialise(world: World) -> None:
     nat = [p.nationality for p in world.persons]
     res = [p.residence for p in world.persons]
     world.ident = make_identities(n, rng, nationalities=nat, residence=res, start=world.next_serial())
+    world.rows = [SimpleNamespace(**r) for r in world.ident.to_dict("records")]
     world._serial += n + 1
     for p in world.persons:
-        row = world.ident.iloc[p.idx]
+        row = world.rows[p.idx]
         p.phones = [row.phone]
         cc = p.residence
         mcc = _MCC.get(cc, 204)

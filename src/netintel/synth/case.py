@@ -211,6 +211,7 @@ class _Builder:
         self.event_touch: list[tuple[str, str, str]] = []  # agency, true id a, true id b (evidence)
         self.ident = world.ident
         self._person_tid: dict[int, str] = {}
+        self._ident_cols: dict[str, np.ndarray] | None = None
         self._phone_tid: dict[str, str] = {}
         # person-bearing partners: who reports whom
         self.visible: dict[str, set[int]] = {"nl_politie": set(), "bg_gdnp": set(), "de_bka": set()}
@@ -249,7 +250,7 @@ class _Builder:
 
     def _make_person_tid(self, idx: int) -> str:
         p = self.w.persons[idx]
-        row = self.ident.iloc[idx]
+        row = self.w.rows[idx]
         given = N.cyrillic_to_latin(row.given, "english")
         sur = N.cyrillic_to_latin(row.surname, "english") + (f" {row.surname2}" if row.surname2 else "")
         return self.entity(row.true_id, "person", f"{given} {sur}", p.residence, p.community, p.role)
@@ -304,7 +305,9 @@ class _Builder:
 
     def rendered(self, folder: str, rows: list[int]) -> pd.DataFrame:
         style = CASE_AGENCIES[folder][0]
-        return render_records(self.ident, np.array(rows, dtype=int), [style], np.zeros(len(rows), dtype=int),
+        if self._ident_cols is None:
+            self._ident_cols = {c: self.ident[c].to_numpy() for c in self.ident.columns}
+        return render_records(self._ident_cols, np.array(rows, dtype=int), [style], np.zeros(len(rows), dtype=int),
                               self.rng, record_ids=[str(r) for r in rows], iso_dates=False)
 
 
@@ -382,11 +385,13 @@ def _nl_police(b: _Builder) -> None:
     problems: dict[int, str] = {}
     dup_rows = []
     if b.malformed_on:
-        free = [i for i, r in enumerate(rows) if r["persoon_id"] not in referenced
-                and r["persoon_id"] not in {x["persoon_id"] for x in rows[:i]}]
+        first_of: dict[str, int] = {}
+        for i, r in enumerate(rows):
+            first_of.setdefault(r["persoon_id"], i)
+        free = [i for i, r in enumerate(rows) if r["persoon_id"] not in referenced and first_of[r["persoon_id"]] == i]
         picks = [free[int(k)] for k in rng.choice(len(free), size=min(len(free), 2), replace=False)]
         if picks:
-            rows[picks[0]]["geboortedatum"] = f"31-02-{int(b.ident.iloc[rows[picks[0]]['_idx']].birth_year)}"
+            rows[picks[0]]["geboortedatum"] = f"31-02-{int(b.w.rows[rows[picks[0]]['_idx']].birth_year)}"
             problems[picks[0]] = "bad date: geboortedatum 31 February"
         if len(picks) > 1:
             problems[picks[1]] = "broken row: an unquoted ; splits the address into an extra field"
@@ -431,8 +436,8 @@ def _nl_police(b: _Builder) -> None:
                                                                        w.persons[idx].community))
         if r["documentnummer"]:
             b.record(folder, file, "identity_document", r["documentnummer"],
-                     b.entity(f"ID{b.ident.iloc[idx].id_number}", "identity_document", b.ident.iloc[idx].id_number,
-                              b.ident.iloc[idx].nationality, w.persons[idx].community))
+                     b.entity(f"ID{b.w.rows[idx].id_number}", "identity_document", b.w.rows[idx].id_number,
+                              b.w.rows[idx].nationality, w.persons[idx].community))
     b.tables[f"{folder}/{file}"] = pd.DataFrame([{c: r[c] for c in cols} for r in all_rows])
     mapping = {
         "format": "table", "delimiter": ";", "date_format": "%d-%m-%Y",
@@ -593,7 +598,8 @@ def _bg_police(b: _Builder) -> None:
     referenced = {r[1] for r in lrows} | {r[2] for r in lrows}
     bad: dict[int, str] = {}
     if b.malformed_on:
-        free = [i for i, r in enumerate(rows) if r[0] not in referenced and rows_idx.count(rows_idx[i]) == 1]
+        times = pd.Series(rows_idx).value_counts().to_dict()
+        free = [i for i, r in enumerate(rows) if r[0] not in referenced and times[rows_idx[i]] == 1]
         picks = [free[int(k)] for k in rng.choice(len(free), size=min(2, len(free)), replace=False)]
         if picks:
             rows[picks[0]][3] = "1985-13-45"
@@ -825,15 +831,12 @@ def _telecom(b: _Builder, calls: pd.DataFrame) -> None:
         else:
             problems[i] = "broken row: the export cut the row after the second field"
     out = pd.DataFrame(cols_data)
-    cols = list(cols_data)
-    lines = [";".join(cols)]
-    for i, values in enumerate(zip(*cols_data.values())):
-        values = [str(v) for v in values]
-        if problems.get(i, "").startswith("broken"):
-            values = values[:2]
-        lines.append(";".join(values))
+    lines = _csv_bytes(out, ";").decode("utf-8").split("\n")
+    for i, problem in problems.items():
+        if problem.startswith("broken"):
+            lines[i + 1] = ";".join(lines[i + 1].split(";")[:2])
     file = "tkue_verkehrsdaten.csv"
-    b.add_file(f"{folder}/{file}", ("\n".join(lines) + "\n").encode("utf-8"))
+    b.add_file(f"{folder}/{file}", "\n".join(lines).encode("utf-8"))
     b.tables[f"{folder}/{file}"] = out
     good = 0
     agency = b.agency(folder)
@@ -942,7 +945,7 @@ def _stix(b: _Builder) -> None:
                 continue
             for m in people:
                 tid = b.person_tid(m)
-                row = b.ident.iloc[m]
+                row = b.w.rows[m]
                 handle = f"{W._ADJ[(m * 7) % len(W._ADJ)].lower()}_{W._ANIMAL[(m * 3) % len(W._ANIMAL)].lower()}{m % 97}"
                 aliases = [handle]
                 name = handle
@@ -1076,8 +1079,8 @@ def _ftm(b: _Builder, transfers: pd.DataFrame) -> None:
     for kind, owner, o, _ in w.ownerships:
         (people if kind == "P" else orgs).add(owner)
         orgs.add(o)
-    for p in w.persons:  # a few more people the investigation came across
-        if p.community and rng.random() < 0.1:
+    for p in w.persons:  # the money people, and a few more the investigation came across
+        if p.community and (rng.random() < 0.1 or p.role in ("hawala_banker", "money_broker")):
             people.add(p.idx)
     person_ids: dict[int, str] = {}
     rendered = b.rendered(folder, sorted(people))
@@ -1086,6 +1089,13 @@ def _ftm(b: _Builder, transfers: pd.DataFrame) -> None:
         e.add("name", r.full_name)
         e.add("firstName", r.first_name)
         e.add("lastName", r.last_name)
+        # registries keep the name in its original script too (Arabic, Cyrillic)
+        row = b.w.rows[idx]
+        script = N.POOLS[row.nationality].script
+        if script == "arabic" and N.to_arabic(row.given) and N.to_arabic(row.surname):
+            e.add("alias", f"{N.to_arabic(row.given)} {N.to_arabic(row.surname)}")
+        elif script == "cyrillic":
+            e.add("alias", f"{row.given} {row.surname}")
         if r.birth_date:
             e.add("birthDate", r.birth_date if "-" in r.birth_date or len(r.birth_date) == 4 else None)
         if r.nationality:
@@ -1249,7 +1259,7 @@ def _finish(b: _Builder, seed: int, scale: float, calls: pd.DataFrame, transfers
         comm_rows.append({"community": c.cid, "typology": c.typology, "description": c.description,
                           "countries": ";".join(sorted(countries))})
     communities = pd.DataFrame(comm_rows, columns=["community", "typology", "description", "countries"])
-    switches = pd.DataFrame([{"true_id": w.ident.iloc[m].true_id, "old_number": old, "new_number": new,
+    switches = pd.DataFrame([{"true_id": w.rows[m].true_id, "old_number": old, "new_number": new,
                               "switch_time": when.strftime("%Y-%m-%dT%H:%M:%S")} for m, old, new, when in w.switches],
                             columns=["true_id", "old_number", "new_number", "switch_time"])
     # evidence: entity records on the community's entities, plus event rows touching them

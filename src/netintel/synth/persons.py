@@ -157,7 +157,7 @@ def _latin(text: str, scheme: str) -> str:
     return N.cyrillic_to_latin(text, scheme) if N.is_cyrillic(text) else text
 
 
-def render_records(identities: pd.DataFrame, rows: np.ndarray, agencies: list[AgencyStyle],
+def render_records(identities: pd.DataFrame | dict[str, np.ndarray], rows: np.ndarray, agencies: list[AgencyStyle],
                    agency_of: np.ndarray, rng: np.random.Generator, *,
                    record_ids: list[str] | None = None, iso_dates: bool = True) -> pd.DataFrame:
     """Write identity ``rows`` as ``agencies[agency_of]`` report them (names, dates, phones, ids vary).
@@ -170,7 +170,8 @@ def render_records(identities: pd.DataFrame, rows: np.ndarray, agencies: list[Ag
     m = len(rows)
     u = rng.random((m, 16))
     schemes = tuple(N.TRANSLIT_SCHEMES)
-    ident = {c: identities[c].to_numpy() for c in identities.columns}
+    # a dict of column arrays may be passed instead of the frame (callers that render many times)
+    ident = identities if isinstance(identities, dict) else {c: identities[c].to_numpy() for c in identities.columns}
     out: dict[str, list] = {c: [] for c in RECORD_COLUMNS + ["phone_e164"]}
     counters: dict[str, int] = {}
     for j in range(m):

@@ -129,14 +129,18 @@ def edge_table(graph: Any, *, weighted: bool = True) -> tuple[pd.DataFrame, pd.D
         w = pd.to_numeric(edges["weight"], errors="coerce").fillna(1.0).to_numpy(dtype=float)
     else:
         w = np.ones(len(edges))
-    lo = np.where(src <= dst, src, dst)
-    hi = np.where(src <= dst, dst, src)
+    # integer codes in id order, so comparing codes compares ids (fast on millions of links)
+    codes, uniques = pd.factorize(np.concatenate([src, dst]), sort=True)
+    cs, ct = codes[: len(src)].astype(np.int64), codes[len(src):].astype(np.int64)
+    lo, hi = np.minimum(cs, ct), np.maximum(cs, ct)
     keep = lo != hi  # self-loops carry no community information here
-    tidy = pd.DataFrame({"source": lo[keep], "target": hi[keep], "weight": w[keep]})
-    tidy = tidy.groupby(["source", "target"], sort=True, as_index=False)["weight"].sum()
-    if not weighted:
-        tidy["weight"] = 1.0
-    ids = pd.Index(pd.unique(np.concatenate([src, dst])))  # nodes with only a self-loop stay
+    key = lo[keep] * len(uniques) + hi[keep]
+    pair, inverse = np.unique(key, return_inverse=True)
+    summed = np.bincount(inverse, weights=w[keep], minlength=len(pair)) if weighted else np.ones(len(pair))
+    uniques = np.asarray(uniques, dtype=object)
+    tidy = pd.DataFrame({"source": uniques[pair // len(uniques)], "target": uniques[pair % len(uniques)],
+                         "weight": summed.astype(float)})
+    ids = pd.Index(uniques)  # nodes with only a self-loop stay
     if nodes is not None and len(nodes):
         nodes = nodes.copy()
         nodes["id"] = nodes["id"].astype(str)
@@ -166,8 +170,9 @@ def _igraph(edges: pd.DataFrame, ids: Sequence[str]) -> ig.Graph:
     index = pd.Index(ids)
     s = index.get_indexer(edges["source"])
     t = index.get_indexer(edges["target"])
-    g = ig.Graph(n=len(index), edges=np.column_stack([s, t]).tolist(), directed=False)
-    g.es["weight"] = edges["weight"].astype(float).tolist()
+    g = ig.Graph(n=len(index), directed=False)
+    g.add_edges(np.column_stack([s, t]))
+    g.es["weight"] = edges["weight"].to_numpy(dtype=float)
     return g
 
 
@@ -258,11 +263,17 @@ def _stability(final: np.ndarray, runs: list[np.ndarray]) -> np.ndarray:
 
 def _canonical(membership: np.ndarray, ids: Sequence[str]) -> np.ndarray:
     """Renumber communities: largest first, ties by smallest member id."""
-    frame = pd.DataFrame({"c": membership, "id": list(ids)})
-    agg = frame.groupby("c")["id"].agg(["size", "min"]).reset_index()
-    agg = agg.sort_values(["size", "min"], ascending=[False, True], kind="stable")
-    mapping = dict(zip(agg["c"], range(len(agg))))
-    return np.array([mapping[c] for c in membership], dtype=np.int64)
+    ids = np.asarray(ids, dtype=object)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))  # position of each id in id order
+    labels, inverse = np.unique(np.asarray(membership), return_inverse=True)
+    size = np.bincount(inverse, minlength=len(labels))
+    first = np.full(len(labels), len(ids), dtype=np.int64)
+    np.minimum.at(first, inverse, rank)
+    order = np.lexsort((first, -size))
+    new = np.empty(len(labels), dtype=np.int64)
+    new[order] = np.arange(len(labels))
+    return new[inverse]
 
 
 def _attach(full_edges: pd.DataFrame, labels: dict[str, int], all_ids: Sequence[str],

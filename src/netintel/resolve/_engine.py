@@ -356,7 +356,8 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     records["method"] = [method.get(e, "singleton" if size[resolved[e]] == 1 else "probabilistic")
                          for e in records["entity_id"]]
     records = records.sort_values(["resolved_id", "entity_id"]).reset_index(drop=True)
-    merged_pairs = pair_df[pair_df["merged"]]
+    pair_df["merged"] = pair_df["merged"].astype(bool)
+    merged_pairs = pair_df.loc[pair_df["merged"]]
     by_ev: dict[str, int] = {}
     for m, r in zip(merged_pairs["method"], merged_pairs["rule"]):
         k = f"{m}:{r}" if m == "deterministic" else m

@@ -374,3 +374,10 @@ def test_sample_case_ftm_file_against_generator_truth():
         assert {(e["kind"], e["source_record_id"]) for e in batch.entities} == expected
         assert {q["locator"] for q in batch.quarantine} == bad
         assert batch.n_read == batch.n_accepted + batch.n_quarantined
+
+
+def test_identifier_properties_written_as_nothing_make_no_entity(tmp_path):
+    path = _lines(tmp_path, {"id": "p1", "schema": "Person",
+                             "properties": {"name": ["Ivo Rus"], "phone": ["n/a"], "email": ["-"], "address": ["NULL"]}})
+    batch = load_ftm(path, PROV)
+    assert (batch.n_accepted, [e["kind"] for e in batch.entities], batch.links) == (1, ["person"], [])

@@ -56,8 +56,11 @@ class Plan:
         prop = prop or (spec.identifiers or spec.label)[0]
         return self.entity(kind, str(value), {prop: str(value), **(extra or {})})
 
-    def link(self, kind: str, source: EntityRef, target: EntityRef, **kw: Any) -> None:
+    def link(self, kind: str, source: EntityRef | None, target: EntityRef | None, **kw: Any) -> None:
+        """A link between two entities; none when an end is an identifier written as nothing ("n/a")."""
         self._link_kind(kind)
+        if source is None or target is None:
+            return
         kw.setdefault("locator", self.locator)
         kw.setdefault("prov", self.prov)
         self.steps.append(("link", (kind, source, target), kw))

@@ -815,7 +815,8 @@ class _Loader:
 
     def _emails(self, plan: Plan, text: str) -> list[EntityRef]:
         found = re.findall(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", text)
-        return [plan.identifier("email", v, prop="address") for v in found]
+        refs = [plan.identifier("email", v, prop="address") for v in found]
+        return [r for r in refs if r is not None]
 
     def _map_sanction(self, plan: Plan, rec: _Record) -> None:
         props = rec.data["properties"]

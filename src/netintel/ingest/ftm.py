@@ -310,7 +310,7 @@ def _read_lines(data: bytes) -> list[_Record]:
         try:
             obj = json.loads(text)
         except ValueError as exc:
-            records.append(_Record(locator, text, error=f"not a complete JSON object ({exc.msg} at column "
+            records.append(_Record(locator, text, error=f"not a complete JSON object ({exc.msg}, column "
                                                         f"{exc.colno}); the line is truncated or malformed"))
             continue
         if not isinstance(obj, dict):
@@ -598,6 +598,14 @@ class _Loader:
         return self._prov_cache[key]
 
     def _map(self, rec: _Record) -> Plan:
+        try:
+            return self._map_record(rec)
+        except RecordError as exc:
+            prefix = f"{rec.schema.name} {rec.ident!r}"
+            message = str(exc)
+            raise RecordError(message if message.startswith(prefix) else f"{prefix}: {message}") from None
+
+    def _map_record(self, rec: _Record) -> Plan:
         plan = Plan(self.b, rec.locator, prov=self._prov(rec))
         schema = rec.schema
         if rec.kind is not None:

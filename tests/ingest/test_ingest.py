@@ -94,6 +94,16 @@ def test_provenance_precedence(ws, agency_folder):
     assert (p2.agency, p2.grading, p2.handling) == (POLITIE, "B3", "TLP:GREEN")
 
 
+def test_a_grading_given_later_brings_its_own_scheme(ws, agency_folder):
+    source = agency_folder / "nl_politie" / "source.yaml"
+    source.write_text(source.read_text().replace("grading: C3", "grading: 70\ngrading_scheme: stix_confidence"))
+    ingest(ws, agency_folder / "nl_politie" / "tap" / "cdr.csv", progress=False)
+    assert set(ws.links().grading) == {"F2"}
+    # the caller's Admiralty grading is not read as a STIX confidence
+    ingest(ws, agency_folder / "nl_politie" / "tap" / "cdr.csv", grading="B1", progress=False)
+    assert set(ws.links().grading) == {"B1"} and set(ws.links().grading_scheme) == {"admiralty"}
+
+
 def test_one_bad_file_does_not_lose_the_others(ws, tmp_path, cdr):
     empty = write(tmp_path, "leeg.csv", b"")
     ties = write(tmp_path, "ties.csv", "source,target\nA,B\n")

@@ -139,7 +139,11 @@ def find_sources(sources: Iterable[str | Path]) -> list[SourceFile]:
                     skip = "a .txt file without a mapping beside it (name it .csv/.tsv, or add a mapping)"
                 out.append(SourceFile(path, rel.as_posix(), settings, settings_file, mapping_file, skip))
         elif src.is_file():
-            settings, settings_file = _source_settings(src.parent, src.parent)
+            # a file named directly: the nearest source.yaml in its folder or up to three above it
+            top = src.resolve().parent
+            for _ in range(3):
+                top = top.parent if top.parent != top else top
+            settings, settings_file = _source_settings(src.parent, top)
             out.append(SourceFile(src, src.name, settings, settings_file, _mapping_beside(src)))
         else:
             raise InputError("does not exist", file=str(src), hint="give an existing file or folder")
@@ -392,6 +396,8 @@ def _row(src: SourceFile, values: dict[str, Any], *, status: str, error: str | N
 def _provenance(src: SourceFile, mapping: Mapping | None, overrides: dict[str, Any], fmt: str) -> Provenance:
     merged: dict[str, Any] = {}
     for layer in (src.settings, (mapping.defaults if mapping else {}), overrides):
+        if layer.get("grading") is not None:  # a grading comes with its own scheme (or none: recognised)
+            merged.pop("grading_scheme", None)
         merged.update({k: v for k, v in layer.items() if v is not None})
     where = str(src.path)
     agency = str(merged.get("agency") or "").strip()

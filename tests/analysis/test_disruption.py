@@ -1,0 +1,137 @@
+"""Disruption curves against a reference computed with plain networkx the same way."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from netintel import NetintelError
+from netintel.analysis import collective_influence, compare_strategies, global_efficiency, simulate_disruption
+from netintel.graph import CaseGraph
+
+
+def _pick(scores: dict) -> str:
+    # the documented rule: highest score (to 10 decimals), ties by smallest id (string order)
+    return min(scores, key=lambda n: (-round(scores[n], 10), str(n)))
+
+
+def _reference(g: nx.Graph, strategy, mode: str, steps: int, weight=None) -> pd.DataFrame:
+    """Plain networkx: rank, remove, connected_components, global_efficiency."""
+    def score(h):
+        if strategy == "betweenness":
+            return nx.betweenness_centrality(h, weight=weight)
+        if strategy == "degree":
+            return dict(h.degree())
+        return strategy(h)
+    h = nx.relabel_nodes(g, str)
+    lcc0 = max(len(c) for c in nx.connected_components(h))
+    rows = []
+    order = []
+    if mode == "block":
+        s = score(h)
+        order = sorted(s, key=lambda n: (-round(s[n], 10), str(n)))
+    for step in range(steps):
+        victim = _pick(score(h)) if mode == "sequential" else order[step]
+        h.remove_node(victim)
+        lcc = max((len(c) for c in nx.connected_components(h)), default=0)
+        rows.append((victim, lcc, lcc / lcc0, nx.global_efficiency(h)))
+    return pd.DataFrame(rows, columns=["removed", "lcc_size", "lcc_fraction", "efficiency"])
+
+
+def _ci_reference(radius):
+    def score(h):
+        out = {}
+        for i in h:
+            ball = nx.single_source_shortest_path_length(h, i, cutoff=radius)
+            out[i] = (h.degree(i) - 1) * sum(h.degree(j) - 1 for j, d in ball.items() if d == radius) \
+                if h.degree(i) > 0 else 0
+        return {k: float(max(v, 0)) for k, v in out.items()}
+    return score
+
+
+GRAPHS = {
+    "karate": nx.karate_club_graph(),
+    "caveman": nx.relaxed_caveman_graph(6, 5, 0.15, seed=2),  # many tied scores
+    "tree": nx.balanced_tree(2, 4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+@pytest.mark.parametrize("mode", ["sequential", "block"])
+@pytest.mark.parametrize("strategy", ["betweenness", "degree"])
+def test_curve_equals_networkx_reference(name, mode, strategy):
+    g = nx.Graph(GRAPHS[name].edges())
+    ref = _reference(g, strategy, mode, steps=8)
+    got = simulate_disruption(g, strategy=strategy, mode=mode, steps=8).steps.iloc[1:].reset_index(drop=True)
+    assert got["removed"].tolist() == ref["removed"].tolist()
+    assert got["lcc_size"].tolist() == ref["lcc_size"].tolist()
+    assert np.allclose(got["lcc_fraction"], ref["lcc_fraction"])
+    assert np.allclose(got["efficiency"], ref["efficiency"], atol=1e-12)
+
+
+def test_collective_influence_equals_hand_coded_reference():
+    g = nx.Graph(nx.karate_club_graph().edges())
+    ref = _reference(g, _ci_reference(2), "sequential", steps=6)
+    got = simulate_disruption(g, strategy="collective_influence", radius=2, steps=6).steps.iloc[1:]
+    assert got["removed"].tolist() == ref["removed"].tolist()
+    assert got["lcc_size"].tolist() == ref["lcc_size"].tolist()
+
+
+def test_weighted_uses_distance_one_over_strength():
+    # A 6-cycle whose a-b tie is very strong: weighted betweenness routes through a-b.
+    g = nx.cycle_graph(["a", "b", "c", "d", "e", "f"])
+    nx.set_edge_attributes(g, 1.0, "weight")
+    g["a"]["b"]["weight"] = 10.0
+    for u, v, d in g.edges(data=True):
+        d["distance"] = 1.0 / d["weight"]
+    edges = pd.DataFrame([(u, v, d["weight"]) for u, v, d in g.edges(data=True)], columns=["source", "target", "weight"])
+    cg = CaseGraph.from_frames(edges)
+    ref = _reference(g, "betweenness", "sequential", steps=3, weight="distance")
+    got = simulate_disruption(cg, strategy="betweenness", steps=3, weighted=True).steps.iloc[1:]
+    assert got["removed"].tolist() == ref["removed"].tolist()
+    # weighted efficiency: mean of 1 / (sum of 1/strength along the shortest path)
+    lengths = dict(nx.all_pairs_dijkstra_path_length(g, weight="distance"))
+    n = len(g)
+    expected = sum(1 / d for u in lengths for v, d in lengths[u].items() if u != v) / (n * (n - 1))
+    assert global_efficiency(cg.to_igraph(), weights="distance") == pytest.approx(expected)
+    assert simulate_disruption(cg, steps=0, weighted=True).steps["efficiency"].iloc[0] == pytest.approx(expected)
+
+
+def test_collective_influence_radius_and_efficiency_sampling():
+    import igraph as ig
+
+    star = ig.Graph.Star(6)
+    assert collective_influence(star, radius=1).tolist() == [0.0] * 6
+    assert collective_influence(star, radius=0).tolist() == [4.0] + [0.0] * 5
+    big = ig.Graph.Lattice([20, 20], circular=False)
+    exact = global_efficiency(big)
+    assert exact == pytest.approx(nx.global_efficiency(nx.grid_2d_graph(20, 20)))
+    est = global_efficiency(big, samples=100, seed=1)
+    assert est == global_efficiency(big, samples=100, seed=1)
+    assert abs(est - exact) / exact < 0.05
+
+
+def test_compare_strategies_table_summary_and_chart():
+    g = nx.relaxed_caveman_graph(5, 6, 0.1, seed=4)
+    cmp = compare_strategies(g, steps=5)
+    assert len(cmp.results) == 8
+    assert set(cmp.summary["strategy"]) == {"betweenness", "degree", "pagerank", "collective_influence"}
+    assert len(cmp.table) == 8 * 6
+    assert cmp.summary["robustness"].is_monotonic_increasing
+    fig = cmp.chart()
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 8
+
+
+def test_bad_input():
+    with pytest.raises(NetintelError):
+        simulate_disruption(nx.path_graph(3), strategy="luck")
+    with pytest.raises(NetintelError):
+        simulate_disruption(nx.path_graph(3), mode="random")
+    res = simulate_disruption(nx.path_graph(3), steps=None)
+    assert res.removed == ["1", "0", "2"] and res.steps["lcc_size"].tolist() == [3, 1, 1, 0]

@@ -7,6 +7,8 @@ from .disruption import (MODES, STRATEGIES, DisruptionComparison, DisruptionResu
                          compare_strategies, global_efficiency, plot_disruption, simulate_disruption)
 from .paths import (ConnectingNetwork, PathResult, common_associates, connecting_network, ego_network, find_paths,
                     hop_evidence)
+from .switching import (SwitchProposals, confirm_switch, propose_switches, reject_switch, score_switches,
+                        switch_decisions)
 
 __all__ = [
     # paths
@@ -19,4 +21,7 @@ __all__ = [
     # disruption
     "STRATEGIES", "MODES", "DisruptionResult", "simulate_disruption", "DisruptionComparison", "compare_strategies",
     "collective_influence", "global_efficiency", "plot_disruption",
+    # switching
+    "SwitchProposals", "score_switches", "propose_switches", "confirm_switch", "reject_switch",
+    "switch_decisions",
 ]

@@ -32,8 +32,8 @@ def test_the_committed_sample_is_what_the_generator_writes(tmp_path):
         assert (tmp_path / rel).read_bytes() == (SAMPLE / rel).read_bytes(), rel
 
 
-def test_same_seed_same_case_other_seed_other_case(case):
-    assert generate_case(seed=7).digest() == case.digest()
+def test_other_seed_other_case(case):
+    # (same seed, same case: the committed sample test above regenerates seed 7 in another process)
     other = generate_case(seed=8)
     assert other.digest() != case.digest()
     assert other.files["nl_politie/personen.csv"] != case.files["nl_politie/personen.csv"]
@@ -202,13 +202,13 @@ def test_loaders_read_exactly_the_truth(case, ingested):
         set(zip(rec.agency, rec.kind, rec.source_record_id))
 
 
-def test_scale_repeats_the_groups():
+def test_scale_repeats_the_groups(case):
     big = generate_case(seed=3, scale=2.0, malformed=False)
     comms = big.truth["communities"]
     assert (comms.typology.value_counts()[["human_smuggling", "drug_trafficking", "cybercrime",
                                            "money_laundering"]] == 2).all()
     assert big.truth["malformed"].empty
-    small = generate_case(seed=3, scale=1.0)
+    small = case  # scale 1
     assert big.info["counts"]["calls"] > 1.6 * small.info["counts"]["calls"]
     assert big.info["counts"]["persons"] > 1.6 * small.info["counts"]["persons"]
 

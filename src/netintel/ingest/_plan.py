@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from functools import lru_cache
+
+from ..errors import SchemaError
+from ..handling import handling_rank
 from ..workspace import record_id
 from ._common import BatchBuilder, RecordError, clean
 
@@ -91,16 +95,12 @@ class Plan:
         self.steps.clear()
 
     def _entity_kind(self, kind: str) -> str:
-        from ..errors import SchemaError
-
         try:
             return self.builder.model.check_entity_kind(kind)
         except SchemaError as exc:
             raise RecordError(str(exc)) from None
 
     def _link_kind(self, kind: str) -> str:
-        from ..errors import SchemaError
-
         try:
             return self.builder.model.check_link_kind(kind)
         except SchemaError as exc:
@@ -110,10 +110,13 @@ class Plan:
 def _keep_strictest(row: dict[str, Any], earlier: tuple[str, list[str]], prov: Mapping[str, Any] | None) -> None:
     """An entity several records describe (a domain in an AMBER+STRICT pattern and in an unmarked
     observable) keeps the strictest of their handling codes, whatever their order in the file."""
-    from ..handling import handling_rank
-
-    if not prov or not prov.get("handling"):
+    if not prov or not prov.get("handling") or prov["handling"] == earlier[0]:
         return
-    if handling_rank(prov["handling"]) > handling_rank(earlier[0]):
+    if _rank(prov["handling"]) > _rank(earlier[0]):
         row["handling"] = prov["handling"]
         row["releasable_to"] = list(prov["releasable_to"])
+
+
+@lru_cache(maxsize=64)
+def _rank(code: str) -> int:
+    return handling_rank(code)

@@ -96,11 +96,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, SchemaError
-from ..handling import canonical_handling, handling_rank
+from ..handling import canonical_handling
 from ..model import Model
 from ..workspace import ImportBatch
 from ._common import BatchBuilder, Provenance, RecordError, parse_datetime
-from ._plan import EntityRef, Plan
+from ._plan import EntityRef, Plan, _rank
 
 __all__ = ["FORMAT", "load_stix", "sniff", "stix_provenance", "RELATIONSHIP_KINDS", "TLP_IDS", "MISP_TYPES",
            "observables"]
@@ -575,7 +575,7 @@ class _Loader:
                 codes.append(code)
             elif ref not in self.markings:
                 unknown.append(ref)
-        handling = max(codes, key=handling_rank) if codes else None
+        handling = max(codes, key=_rank) if codes else None
         confidence = d.get("confidence")
         when = d.get("modified") or d.get("created")
         reported = None

@@ -131,3 +131,12 @@ def test_a_large_matrix_is_recognised_from_its_first_rows(ws, tmp_path):
     assert detect_format(path) == "matrix"
     report = _ingest(ws, path)
     assert (report.sources.iloc[0].links, report.sources.iloc[0].entities) == (n - 1, n)
+
+
+def test_matrix_with_trailing_delimiters_and_empty_cells(ws, tmp_path):
+    # as spreadsheets export it: a delimiter at the end of each line, empty cells for no tie
+    path = write(tmp_path, "export.csv", ",A,B,C,\nA,,1,,\nB,1,,2,\nC,,2,,\n")
+    report = _ingest(ws, path)
+    assert report.sources.iloc[0].format == "matrix"
+    assert sorted((*sorted((u, v)), w) for u, v, w in _graph(ws).edges(data="weight")) == \
+        [("A", "B", 1.0), ("B", "C", 2.0)]

@@ -670,6 +670,8 @@ def _read_csv_text(path: Path, text: str, encoding: str, delimiter: str | None) 
                 continue
             if header is None:
                 header = [f.strip().lstrip("\ufeff") for f in fields]
+                while len(header) > 1 and header[-1] == "":  # a spreadsheet's trailing delimiter
+                    header.pop()
                 _check_header(path, header)
                 continue
             locator = f"line {start}"

@@ -381,3 +381,12 @@ def test_identifier_properties_written_as_nothing_make_no_entity(tmp_path):
                              "properties": {"name": ["Ivo Rus"], "phone": ["n/a"], "email": ["-"], "address": ["NULL"]}})
     batch = load_ftm(path, PROV)
     assert (batch.n_accepted, [e["kind"] for e in batch.entities], batch.links) == (1, ["person"], [])
+
+
+def test_one_record_many_events_have_distinct_ids(tmp_path):
+    path = _lines(tmp_path, {"id": "m1", "schema": "Email", "properties": {
+        "from": ["a@fict.example"], "to": ["b@fict.example", "c@fict.example"], "cc": ["d@fict.example"],
+        "date": ["2024-03-01T10:00:00"], "subject": ["plan"]}})
+    batch = load_ftm(path, PROV)
+    assert len(batch.events) == 3 and len({e["event_id"] for e in batch.events}) == 3
+    assert sorted(e["locator"] for e in batch.events) == ["line 1", "line 1 #2", "line 1 #3"]

@@ -37,6 +37,7 @@ class Plan:
     locator: str
     prov: Mapping[str, Any] | None = None
     steps: list[tuple[str, tuple, dict]] = field(default_factory=list)
+    _events: int = 0
 
     def entity_id(self, ref: EntityRef) -> str:
         """The record id the builder gives ``ref`` (same rule as :meth:`BatchBuilder.entity`)."""
@@ -70,8 +71,11 @@ class Plan:
         self.steps.append(("link", (kind, source, target), kw))
 
     def event(self, kind: str, source: EntityRef, target: EntityRef | None, time: Any, **kw: Any) -> None:
+        """A dated event; the second and later events of one record get ``#2``, ``#3`` in their locator
+        (the event id derives from it)."""
         self._link_kind(kind)
-        kw.setdefault("locator", self.locator)
+        self._events += 1
+        kw.setdefault("locator", self.locator if self._events == 1 else f"{self.locator} #{self._events}")
         kw.setdefault("prov", self.prov)
         self.steps.append(("event", (kind, source, target, time), kw))
 

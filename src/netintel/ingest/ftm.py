@@ -756,6 +756,10 @@ class _Loader:
         currency = currency.strip().upper() if currency else None
         first, last, kept = self._interval(props)
         extra = {**self._edge_props(rec, ("amount", "currency")), **kept}
+        # the amount is the payment's, so one transfer between the first payer and beneficiary; others noted
+        for role in ("payer", "beneficiary"):
+            if len(props[role]) > 1:
+                extra[f"other_{role}s"] = props[role][1:]
         if first is not None:
             plan.event("transfer", payer, beneficiary, first, amount=amount, currency=currency, properties=extra)
         else:

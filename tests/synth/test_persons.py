@@ -1,6 +1,5 @@
 """Person records for the resolution benchmark: determinism, truth, variation, scale."""
 
-import numpy as np
 import pandas as pd
 import pytest
 

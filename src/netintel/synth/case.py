@@ -41,9 +41,7 @@ True
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import html
 import io
 import json
 import uuid
@@ -350,7 +348,7 @@ def _nl_police(b: _Builder) -> None:
             vrijgave = "NL,BE,DE"
         if rng.random() < 0.2:
             grade = str(W._pick(rng, ("A2", "B3", "C3", "B1")))
-        address = r.address.replace(", ", ", ") if r.address else ""
+        address = r.address or ""
         rows.append({"persoon_id": person_id, "achternaam": r.last_name, "voornaam": r.first_name,
                      "geboortedatum": r.birth_date, "geslacht": {"m": "M", "f": "V"}[r.gender.lower()],
                      "nationaliteit": r.nationality, "telefoon": r.phone, "adres": address,
@@ -404,9 +402,7 @@ def _nl_police(b: _Builder) -> None:
     lines.append(";".join(cols))
     file = "personen.csv"
     good_rows = []
-    all_rows = rows + dup_rows
-    order = list(range(len(all_rows)))
-    # the duplicate goes somewhere after its original
+    all_rows = rows + dup_rows  # the duplicate comes after its original
     for k, r in enumerate(all_rows):
         line_no = len(lines) + 1
         text = ";".join(_csv_field(r[c], ";") for c in cols)
@@ -423,7 +419,6 @@ def _nl_police(b: _Builder) -> None:
                                 f"duplicate id {r['persoon_id']}"))
         else:
             good_rows.append(r)
-    del order
     b.add_file(f"{folder}/{file}", ("\n".join(lines) + "\n").encode("utf-8"))
     for r in good_rows:
         idx = r["_idx"]
@@ -1029,11 +1024,8 @@ def _stix(b: _Builder) -> None:
                 del obj["pattern"]
                 b.malformed.append((b.agency(folder), f"{folder}/bundle.json", f"object {victim_id}",
                                     "STIX object missing required property 'pattern'"))
-        pattern_of = {o["id"]: o for o in data["objects"]}
-        lost = [r for r in recs if r[1] == victim_id]
-        dropped_obs = _observable_of(pattern_of[victim_id]["name"], recs, victim_id)
+        dropped_obs = _observable_of(recs, victim_id)
         recs = [r for r in recs if r[1] != victim_id and (r[1], r[2]) != dropped_obs]
-        del lost
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     b.add_file(f"{folder}/bundle.json", text.encode("utf-8"))
     for kind, srid, tid in recs:
@@ -1041,7 +1033,7 @@ def _stix(b: _Builder) -> None:
     b.add_file(f"{folder}/source.yaml", _source_yaml(folder))
 
 
-def _observable_of(name: str, recs: list[tuple[str, str, str]], indicator_id: str) -> tuple[str, str] | None:
+def _observable_of(recs: list[tuple[str, str, str]], indicator_id: str) -> tuple[str, str] | None:
     """The (value, true id) record that follows an indicator's own record in ``recs``."""
     for i, r in enumerate(recs):
         if r[1] == indicator_id and i + 1 < len(recs):

@@ -170,7 +170,13 @@ def test_tlp_marking_under_own_id_and_handling_statement(tmp_path):
     objs.append({"type": "marking-definition", "spec_version": "2.1", "created": "2026-01-01T00:00:00Z",
                  "id": "marking-definition--1d3a64b8-7e8e-4d57-9a0e-0b5a3e1e2c11", "definition_type": "statement",
                  "definition": {"statement": "Handling H2: no further dissemination"}})
+    tlp2 = "marking-definition--2d3a64b8-7e8e-4d57-9a0e-0b5a3e1e2c11"  # TLP 2.0 as a platform defines it
+    objs.append({"type": "marking-definition", "spec_version": "2.1", "id": tlp2, "created": "2026-01-01T00:00:00Z",
+                 "name": "TLP:RED", "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d": {
+                     "extension_type": "property-extension", "tlp_2_0": "red"}}})
     for o in objs:
+        if o.get("name") == "Exfiltration to Cloud Storage":
+            o["object_marking_refs"] = [tlp2]
         if o.get("name") == "rclone":
             o["object_marking_refs"] = [own]
         if o.get("name") == "CVE-2099-0142":
@@ -179,6 +185,7 @@ def test_tlp_marking_under_own_id_and_handling_statement(tmp_path):
     path.write_text(json.dumps(bundle), "utf-8")
     by_name = {e["label"]: e for e in load_stix(path, None).entities}
     assert by_name["rclone"]["handling"] == "TLP:CLEAR"
+    assert by_name["Exfiltration to Cloud Storage"]["handling"] == "TLP:RED"
     assert by_name["CVE-2099-0142"]["handling"] == "H2"  # the strictest of the two
 
 

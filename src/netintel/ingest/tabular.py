@@ -787,7 +787,7 @@ def run_records(builder: BatchBuilder, table: Table, handle) -> None:
         except (ValueError, TypeError, OverflowError, KeyError) as exc:
             builder.quarantine(rec.locator, f"cannot be read: {type(exc).__name__}: {exc}", rec.values)
             continue
-        builder.accept(rec.locator, rec.values, record_key)
+        builder.accept(rec.locator, rec.raw, record_key)  # the row as written
 
 
 def row_provenance(builder: BatchBuilder, mapping: Mapping, values: TMapping[str, Any],

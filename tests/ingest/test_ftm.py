@@ -390,3 +390,15 @@ def test_one_record_many_events_have_distinct_ids(tmp_path):
     batch = load_ftm(path, PROV)
     assert len(batch.events) == 3 and len({e["event_id"] for e in batch.events}) == 3
     assert sorted(e["locator"] for e in batch.events) == ["line 1", "line 1 #2", "line 1 #3"]
+
+
+def test_links_to_an_opensanctions_referent_go_to_the_merged_entity(tmp_path):
+    path = _lines(tmp_path,
+                  {"id": "NK-abc", "schema": "Person", "referents": ["gb-hmt-123", "us-ofac-9"],
+                   "properties": {"name": ["Olek Dan"]}},
+                  {"id": "own-1", "schema": "Ownership", "properties": {"owner": ["us-ofac-9"], "asset": ["NK-co"]}},
+                  {"id": "NK-co", "schema": "Company", "properties": {"name": ["Dan Trading"]}})
+    batch = load_ftm(path, PROV)
+    (link,) = batch.links
+    assert (link["source"], link["target"]) == (eid("person", "NK-abc"), eid("organisation", "NK-co"))
+    assert len(batch.entities) == 2  # no reference entity for the old id

@@ -511,3 +511,13 @@ def test_misp_exports_attributes_and_stix_2_0_observed_data(tmp_path):
                   for x in batch.links if x["source"] == indicator) == ["phone", "user_account"]
     (event,) = batch.events  # the 2.0 observed-data: the domain seen by the FIU; the mutex noted, not imported
     assert event["properties"]["not_imported"] == ["mutex"] and event["time"] == datetime(2026, 1, 30)
+
+
+def test_a_granular_marking_marks_the_whole_object(tmp_path):
+    tool = {"type": "tool", "spec_version": "2.1", "id": f"tool--{_u(1)}", "name": "plink",
+            "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
+            "object_marking_refs": [TLP_IDS["TLP:GREEN"]],
+            "granular_markings": [{"marking_ref": TLP_IDS["TLP:RED"], "selectors": ["description"]}],
+            "description": "seen on the ring leader's laptop"}
+    (entity,) = load_stix(_bundle_file(tmp_path, [tool]), Provenance("CERT", "DK")).entities
+    assert entity["handling"] == "TLP:RED"

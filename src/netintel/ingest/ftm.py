@@ -44,7 +44,8 @@ References
 ----------
 The FtM id is each record's ``source_record_id``. Links may refer to entities written later in
 the file (the file is read in two passes). A link to an id that is *not in the file* refers to
-the entity by that id as the same agency reports it elsewhere: a reference entity (no properties
+the entity by that id as the same agency reports it elsewhere (unless an entity of the file lists
+it among its OpenSanctions ``referents``, the ids merged into it: then the link goes to that one): a reference entity (no properties
 but ``ftm_id``) is added whose kind comes from the property's range (``Person`` -> person;
 director, member, employee, holder, caller, receiver, associate, relative -> person; any other
 legal entity or asset -> organisation). A link to an entity whose own line was quarantined is
@@ -448,6 +449,7 @@ class _Loader:
         self.index: dict[str, _Record] = {}
         self.failed: dict[str, _Record] = {}  # ids whose only record was quarantined
         self._prov_cache: dict[tuple, dict[str, Any]] = {}
+        self.referents: dict[str, str] = {}  # OpenSanctions: an old id merged into an entity -> that entity's id
 
     # -- pass 1: check each record alone, index ids, merge fragments ------------------------------
     def run(self, records: list[_Record]) -> None:
@@ -479,6 +481,11 @@ class _Loader:
             _merge_props(first.data["properties"], rec.data["properties"])
             first.fragments.append(rec)
             rec.merged_into = first
+        for rec in expanded:
+            if rec.error is None and rec.merged_into is None and rec.ident is not None:
+                for old_id in _as_list(rec.data.get("referents")):
+                    if isinstance(old_id, str) and old_id not in self.index:
+                        self.referents.setdefault(old_id, rec.ident)
         # entities are tried first (until none more fails: a passport fails with its holder), so
         # that a link to an entity that fails is quarantined too, never left dangling
         changed = True
@@ -623,6 +630,7 @@ class _Loader:
         return plan
 
     def _endpoint(self, plan: Plan, ident: str, role: str, owner: _Record) -> EntityRef:
+        ident = ident if ident in self.index else self.referents.get(ident, ident)
         target = self.index.get(ident) or self.failed.get(ident)
         if target is None:
             prop = owner.schema.properties.get(role)

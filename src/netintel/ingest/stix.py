@@ -46,7 +46,8 @@ Provenance
   (``TLP_WHITE``... ``TLP_RED``), TLP 2.0 marking definitions (the well-known ids, or a
   definition named ``TLP:AMBER+STRICT``, ``TLP:CLEAR``..., or with the ``tlp_2_0`` extension
   property) and statement markings ``Handling H2...`` -- become the object's handling code (the
-  strictest if several). Objects without a marking get the provenance's default.
+  strictest if several; ``granular_markings`` count too, for the whole object, as netintel marks
+  records whole). Objects without a marking get the provenance's default.
 * **Grading**: ``confidence`` (0-100) is graded with the ``stix_confidence`` scheme; objects
   without one get the provenance's default.
 * **Reported**: ``modified``, else ``created``.
@@ -569,7 +570,11 @@ class _Loader:
     # -- provenance of one object ------------------------------------------------------------------
     def _prov(self, d: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         codes, unknown = [], []
-        for ref in d.get("object_marking_refs") or []:
+        refs = list(d.get("object_marking_refs") or [])
+        # a granular marking restricts part of the object: netintel marks records whole, so the strictest wins
+        refs += [g.get("marking_ref") for g in d.get("granular_markings") or [] if isinstance(g, dict)
+                 and g.get("marking_ref")]
+        for ref in refs:
             code = self.markings.get(ref) if ref in self.markings else _KNOWN_MARKINGS.get(ref)
             if code is not None:
                 codes.append(code)

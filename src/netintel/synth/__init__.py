@@ -11,6 +11,8 @@ numbers and accounts are made up (valid in form only). Same seed, same output, b
 - :func:`planted_partition_graph`: LFR-like graphs with planted communities, for the graph
   benchmark.
 - :func:`generate_cases`: many small, varied, labelled cases for the typology model.
+- :func:`load_truth`, :func:`entity_truth`: a case's truth, and each workspace entity's true
+  identity (for tests and benchmarks; analysis code never reads the truth).
 - :mod:`netintel.synth.names`: name pools and the variant writers (transliteration, order,
   diacritics, short forms, typing errors, partial dates, phone and IBAN styles).
 """
@@ -19,6 +21,7 @@ from .case import CASE_AGENCIES, Case, generate_case
 from .graphs import mixing, planted_partition_graph
 from .persons import DEFAULT_AGENCIES, AgencyStyle, person_records
 from .training import Variation, generate_cases, labelled_communities
+from .truth import entity_truth, load_truth
 
 __all__ = ["Case", "generate_case", "CASE_AGENCIES", "person_records", "AgencyStyle", "DEFAULT_AGENCIES",
-           "planted_partition_graph", "mixing", "generate_cases", "labelled_communities", "Variation"]
+           "planted_partition_graph", "mixing", "generate_cases", "labelled_communities", "Variation", "load_truth", "entity_truth"]

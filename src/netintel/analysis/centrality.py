@@ -21,6 +21,9 @@ Weights. Tie strengths are not distances. With ``weighted=False`` (the default, 
 criminology literature computes these measures) every tie counts as one. With ``weighted=True``,
 betweenness and closeness walk the **distance 1 / strength** (a strong tie is a short one), while
 eigenvector and PageRank use the **strength** itself; ``weighted_degree`` is always the strength.
+Weighted path lengths that are equal on paper (1/2 + 1/2 = 1/1) may differ in the last bit of
+floating point; igraph compares them with a tolerance, networkx exactly, so weighted betweenness
+can differ from networkx's where such ties exist (never on unweighted graphs).
 
 :func:`grading_sensitivity` reruns the key players without the low-graded links and reports who
 stays on top and who drops out.
@@ -67,7 +70,8 @@ class KeyPlayers:
     ----------
     table : DataFrame
         ``rank, id, kind, label, country`` and one column per measure, sorted by ``by``
-        (highest first, ties by id); ``rank`` is 1 for the highest.
+        (highest first; scores equal to 10 decimals are ties, broken by the smallest id);
+        ``rank`` is 1 for the highest.
     by : str
         The measure the table is ranked by.
     weighted : bool
@@ -93,7 +97,7 @@ class KeyPlayers:
         by = by or self.by
         if by not in self.table:
             raise NetintelError(f"no measure {by!r} in this table; computed: {', '.join(self._measures())}")
-        return self.table.sort_values([by, "id"], ascending=[False, True], kind="stable").head(n).reset_index(drop=True)
+        return _ranked(self.table, by).head(n)
 
     def _measures(self) -> list[str]:
         return [m for m in MEASURES if m in self.table]
@@ -115,6 +119,13 @@ class KeyPlayers:
 
     def __repr__(self) -> str:
         return f"<KeyPlayers by {self.by}: {len(self.table)} entities; {self.method.get('betweenness', '')}>"
+
+
+def _ranked(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Highest first; scores equal to 10 decimals are tied (floating-point noise) and go by id."""
+    key = np.round(table[by].to_numpy(dtype=float), 10)
+    order = np.lexsort((table["id"].astype(str).to_numpy(), -key))
+    return table.iloc[order].reset_index(drop=True)
 
 
 def betweenness(
@@ -262,7 +273,7 @@ def key_players(
     if "k_core" in measures:
         table["k_core"] = np.asarray(ig_graph.coreness(), dtype=np.int64)
         method["k_core"] = "coreness"
-    table = table.sort_values([by, "id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table = _ranked(table, by)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     params = {"measures": measures, "by": by, "weighted": weighted, "exact_limit": exact_limit, "samples": samples,
               "seed": seed, "n_entities": n, "n_ties": ig_graph.ecount()}

@@ -167,3 +167,47 @@ def generated_workspace(seed: int = 5, scale: float = 0.3):
     ws = Workspace()
     ingest(ws, folder, progress=False)
     return ws, case
+
+
+def workspace_from(calls: pd.DataFrame, *, users: dict[str, list[str]] | None = None,
+                   sightings: pd.DataFrame | None = None, agency: str = "Test Police", country: str = "NL",
+                   handling: str = "TLP:AMBER"):
+    """A workspace holding ``calls`` (source, target, time, optional place/duration) as call events
+    between phone entities, persons who use phones (``users``: name -> numbers) and sightings
+    (``entity`` number, ``time``, ``place``). Returns (workspace, number -> resolved id)."""
+    from netintel import Workspace
+    from netintel.ingest._common import BatchBuilder, Provenance
+
+    builder = BatchBuilder(f"{agency}-calls.csv", format="events", sha256="0" * 64,
+                           provenance=Provenance(agency=agency, country=country, grading="B2", handling=handling))
+    ids: dict[str, str] = {}
+
+    def phone(number: str, locator: str) -> str:
+        ids[number] = builder.identifier("phone", number, locator=locator, prop="number")
+        return ids[number]
+
+    for i, row in enumerate(calls.itertuples(index=False)):
+        loc = f"line {i + 2}"
+        builder.read()
+        a, b = phone(row.source, loc), phone(row.target, loc)
+        builder.event("call", a, b, pd.Timestamp(row.time).to_pydatetime(), locator=loc,
+                      duration=float(getattr(row, "duration", 60) or 60), place=getattr(row, "place", None))
+        builder.accept(loc)
+    for name, numbers in (users or {}).items():
+        loc = f"person {name}"
+        builder.read()
+        pid = builder.entity("person", name, {"name": name}, locator=loc)
+        ids[name] = pid
+        for number in numbers:
+            builder.link("uses", pid, phone(number, loc), locator=loc)
+        builder.accept(loc)
+    if sightings is not None:
+        for i, row in enumerate(sightings.itertuples(index=False)):
+            loc = f"sighting {i}"
+            builder.read()
+            builder.event("sighting", phone(row.entity, loc), None, pd.Timestamp(row.time).to_pydatetime(),
+                          locator=loc, place=row.place)
+            builder.accept(loc)
+    ws = Workspace()
+    ws.write_import(builder.finish())
+    return ws, ids

@@ -9,6 +9,9 @@ from .paths import (ConnectingNetwork, PathResult, common_associates, connecting
                     hop_evidence)
 from .switching import (SwitchProposals, confirm_switch, propose_switches, reject_switch, score_switches,
                         switch_decisions)
+from .temporal import (CommunityEvolution, activity, bursts, community_evolution, community_members, detect_bursts,
+                       evolution_events, link_spans, timeline, windows)
+from .colocation import co_presence, colocations, presences
 
 __all__ = [
     # paths
@@ -24,4 +27,9 @@ __all__ = [
     # switching
     "SwitchProposals", "score_switches", "propose_switches", "confirm_switch", "reject_switch",
     "switch_decisions",
+    # temporal
+    "timeline", "activity", "link_spans", "detect_bursts", "bursts", "community_evolution", "CommunityEvolution",
+    "evolution_events", "windows", "community_members",
+    # colocation
+    "colocations", "co_presence", "presences",
 ]

@@ -415,7 +415,7 @@ def drug_trafficking(world: World, cid: str) -> Community:
         world.ownerships.append(("P", leader, f_nl, 100.0))
         for k in range(2 if world.has("vessels") else 0):
             sv = world.next_serial()
-            world.vessels.append({"true_id": f"VS{len(world.vessels) + 1:04d}", "name": f"MSC {_PICK_SHIP[sv % 9]}",
+            world.vessels.append({"true_id": f"VS{len(world.vessels) + 1:04d}", "name": f"MV {_PICK_SHIP[sv % 9]}",
                                   "imo": f"{9_100_000 + sv * 137 % 800_000}", "flag": _pick(rng, ("PA", "LR", "MT")),
                                   "community": cid, "operator": f_ec})
     for acc_m in [leader, coord_es, coord_be] + couriers:
@@ -461,9 +461,15 @@ def cybercrime(world: World, cid: str) -> Community:
     if world.has("assoc"):
         world.assoc.append((cashout, mules[-1], "medeplichtige"))
     ip_countries = ["NL", "DE", "RO", "RU", "BG"]
-    ips = [(f"{_pick(rng, (45, 91, 185, 193, 194))}.{int(rng.integers(1, 255))}.{int(rng.integers(0, 255))}."
-            f"{int(rng.integers(2, 254))}", cc) for cc in ip_countries]
-    tlds = (".com", ".net", ".top", ".xyz", ".onion.ly")
+    # addresses from the benchmarking block 198.18.0.0/15 and names under reserved TLDs (RFC 2544,
+    # RFC 2606/6761), so that no real host or domain is ever labelled malicious
+    ips = []
+    for cc in ip_countries:
+        second = _pick(rng, (18, 19, 18, 19, 18))
+        third, fourth = int(rng.integers(1, 255)), int(rng.integers(0, 255))
+        rng.integers(2, 254)  # a spare draw: the random stream (and the committed sample) stay as they were
+        ips.append((f"198.{second}.{third}.{fourth}", cc))
+    tlds = (".example", ".test", ".example.net", ".invalid", ".example.org")
     stem = malware.lower().replace("lock", "")
     domains = [(f"{stem}-{w}{int(rng.integers(10, 99))}{_pick(rng, tlds)}", _pick(rng, ip_countries))
                for w in ("update", "cdn", "files", "support")]

@@ -521,3 +521,20 @@ def test_a_granular_marking_marks_the_whole_object(tmp_path):
             "description": "seen on the ring leader's laptop"}
     (entity,) = load_stix(_bundle_file(tmp_path, [tool]), Provenance("CERT", "DK")).entities
     assert entity["handling"] == "TLP:RED"
+
+
+def test_opencti_observables_phone_and_bank_account(tmp_path):
+    objs = [
+        {"type": "phone-number", "spec_version": "2.1", "id": f"phone-number--{_u(1)}", "value": "+40 721 000 111"},
+        {"type": "bank-account", "spec_version": "2.1", "id": f"bank-account--{_u(2)}", "iban": "RO49AAAA1B31007593840000",
+         "bic": "AAAARObu"},
+        {"type": "bank-account", "spec_version": "2.1", "id": f"bank-account--{_u(3)}", "account_number": "0042-77"},
+        {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{_u(4)}", "created": "2026-01-01T00:00:00Z",
+         "modified": "2026-01-01T00:00:00Z", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+         "pattern": "[phone-number:value = '+40 721 000 111'] OR [bank-account:iban = 'RO49AAAA1B31007593840000']"},
+    ]
+    batch = load_stix(_bundle_file(tmp_path, objs), Provenance("DIICOT", "RO"))
+    assert batch.n_accepted == 4
+    assert sorted((e["kind"], e["source_record_id"]) for e in batch.entities if e["kind"] != "indicator") == [
+        ("bank_account", "0042-77"), ("bank_account", "RO49AAAA1B31007593840000"), ("phone", "+40 721 000 111")]
+    assert len(batch.links) == 2  # the indicator's pattern names the phone and the IBAN objects

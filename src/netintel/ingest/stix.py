@@ -23,6 +23,7 @@ cryptocurrency-wallet               SHA-256, else MD5, SHA-1, name); ``resolves_
                                     become ``resolves_to`` links
 x-misp-attribute (MISP exports)      the identifier its ``x_misp_type`` names (:data:`MISP_TYPES`:
                                     btc -> crypto_wallet, iban -> bank_account, phone-number ...)
+phone-number, hostname, bank-account ``phone``, ``domain``, ``bank_account`` (OpenCTI's observables)
 network-traffic, email-message      ``communicates_with`` src -> dst, ``message`` from -> to
 relationship                        a link of the kind :data:`RELATIONSHIP_KINDS` gives, in the
                                     STIX direction (source_ref -> target_ref); unknown types
@@ -157,6 +158,9 @@ _SCO_KINDS = {
     "x-cryptocurrency-wallet": ("crypto_wallet", "address", "value"),
     "file": ("file", None, None),
     "x-misp-attribute": (None, None, "x_misp_value"),  # kind by x_misp_type, below
+    # observables OpenCTI defines beyond the standard
+    "phone-number": ("phone", "number", "value"), "x-phone-number": ("phone", "number", "value"),
+    "hostname": ("domain", "name", "value"), "bank-account": ("bank_account", "iban", "iban"),
 }
 #: MISP attribute types (``x-misp-attribute`` objects MISP exports for what STIX has no observable
 #: for) -> (kind, netintel property).
@@ -184,6 +188,9 @@ _PATTERN_PATHS = {
     ("user-account", "account_login"): ("user_account", "username"),
     ("user-account", "user_id"): ("user_account", "username"),
     ("user-account", "x_misp_phone"): ("phone", "number"),
+    ("phone-number", "value"): ("phone", "number"), ("x-phone-number", "value"): ("phone", "number"),
+    ("hostname", "value"): ("domain", "name"), ("bank-account", "iban"): ("bank_account", "iban"),
+    ("bank-account", "account_number"): ("bank_account", "account_number"),
     ("x-crypto-wallet", "address"): ("crypto_wallet", "address"), ("x-crypto-wallet", "value"): ("crypto_wallet", "address"),
     ("cryptocurrency-wallet", "address"): ("crypto_wallet", "address"),
     ("cryptocurrency-wallet", "value"): ("crypto_wallet", "address"),
@@ -833,6 +840,8 @@ def _sco_value(d: dict[str, Any]) -> tuple[str, str, str]:
             raise RecordError(f"not imported: netintel has no kind for MISP attribute type {misp_type!r}")
         kind, prop = MISP_TYPES[misp_type]
         value = d.get("x_misp_value")
+    elif t == "bank-account" and not d.get("iban"):
+        kind, prop, value = "bank_account", "account_number", d.get("account_number")
     elif t in _SCO_KINDS:
         kind, prop, key = _SCO_KINDS[t]
         value = d.get(key)
@@ -864,6 +873,8 @@ def _sco_props(d: dict[str, Any]) -> dict[str, Any]:
         props.update(service=d.get("account_type"), user_id=d.get("user_id"), display_name=d.get("display_name"))
     elif t.endswith("wallet"):
         props.update(currency=d.get("currency") or d.get("currency_code"), exchange=d.get("exchange"))
+    elif t == "bank-account":
+        props.update(account_number=d.get("account_number"), bic=d.get("bic"))
     elif t == "x-misp-attribute":
         props.update(misp_type=d.get("x_misp_type"), misp_category=d.get("x_misp_category"),
                      comment=d.get("x_misp_comment"))

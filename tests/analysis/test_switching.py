@@ -137,6 +137,12 @@ def test_confirm_and_reject_are_kept_with_who_and_when():
     assert row["score"] == pytest.approx(first["score"])
     assert decisions["decided_at"].notna().all()
     assert {"switch_confirmed", "switch_rejected"} <= set(ws.audit_log()["action"])
+    # the confirmation is a must-link for entity resolution's next run; the rejection is not passed on
+    assert row["resolution_applied"]
+    from netintel.resolve import decisions as resolution_decisions
+    passed = resolution_decisions(ws)
+    assert passed[["action", "entity_ids", "other_ids", "actor"]].values.tolist() == [
+        ["confirm", [first["old_id"]], [first["new_id"]], "analyst.nl"]]
     # decided pairs leave the open proposals, and come back on request with their decision
     again = propose_switches(ws)
     assert first["old_id"] not in set(again.table["old_id"])
@@ -144,6 +150,7 @@ def test_confirm_and_reject_are_kept_with_who_and_when():
     decided = everything.table.dropna(subset=["decision"])
     assert set(decided["decision"]) == {"confirmed", "rejected"}
     ws.execute("DROP TABLE switch_decisions")
+    ws.execute("DELETE FROM resolution_decisions")
 
 
 def test_confirm_unknown_identifier_names_it():

@@ -515,20 +515,27 @@ def _decide(ws: Workspace, old_id: str, new_id: str, decision: str, *, analyst: 
 
 
 def _apply_to_resolution(ws: Workspace, old_id: str, new_id: str, *, analyst: str | None, note: str | None) -> bool:
-    """Hand a confirmed switch to entity resolution when it offers a confirm-pair decision."""
+    """Hand a confirmed switch to entity resolution as a confirmed pair (a must-link).
+
+    Resolution decisions name entity records: the first record of each resolved id stands for it.
+    The pair takes effect at the next ``netintel.resolve.resolve`` run, which merges the two
+    identifiers into one entity. Returns False when resolution is not installed.
+    """
     try:
-        from .. import resolve as resolve_pkg  # noqa: F401
-        from ..resolve import decisions as res_decisions  # type: ignore[attr-defined]
-    except ImportError:
+        from ..resolve.decisions import confirm as confirm_pair
+    except ImportError:  # pragma: no cover - resolution ships with the package
         return False
-    confirm = getattr(res_decisions, "confirm_pair", None) or getattr(res_decisions, "confirm", None)
-    if confirm is None:
-        return False
-    reason = "identifier switch confirmed" + (f": {note}" if note else "")
+    ids = ws.resolved_ids()
+    records = ids.sort_values("entity_id").drop_duplicates("resolved_id").set_index("resolved_id")["entity_id"]
+    rec_old = records.get(old_id, old_id)
+    rec_new = records.get(new_id, new_id)
+    reason = f"identifier switch confirmed: {old_id} -> {new_id}" + (f" ({note})" if note else "")
+    actor = ws.actor
+    ws.actor = analyst or actor
     try:
-        confirm(ws, old_id, new_id, analyst=analyst or ws.actor, reason=reason)
-    except TypeError:
-        confirm(ws, old_id, new_id)
+        confirm_pair(ws, rec_old, rec_new, note=reason)
+    finally:
+        ws.actor = actor
     return True
 
 
@@ -538,8 +545,9 @@ def confirm_switch(ws: Workspace, old_id: str, new_id: str, *, analyst: str | No
     """Record an analyst's confirmation that ``new_id`` is the same user as ``old_id``.
 
     Writes a row to ``switch_decisions`` (who, when, the evidence of the proposal) and the audit
-    log, and, when :mod:`netintel.resolve` offers a confirm-pair decision, passes the pair on so
-    both identifiers resolve to one entity. Returns the row written.
+    log, and passes the pair on to entity resolution as a confirmed pair
+    (:func:`netintel.resolve.confirm`), so the next resolution run merges both identifiers into
+    one entity. Returns the row written (``resolution_applied`` says whether the pair was passed on).
 
     Examples
     --------

@@ -234,11 +234,13 @@ TRANSLIT_SCHEMES: dict[str, dict[str, str]] = {
 }
 
 
+@lru_cache(maxsize=262144)
 def is_cyrillic(text: str) -> bool:
     """Whether the text holds Cyrillic letters."""
     return any("\u0400" <= ch <= "\u04ff" for ch in text)
 
 
+@lru_cache(maxsize=262144)
 def is_arabic(text: str) -> bool:
     """Whether the text holds Arabic-script letters."""
     return any("\u0600" <= ch <= "\u06ff" for ch in text)
@@ -392,6 +394,7 @@ def arabic_spellings(name: str) -> tuple[str, ...]:
     return entry[1] if entry else ()
 
 
+@lru_cache(maxsize=262144)
 def strip_diacritics(text: str) -> str:
     """Drop accents as an export in plain ASCII does (``ı`` -> ``i``, ``ß`` -> ``ss``, ``ø`` -> ``o``)."""
     text = text.replace("ı", "i").replace("İ", "I").replace("ß", "ss").replace("ø", "o").replace("Ø", "O")
@@ -534,6 +537,7 @@ def make_phone(country: str, serial: int, *, salt: int = 0) -> str:
     return f"+{plan.code}{prefix}{value % space:0{plan.rest}d}"
 
 
+@lru_cache(maxsize=262144)
 def _plan_of(e164: str) -> PhonePlan:
     digits = e164.lstrip("+")
     for code_len in (3, 2, 1):

@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -142,8 +143,7 @@ def make_identities(n: int, rng: np.random.Generator, *, nationality_weights: di
         streets.append(st[(int(serial[i]) * 7) % len(st)])
         houses.append(int(1 + (serial[i] * 13) % 180))
         phones.append(N.make_phone(r, int(serial[i]), salt=len(id_prefix)))
-        local = N.strip_diacritics(N.cyrillic_to_latin(given[i]) + "." + N.cyrillic_to_latin(surname[i])).lower()
-        local = "".join(ch for ch in local if ch.isalnum() or ch == ".")
+        local = _email_local(given[i], surname[i])
         emails.append(f"{local}{int(serial[i]) % 97}@{_DOMAINS[int(serial[i]) % len(_DOMAINS)]}")
         docs.append(f"{nat[i]}{chr(65 + int(serial[i]) % 26)}{(int(serial[i]) * 7_919 + 1_000_003) % 10_000_000:07d}")
     return pd.DataFrame({
@@ -151,6 +151,12 @@ def make_identities(n: int, rng: np.random.Generator, *, nationality_weights: di
         "surname2": surname2, "birth_year": year, "birth_month": month, "birth_day": day, "residence": res,
         "city": cities, "street": streets, "house": houses, "phone": phones, "email": emails, "id_number": docs,
     })
+
+
+@lru_cache(maxsize=65536)
+def _email_local(given: str, surname: str) -> str:
+    local = N.strip_diacritics(N.cyrillic_to_latin(given) + "." + N.cyrillic_to_latin(surname)).lower()
+    return "".join(ch for ch in local if ch.isalnum() or ch == ".")
 
 
 def _latin(text: str, scheme: str) -> str:

@@ -328,6 +328,7 @@ class MatchModel:
                     if "no" not in str(exc).lower() and "empty" not in str(exc).lower():
                         raise
             model = linker.misc.save_model_to_json()
+        model.pop("linker_uid", None)  # a random id per linker: the saved model must not vary
         _fill_untrained(model)
         return cls(settings=model, seed=seed, trained_on=len(features))
 

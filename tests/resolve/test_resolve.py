@@ -1,0 +1,130 @@
+"""Resolution over a workspace: identifiers, persons, evidence, decisions, stable ids."""
+
+import json
+
+import pytest
+
+from conftest import add_file
+from netintel.errors import ResolutionError
+from netintel.resolve import confirm, decisions, explain, reject, resolve, split
+
+NL = [
+    {"id": "P1", "first_name": "Aleksandr", "last_name": "Petrov", "birth_date": "1980-03-12", "nationality": "RU"},
+    {"id": "P2", "name": "Jan de Vries", "birth_date": "1975-01-01", "nationality": "NL"},
+    {"id": "P3", "name": "Fatima Bouzaid", "birth_date": "1990-06-30", "nationality": "MA"},
+]
+BG = [
+    {"id": "B7", "name": "ПЕТРОВ Александр", "birth_date": "12.03.1980", "nationality": "RU"},
+    {"id": "B8", "name": "Ivan Ivanov", "birth_date": "1966-02-02", "nationality": "BG"},
+]
+
+
+@pytest.fixture
+def case(ws):
+    nl = add_file(ws, "Politie Nederland", "NL", "personen.csv", NL,
+                  identifiers=[("P1", "uses", "phone", "06 12345678"), ("P2", "owns", "bank_account",
+                                                                         "NL91 ABNA 0417 1643 00")])
+    bg = add_file(ws, "ГДНП Bulgaria", "BG", "lica.csv", BG,
+                  identifiers=[("B7", "uses", "phone", "+31612345678"), ("B8", "uses", "phone", "0888 123 456")])
+    return ws, nl, bg
+
+
+def _rid(ws, entity_id):
+    return ws.resolved_ids().set_index("entity_id").loc[entity_id, "resolved_id"]
+
+
+def test_same_person_and_same_phone_across_agencies(case):
+    ws, nl, bg = case
+    before = ws.sql("SELECT * FROM entities ORDER BY entity_id, source_id")
+    res = resolve(ws)
+    assert before.equals(ws.sql("SELECT * FROM entities ORDER BY entity_id, source_id"))  # sources unchanged
+    assert _rid(ws, nl["P1"]) == _rid(ws, bg["B7"])
+    assert len({_rid(ws, nl["P2"]), _rid(ws, nl["P3"]), _rid(ws, bg["B8"]), _rid(ws, nl["P1"])}) == 4
+    phones = res.records[res.records["kind"] == "phone"]
+    assert phones["resolved_id"].nunique() == 2  # +31612345678 written twice, +359888123456 once
+    assert all(r.startswith("N") for r in ws.resolved_ids()["resolved_id"])
+    assert res.summary["merged_pairs"]["deterministic:phone"] == 1
+    assert res.summary["merged_pairs"]["probabilistic"] == 1
+    assert res.summary["records"] == 9 and res.summary["entities"] == 7
+
+
+def test_explain_gives_the_evidence(case):
+    ws, nl, bg = case
+    resolve(ws)
+    ex = explain(ws, nl["P1"])
+    assert set(ex.members["entity_id"]) == {nl["P1"], bg["B7"]}
+    row = ex.evidence[ex.evidence["merged"]].iloc[0]
+    assert row["method"] == "probabilistic" and row["match_probability"] > 0.9
+    ev = json.loads(row["evidence"])
+    assert ev["dob"]["level"] == "same day" and ev["phones"]["level"] == "a shared phone"
+    assert "name" in row["agreed"]
+    assert explain(ws, ex.resolved_id).resolved_id == ex.resolved_id
+    assert "Politie Nederland / P1" in str(ex)
+    with pytest.raises(ResolutionError):
+        explain(ws, "N9999999")
+
+
+def test_decisions_are_stored_and_reapplied(case):
+    ws, nl, bg = case
+    resolve(ws)
+    reject(ws, nl["P1"], bg["B7"], note="different fathers")
+    confirm(ws, nl["P3"], bg["B8"], note="same fingerprints via liaison officer")
+    res = resolve(ws)
+    assert _rid(ws, nl["P1"]) != _rid(ws, bg["B7"])
+    assert _rid(ws, nl["P3"]) == _rid(ws, bg["B8"])
+    assert res.summary["decisions_applied"] == 2
+    d = decisions(ws)
+    assert d["action"].tolist() == ["reject", "confirm"] and set(d["actor"]) == {"analyst.test"}
+    assert d["at"].notna().all()
+    audit = ws.audit_log()
+    assert {"resolution_reject", "resolution_confirm", "resolve"} <= set(audit["action"])
+    # later runs keep applying them
+    resolve(ws, threshold=0.5)
+    assert _rid(ws, nl["P1"]) != _rid(ws, bg["B7"])
+    assert _rid(ws, nl["P3"]) == _rid(ws, bg["B8"])
+
+
+def test_split_keeps_records_apart(case):
+    ws, nl, bg = case
+    resolve(ws)
+    rid = _rid(ws, nl["P1"])
+    split(ws, [bg["B7"]])
+    resolve(ws)
+    # two parts of one record each: the id goes to the part with the smaller record id
+    assert _rid(ws, nl["P1"]) != _rid(ws, bg["B7"])
+    assert rid in {_rid(ws, nl["P1"]), _rid(ws, bg["B7"])}
+    with pytest.raises(ResolutionError):
+        split(ws, [nl["P2"]])  # alone in its cluster: nothing to split
+    with pytest.raises(ResolutionError):
+        confirm(ws, nl["P1"], "Enot-an-id")
+
+
+def test_new_partner_file_keeps_ids_and_decisions(case):
+    ws, nl, bg = case
+    resolve(ws)
+    reject(ws, nl["P2"], bg["B8"])
+    confirm(ws, nl["P3"], bg["B8"])
+    first = resolve(ws)
+    before = ws.resolved_ids().set_index("entity_id")["resolved_id"]
+    de = add_file(ws, "Bundeskriminalamt", "DE", "personen.csv", [
+        {"id": "X1", "name": "Petrov, Aleksandr", "birth_date": "12.03.1980", "nationality": "RU"},
+        {"id": "X2", "name": "Müller, Hans", "birth_date": "1950-05-05", "nationality": "DE"},
+    ], identifiers=[("X1", "uses", "phone", "0031 6 12345678")])
+    second = resolve(ws)
+    after = ws.resolved_ids().set_index("entity_id")["resolved_id"]
+    assert (after[before.index] == before).all()  # every existing record keeps its resolved id
+    assert after[de["X1"]] == before[nl["P1"]]    # the new record joins the existing cluster
+    assert after[de["X2"]] not in set(before)     # a new person gets a new id
+    assert after[nl["P3"]] == after[bg["B8"]] != after[nl["P2"]]
+    assert second.run_id == first.run_id + 1 and second.summary["decisions_applied"] == 2
+
+
+def test_ids_are_not_reused_after_a_merge(ws):
+    a = add_file(ws, "A", "NL", "a.csv", [{"id": "1", "name": "Kees Bakker", "birth_date": "1970-01-01"}])
+    resolve(ws)
+    b = add_file(ws, "B", "BE", "b.csv", [{"id": "2", "name": "Kees Bakker", "birth_date": "1970-01-01"}])
+    reject(ws, a["1"], b["2"])
+    resolve(ws)
+    ids = ws.resolved_ids()["resolved_id"].tolist()
+    assert len(set(ids)) == 2
+    assert _rid(ws, a["1"]) == "N0000001" and _rid(ws, b["2"]) == "N0000002"

@@ -169,10 +169,10 @@ class _Profiles:
     times: dict[str, np.ndarray]  # sorted event times per identifier
 
 
-def _profiles(rows: pd.DataFrame) -> _Profiles:
-    ids = sorted(set(rows["node"]))
+def _profiles(rows: pd.DataFrame, ids: list[str]) -> _Profiles:
+    """Activity profiles from the long table of (node, other, time, place, is_source) integer rows."""
     index = {x: i for i, x in enumerate(ids)}
-    node = rows["node"].map(index).to_numpy()
+    node = rows["node"].to_numpy()
     n_nodes = len(ids)
     times = rows["time"].to_numpy(dtype="datetime64[ns]")
     n = np.bincount(node, minlength=n_nodes)
@@ -183,21 +183,22 @@ def _profiles(rows: pd.DataFrame) -> _Profiles:
     first = times_sorted[starts]
     last = times_sorted[np.maximum(ends - 1, 0)]
     per_node_times = {ids[i]: times_sorted[starts[i]:ends[i]] for i in range(n_nodes)}
-    ts = pd.DatetimeIndex(times)
+    ns = times.astype(np.int64)
+    hour = (ns // 3_600_000_000_000) % 24
+    weekday = (ns // 86_400_000_000_000 + 3) % 7  # 1970-01-01 was a Thursday
     hours = np.zeros((n_nodes, 24))
-    np.add.at(hours, (node, ts.hour.to_numpy()), 1.0)
+    np.add.at(hours, (node, hour), 1.0)
     # a call at 09:55 and one at 10:05 are the same habit: smooth over neighbouring hours
     hours = 0.5 * hours + 0.25 * np.roll(hours, 1, axis=1) + 0.25 * np.roll(hours, -1, axis=1)
     weekdays = np.zeros((n_nodes, 7))
-    np.add.at(weekdays, (node, ts.weekday.to_numpy()), 1.0)
+    np.add.at(weekdays, (node, weekday), 1.0)
     hours = _normalise(hours)
     weekdays = _normalise(weekdays)
-    placed = rows["place"].notna().to_numpy() & rows["is_source"].to_numpy()
-    place_values = rows.loc[placed, "place"].astype(str)
-    place_ids = {p: i for i, p in enumerate(sorted(set(place_values)))}
-    places = sparse.csr_matrix(
-        (np.ones(int(placed.sum())), (node[placed], place_values.map(place_ids).to_numpy(dtype=np.int64))),
-        shape=(n_nodes, max(1, len(place_ids))))
+    place = rows["place"].to_numpy()
+    placed = (place >= 0) & rows["is_source"].to_numpy()
+    n_places = int(place.max()) + 1 if len(place) and place.max() >= 0 else 1
+    places = sparse.csr_matrix((np.ones(int(placed.sum())), (node[placed], place[placed])),
+                               shape=(n_nodes, n_places))
     has_place = np.asarray(places.sum(axis=1)).ravel() > 0
     return _Profiles(ids, index, n, first, last, hours, weekdays, places, has_place, per_node_times)
 
@@ -208,17 +209,15 @@ def _normalise(m: np.ndarray) -> np.ndarray:
     return m / norm
 
 
-def _contact_matrix(rows: pd.DataFrame, index: dict[str, int], alias: Mapping[str, str]
-                    ) -> tuple[sparse.csr_matrix, list[str]]:
-    other = rows["other"].map(alias).fillna(rows["other"]) if alias else rows["other"]
-    pairs = pd.DataFrame({"node": rows["node"].map(index), "other": other})
-    counts = pairs.groupby(["node", "other"]).size().rename("calls").reset_index()
-    contact_ids = sorted(set(counts["other"]))
-    cindex = {c: i for i, c in enumerate(contact_ids)}
-    m = sparse.csr_matrix((counts["calls"].to_numpy(dtype=float),
-                           (counts["node"].to_numpy(), counts["other"].map(cindex).to_numpy())),
-                          shape=(len(index), len(contact_ids)))
-    return m, contact_ids
+def _contact_matrix(rows: pd.DataFrame, index: Mapping[str, int], alias: Mapping[str, str]) -> sparse.csr_matrix:
+    """Calls per (identifier, contact), contacts who switched counted under their old identifier."""
+    n_nodes = len(index)
+    remap = np.arange(n_nodes)
+    for new, old in alias.items():
+        remap[index[new]] = index[old]
+    other = remap[rows["other"].to_numpy()]
+    m = sparse.coo_matrix((np.ones(len(other)), (rows["node"].to_numpy(), other)), shape=(n_nodes, n_nodes))
+    return m.tocsr()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,15 +259,23 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
     ev = ev[ev["source"] != ev["target"]]
     if ev.empty:
         return SwitchProposals(pd.DataFrame(columns=PROPOSAL_COLUMNS), params, 0, 0)
-    place = ev["place"] if "place" in ev else pd.Series([None] * len(ev), index=ev.index)
-    t = pd.to_datetime(ev["time"])
-    rows = pd.concat([
-        pd.DataFrame({"node": ev["source"].to_numpy(), "other": ev["target"].to_numpy(), "time": t.to_numpy(),
-                      "place": place.to_numpy(), "is_source": True}),
-        pd.DataFrame({"node": ev["target"].to_numpy(), "other": ev["source"].to_numpy(), "time": t.to_numpy(),
-                      "place": place.to_numpy(), "is_source": False}),
-    ], ignore_index=True)
-    prof = _profiles(rows)
+    t = pd.to_datetime(ev["time"]).to_numpy(dtype="datetime64[ns]")
+    # integer codes for identifiers and places, sorted so row order never changes the result
+    m = len(ev)
+    codes, uniques = pd.factorize(np.concatenate([ev["source"].astype(str).to_numpy(dtype=object),
+                                                  ev["target"].astype(str).to_numpy(dtype=object)]), sort=True)
+    ids = [str(u) for u in uniques]
+    if "place" in ev:
+        place = ev["place"].to_numpy(dtype=object)
+        place = np.where(pd.isna(place), None, place.astype(str))
+        pcode, _ = pd.factorize(place, sort=True, use_na_sentinel=True)
+    else:
+        pcode = np.full(m, -1)
+    rows = pd.DataFrame({"node": np.concatenate([codes[:m], codes[m:]]),
+                         "other": np.concatenate([codes[m:], codes[:m]]),
+                         "time": np.concatenate([t, t]), "place": np.concatenate([pcode, pcode]),
+                         "is_source": np.concatenate([np.ones(m, bool), np.zeros(m, bool)])})
+    prof = _profiles(rows, ids)
     end_ts = to_timestamp(end) if end is not None else pd.Timestamp(t.max())
     labels = dict(labels or {})
     kinds = dict(kinds or {})
@@ -279,7 +286,8 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
     all_rows: list[dict[str, Any]] = []
     n_candidates = 0
     for round_no in range(1, max(1, rounds) + 1):
-        counts, contact_ids = _contact_matrix(rows, prof.index, alias)
+        counts = _contact_matrix(rows, prof.index, alias)
+        contact_ids = prof.ids
         binary = (counts > 0).astype(np.float64)
         degree = np.asarray(binary.sum(axis=0)).ravel()
         idf = np.log1p(len(prof.ids) / np.maximum(degree, 1))
@@ -301,7 +309,7 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
                 & (first_n >= last_o - max_overlap_days * day) & (first_n <= last_o + max_gap_days * day))
         oi, ni = oi[fits], ni[fits]
         n_candidates = max(n_candidates, len(oi))
-        cindex = {c: i for i, c in enumerate(contact_ids)}
+        cindex = prof.index
         round_rows = []
         for o, n in zip(oi.tolist(), ni.tolist()):
             old_id, new_id = prof.ids[o], prof.ids[n]

@@ -113,8 +113,8 @@ class JitRecommendation(MarkedResult):
         fig, ax = briefing_figure(title or f"Joint Investigation Team: {', '.join(self.countries) or 'none'}",
                                   caveat=self.caveat)
         s = self.steps
-        before = [0.0] + list(s["cumulative_share"].iloc[:-1])
-        ax.bar(s["country"], s["cumulative_share"] - pd.Series(before, index=s.index), bottom=before,
+        before = ([0.0] + list(s["cumulative_share"].iloc[:-1]))[:len(s)]
+        ax.bar(s["country"], s["cumulative_share"] - pd.Series(before, index=s.index, dtype=float), bottom=before,
                color=PALETTE[0], label="added by this country")
         ax.bar(s["country"], before, color="#cccccc", label="already covered")
         ax.axhline(self.min_share, color=PALETTE[3], ls="--", lw=1.5, label=f"target {self.min_share:.0%}")

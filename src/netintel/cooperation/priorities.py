@@ -130,6 +130,9 @@ class Priorities(MarkedResult):
 
         t = self.table.head(top).iloc[::-1]
         fig, ax = briefing_figure(title, caveat=self.caveat)
+        if t.empty:
+            ax.text(0.5, 0.5, "no community to score", ha="center", va="center", transform=ax.transAxes)
+            return finish(fig, source=source, date=date)
         left = pd.Series(0.0, index=t.index)
         names = [f"community {c}" + (f" · {str(ty).replace('_', ' ')}" if isinstance(ty, str) and ty else "")
                  for c, ty in zip(t["community"], t["typology"])]

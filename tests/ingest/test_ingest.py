@@ -116,6 +116,9 @@ def test_one_bad_file_does_not_lose_the_others(ws, tmp_path, cdr):
     assert set(ws.sources().file_name) == {"cdr.csv", "ties.csv"}
     kept = ingest(ws, [cdr, empty, ties], agency=POLITIE, country="NL", progress=False, on_error="report")
     assert list(kept.sources.status) == ["unchanged", "failed", "unchanged"]
+    bad = write(tmp_path, "tap2.csv", "caller,callee\n1,2\n")  # no start column: fails with its format known
+    row = ingest(ws, bad, agency=POLITIE, country="NL", progress=False, on_error="report").sources.iloc[0]
+    assert (row.status, row.format, row.agency) == ("failed", "events", POLITIE) and "start" in row.error
     assert "leeg.csv" in kept.errors["leeg.csv"]
 
 

@@ -373,7 +373,7 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
         except NetintelError as exc:
             errors[src.display] = str(exc)
             first_error = first_error or exc
-            rows.append(_row(src, {}, status="failed", error=str(exc)))
+            rows.append(_row(src, dict(getattr(exc, "known", {})), status="failed", error=str(exc)))
     report = _build_report(workspace, rows, errors)
     if first_error is not None and on_error == "raise":
         if len(errors) > 1:
@@ -437,7 +437,11 @@ def _ingest_one(ws: Workspace, src: SourceFile, *, format: str | None, mapping: 
     path = src.path
     mapping = _mapping_for(src, mapping, inline_map)
     fmt = format or detect_format(path, mapping)
-    prov = _provenance(src, mapping, overrides, fmt)
+    try:
+        prov = _provenance(src, mapping, overrides, fmt)
+    except NetintelError as exc:
+        exc.known = {"format": fmt}  # type: ignore[attr-defined]  (for the report's failed row)
+        raise
     if fmt in ("ftm", "stix"):
         mapping_form = None
     else:
@@ -461,7 +465,11 @@ def _ingest_one(ws: Workspace, src: SourceFile, *, format: str | None, mapping: 
         raise InputError(f"bad default provenance: {exc}", file=str(path),
                          hint=f"correct grading:/handling: in {src.settings_file or 'the command line options'}"
                          ) from None
-    batch = _load(fmt, path, builder, mapping, time_format) or builder.finish()
+    try:
+        batch = _load(fmt, path, builder, mapping, time_format) or builder.finish()
+    except NetintelError as exc:
+        exc.known = base  # type: ignore[attr-defined]
+        raise
     ws.write_import(batch)
     return _row(src, {**base, "read": batch.n_read, "accepted": batch.n_accepted, "quarantined": batch.n_quarantined,
                       "entities": len(batch.entities), "links": len(batch.links), "events": len(batch.events),

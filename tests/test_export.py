@@ -187,3 +187,9 @@ def test_every_format_writes(graph, tmp_path):
     for fmt in FORMATS:
         result = export_graph(graph, tmp_path / fmt / "case", format=fmt, pseudonyms=True)
         assert all(p.exists() and p.stat().st_size > 0 for p in result.paths), fmt
+
+
+def test_xlsx_bytes_are_the_same_run_to_run(graph, tmp_path):
+    a = export_graph(graph, tmp_path / "a.xlsx").paths[0].read_bytes()
+    b = export_graph(graph, tmp_path / "b.xlsx").paths[0].read_bytes()
+    assert a == b

@@ -248,11 +248,18 @@ def _csv(nodes, edges, path, marking):
 
 
 def _xlsx(nodes, edges, path, marking):
+    import io
+
+    from ._files import stable_xlsx
+
     target = path if path.suffix else path.with_suffix(".xlsx")
-    with pd.ExcelWriter(target, engine="openpyxl") as xl:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         _marking_rows(marking).to_excel(xl, sheet_name="Marking", index=False)
         _node_table(nodes).to_excel(xl, sheet_name="Entities", index=False)
         _edge_table(edges).to_excel(xl, sheet_name="Links", index=False)
+    # the same graph gives the same bytes: no clock time inside the workbook
+    target.write_bytes(stable_xlsx(buf.getvalue(), datetime(2000, 1, 1)))
     return [target], {}
 
 

@@ -90,7 +90,7 @@ def briefing_figure(title: str | None = None, *, caveat: str | None = None, nrow
     with plt.rc_context(_RC):
         fig = Figure(figsize=figsize or _RC["figure.figsize"], dpi=_RC["figure.dpi"])
         axes = fig.subplots(nrows, ncols, **subplot_kw)
-        fig.subplots_adjust(top=0.84, bottom=0.12, left=0.07, right=0.97)
+        fig.subplots_adjust(top=0.84, bottom=0.17, left=0.07, right=0.97)
         if title:
             fig.suptitle(title, fontsize=18, fontweight="bold", y=0.925)
         fig._netintel_caveat = caveat  # type: ignore[attr-defined]
@@ -116,7 +116,7 @@ def finish(fig: Figure, *, source: str | None = None, date: str | None = None,
     """Add the footer (source, date, a note such as 'aggregated: 1,204 entities shown as 37 groups')."""
     parts = [p for p in (f"Source: {source}" if source else None, date, note) if p]
     if parts:
-        fig.text(0.07, 0.055, "  ·  ".join(parts), ha="left", va="bottom", fontsize=9, color="#444444")
+        fig.text(0.07, 0.062, "  ·  ".join(parts), ha="left", va="bottom", fontsize=9, color="#444444")
     return fig
 
 

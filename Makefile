@@ -23,7 +23,7 @@ demo: $(STAMP)
 	@mkdir -p out
 	rm -f $(WORKSPACE)
 	$(BIN)/netintel ingest data/sample --workspace $(WORKSPACE)
-	$(BIN)/netintel report --workspace $(WORKSPACE)
+	$(BIN)/netintel brief data/sample --workspace $(WORKSPACE) --out out/briefing
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -300,3 +300,22 @@ def test_truth_helpers_join_the_workspace_to_the_truth(case, ingested, tmp_path)
     assert joined.entity_id.is_unique and (joined.true_id != "").all()
     persons = joined[joined.kind == "person"]
     assert persons.true_id.nunique() < len(persons)  # the same people reported more than once
+
+
+def test_contract_holds_for_another_seed(tmp_path):
+    """Seed 3 once made a duplicate of a row that was itself malformed (so the duplicate was accepted)."""
+    from netintel import Workspace
+    from netintel.ingest import ingest
+
+    other = generate_case(seed=3)
+    other.write(tmp_path)
+    ws = Workspace()
+    ingest(ws, [tmp_path], progress=False)
+    q = ws.sql("select file, locator from quarantine")
+    mal = other.truth["malformed"]
+    assert {(f.split("/")[-1], loc) for f, loc in zip(q.file, q.locator)} == \
+        {(f.split("/")[-1], loc) for f, loc in zip(mal.file, mal.locator)}
+    ents = ws.sql("select agency, kind, source_record_id from entities")
+    rec = other.truth["records"]
+    assert set(zip(ents.agency, ents.kind, ents.source_record_id)) == \
+        set(zip(rec.agency, rec.kind, rec.source_record_id))

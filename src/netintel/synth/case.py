@@ -393,7 +393,8 @@ def _nl_police(b: _Builder) -> None:
             problems[picks[0]] = "bad date: geboortedatum 31 February"
         if len(picks) > 1:
             problems[picks[1]] = "broken row: an unquoted ; splits the address into an extra field"
-        dup = dict(rows[int(rng.integers(0, len(rows)))])
+        ok_rows = [i for i in range(len(rows)) if i not in problems]  # the original must itself be accepted
+        dup = dict(rows[ok_rows[int(rng.integers(0, len(ok_rows)))]])
         dup["achternaam"] = dup["achternaam"].upper()
         dup_rows.append(dup)
     lines = []

@@ -103,6 +103,10 @@ def _dob_tokens(key: bytes, birth_date: Any) -> tuple[str | None, str | None, st
 DEFAULT_K = {"n": 10, "s": 12}
 #: Added to the name similarity by what the keyed birth-date hashes say: the same day, the same
 #: month (one side lacks the day), the same year (one side lacks the month), or a conflict.
+#: A shared identifier (keyed hash of a phone, IBAN, e-mail, document): added to the similarity of
+#: two named records; the similarity of a pair where one record gives no name at all.
+IDENTIFIER_BONUS = 0.25
+IDENTIFIER_ONLY = 0.85
 DOB_BONUS = {"day": 0.15, "month": 0.08, "year": 0.04, "unknown": 0.0, "conflict": -0.35}
 
 
@@ -115,6 +119,7 @@ class Encodings:
     filters: np.ndarray  # (n, bits/8) uint8
     bands: tuple[tuple[str, ...], ...]
     dob: tuple[tuple[str | None, str | None, str | None], ...] = ()
+    identifiers: tuple[tuple[str, ...], ...] = ()
     scheme: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -122,7 +127,9 @@ class Encodings:
 
     def to_json(self) -> str:
         recs = [{"id": rid, "clk": base64.b64encode(self.filters[i].tobytes()).decode("ascii"),
-                 "bands": list(self.bands[i]), "dob": list(self.dob[i])} for i, rid in enumerate(self.record_ids)]
+                 "bands": list(self.bands[i]), "dob": list(self.dob[i]),
+                 "ids": list(self.identifiers[i]) if self.identifiers else []}
+                for i, rid in enumerate(self.record_ids)]
         return json.dumps({"format": FORMAT, "version": VERSION, "agency": self.agency, "scheme": self.scheme,
                            "records": recs}, sort_keys=True)
 
@@ -146,7 +153,8 @@ class Encodings:
             filters[i] = np.frombuffer(raw, dtype=np.uint8)
         return cls(agency=data["agency"], record_ids=tuple(str(r["id"]) for r in recs), filters=filters,
                    bands=tuple(tuple(r.get("bands", [])) for r in recs),
-                   dob=tuple(tuple(r.get("dob") or (None, None, None)) for r in recs), scheme=data["scheme"])
+                   dob=tuple(tuple(r.get("dob") or (None, None, None)) for r in recs),
+                   identifiers=tuple(tuple(r.get("ids") or ()) for r in recs), scheme=data["scheme"])
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -168,7 +176,9 @@ def encode(records: pd.DataFrame, secret: str | bytes, *, agency: str, bits: int
     """Encode person records locally as keyed Bloom filters (only the result may leave).
 
     ``records`` has ``record_id`` (``id_column``) and ``first_name``/``last_name`` or ``name``,
-    and ``birth_date`` (possibly partial). ``secret`` is shared by the partners, never sent.
+    and ``birth_date`` (possibly partial); optionally ``identifiers``, lists of normalised
+    identifier keys (``phone:+31...``, ``iban:NL...``) the person uses, sent as keyed hashes
+    (a shared one is a hit, as in a Prüm exchange). ``secret`` is shared by the partners, never sent.
     """
     if bits % 8:
         raise ResolutionError("bits must be a multiple of 8")
@@ -199,12 +209,17 @@ def encode(records: pd.DataFrame, secret: str | bytes, *, agency: str, bits: int
         np.zeros((0, n_bands), dtype=np.int64)
     bands = tuple(tuple(f"{b}:{int(v):x}" for b, v in enumerate(row)) for row in band_keys)
     dob = tuple(_dob_tokens(key, v) for v in cols["birth_date"])
+    idents = records["identifiers"].tolist() if "identifiers" in records else [[] for _ in range(n)]
+    identifiers = tuple(tuple(sorted({hmac.new(key, f"id:{v}".encode(), hashlib.sha256).hexdigest()[:24]
+                                      for v in (ids if isinstance(ids, (list, tuple)) else [])}))
+                        for ids in idents)
     scheme = {"bits": bits, "k": k, "n_bands": n_bands, "band_width": band_width, "hash": "HMAC-SHA256",
               "fields": "Bloom filter: name bigrams + name skeleton bigrams; keyed hashes: birth year, "
                         "year-month, date",
               "key_check": _key_check(key)}
     return Encodings(agency=agency, record_ids=tuple(str(r) for r in records[id_column]),
-                     filters=np.packbits(filters, axis=1), bands=bands, dob=dob, scheme=scheme)
+                     filters=np.packbits(filters, axis=1), bands=bands, dob=dob, identifiers=identifiers,
+                     scheme=scheme)
 
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
@@ -293,19 +308,41 @@ def match(*encodings: Encodings, threshold: float = 0.8) -> PPRLResult:
                 for key in bands:
                     for s in index.get(key, ()):
                         cand.add((r, s))
+            shared: set[tuple[int, int]] = set()
+            if a.identifiers and b.identifiers:
+                by_id: dict[str, list[int]] = {}
+                for r, ids in enumerate(b.identifiers):
+                    for key in ids:
+                        by_id.setdefault(key, []).append(r)
+                for r, ids in enumerate(a.identifiers):
+                    for key in ids:
+                        shared.update((r, s) for s in by_id.get(key, ()))
+                cand |= shared
             if not cand:
                 continue
             n_candidates += len(cand)
             pa = np.array(sorted(cand), dtype=np.int64)
             name_sim = dice(a.filters[pa[:, 0]], b.filters[pa[:, 1]])
             bonus = np.array([DOB_BONUS[_dob_level(a.dob[x], b.dob[y])] for x, y in pa])
-            sim = np.clip(name_sim + bonus, 0.0, 1.0)
-            df = pd.DataFrame({"ia": pa[:, 0], "ib": pa[:, 1], "similarity": sim, "name_similarity": name_sim})
+            sim = name_sim + bonus
+            if shared:
+                # a shared identifier: strong evidence with agreeing names, the only evidence for a
+                # record that gives no name (an account holder known by id only)
+                has_id = np.array([(int(x), int(y)) in shared for x, y in pa])
+                nameless = (_POPCOUNT[a.filters[pa[:, 0]]].sum(axis=1) == 0) | \
+                    (_POPCOUNT[b.filters[pa[:, 1]]].sum(axis=1) == 0)
+                sim = np.where(has_id & nameless, np.maximum(sim, IDENTIFIER_ONLY), sim)
+                sim = np.where(has_id & ~nameless, sim + IDENTIFIER_BONUS, sim)
+            sim = np.clip(sim, 0.0, 1.0)
+            df = pd.DataFrame({"ia": pa[:, 0], "ib": pa[:, 1], "similarity": sim, "name_similarity": name_sim,
+                               "shared": [(int(x), int(y)) in shared for x, y in pa]})
             df = df[df["similarity"] >= threshold]
-            # each record's best match in the other agency, kept when it is mutual
+            # each record's best match in the other agency, kept when it is mutual; pairs that share
+            # an identifier are kept as well (an agency may hold one person under two record ids)
             best_a = df.sort_values(["similarity", "ib"], ascending=[False, True]).drop_duplicates("ia")
             best_b = df.sort_values(["similarity", "ia"], ascending=[False, True]).drop_duplicates("ib")
-            df = best_a.merge(best_b[["ia", "ib"]], on=["ia", "ib"])
+            mutual = best_a.merge(best_b[["ia", "ib"]], on=["ia", "ib"])
+            df = pd.concat([mutual, df[df["shared"]]]).drop_duplicates(["ia", "ib"]).sort_values(["ia", "ib"])
             for ia, ib, s, ns in zip(df["ia"], df["ib"], df["similarity"], df["name_similarity"]):
                 rows.append((a.agency, a.record_ids[ia], b.agency, b.record_ids[ib], round(float(s), 6),
                              round(float(ns), 6), _dob_level(a.dob[ia], b.dob[ib])))
@@ -344,11 +381,22 @@ def match(*encodings: Encodings, threshold: float = 0.8) -> PPRLResult:
 
 def encode_workspace(ws: Any, agency: str, secret: str | bytes, **kw: Any) -> Encodings:
     """Encode the person records one agency holds in a workspace (its own records only)."""
-    ents = ws.entities(["person"])
-    mine = ents[ents["agency"].str.lower() == agency.strip().lower()].drop_duplicates("entity_id")
+    from ._engine import _entity_table
+
+    ents = _entity_table(ws)  # one row per record, properties from every file that reported it
+    ents = ents[ents["kind"] == "person"]
+    mine = ents[ents["agency"].str.lower() == agency.strip().lower()]
     if mine.empty:
         known = sorted(set(ents["agency"]))
         raise ResolutionError(f"no person records of agency {agency!r} in the workspace; agencies: {', '.join(known)}")
+    from .deterministic import entity_keys, linked_keys
+
+    ents_all = ws.entities()
+    ents_all = ents_all[ents_all["agency"] == mine["agency"].iloc[0]].drop_duplicates("entity_id")
+    keys = entity_keys(ents_all)
+    links = ws.links()
+    linked = linked_keys(ents_all, links[links["agency"] == mine["agency"].iloc[0]], keys, of_kinds=("person",))
+    own = keys.groupby("entity_id")["key"].agg(list).to_dict()
     props = mine["properties"].tolist()
     frame = pd.DataFrame({
         "record_id": mine["source_record_id"].astype(str).tolist(),
@@ -356,5 +404,6 @@ def encode_workspace(ws: Any, agency: str, secret: str | bytes, **kw: Any) -> En
         "last_name": [p.get("last_name") if isinstance(p.get("last_name"), str) else None for p in props],
         "name": [p.get("name") if isinstance(p.get("name"), str) else None for p in props],
         "birth_date": [p.get("birth_date") if isinstance(p.get("birth_date"), str) else None for p in props],
+        "identifiers": [sorted(set(linked.get(e, [])) | set(own.get(e, []))) for e in mine["entity_id"]],
     })
     return encode(frame, secret, agency=mine["agency"].iloc[0], **kw)

@@ -122,6 +122,15 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
     extra = [c for c in table.columns if c not in used and c]
     fmts = time_format or (mapping.date_format or None)
     seen: dict[str, str] = {}
+    base_prov = None if mapping.record else builder.provenance()
+    known: dict[tuple[str, str], str] = {}  # (kind, value) -> entity id: most rows repeat numbers
+
+    def party(kind: str, value: Any, prop: str, locator: str, prov) -> str:
+        key = (kind, str(value))
+        eid = known.get(key)
+        if eid is None:
+            eid = known[key] = builder.identifier(kind, value, locator=locator, prop=prop, prov=prov)
+        return eid
 
     def handle(rec: TableRecord) -> str | None:
         values = rec.values
@@ -129,7 +138,7 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
         def get(canon: str) -> Any:
             return clean(values.get(cols[canon])) if canon in cols else None
 
-        prov = row_provenance(builder, mapping, values, cols_record)
+        prov = base_prov if base_prov is not None else row_provenance(builder, mapping, values, cols_record)
         time_field = "start" if kind == "call" else "time"
         raw_time = get(time_field)
         if raw_time is None:
@@ -152,8 +161,8 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
                     raise RecordError(f"{_named(canon, cols)} is missing")
             duration = parse_duration(get("duration"))
             place = get("cell")
-            source = builder.identifier("phone", a, locator=rec.locator, prop="number", prov=prov)
-            target = builder.identifier("phone", b, locator=rec.locator, prop="number", prov=prov)
+            source = party("phone", a, "number", rec.locator, prov)
+            target = party("phone", b, "number", rec.locator, prov)
             builder.event("call", source, target, when, locator=rec.locator, duration=duration,
                           place=None if place is None else str(place), properties=props, prov=prov)
         else:
@@ -168,8 +177,8 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
                 raise RecordError(f"currency {currency!r} is not a currency code (EUR, USD, BTC, ...)")
             ka, pa = _account_props(a)
             kb, pb = _account_props(b)
-            source = builder.identifier(ka, a, locator=rec.locator, prop=pa, prov=prov)
-            target = builder.identifier(kb, b, locator=rec.locator, prop=pb, prov=prov)
+            source = party(ka, a, pa, rec.locator, prov)
+            target = party(kb, b, pb, rec.locator, prov)
             builder.event("transfer", source, target, when, locator=rec.locator, amount=amount, currency=currency,
                           properties=props, prov=prov)
         if record_key is not None:

@@ -813,12 +813,27 @@ def row_provenance(builder: BatchBuilder, mapping: Mapping, values: TMapping[str
 
 
 def parse_number(value: Any, what: str) -> float | None:
-    """A number as exports write it: ``1234.5``, ``1,234.50``, ``1.234,50``, ``1234,5``; None if empty."""
+    """A number as exports write it: ``1234.5``, ``1,234.50``, ``1.234,50``, ``1234,5``; None if empty.
+
+    A single dot is a decimal point (``0.250`` is a quarter); dots are thousands separators only
+    when there are several or a decimal comma follows.
+
+    >>> parse_number("0.250", "amount"), parse_number("1.234.567", "amount"), parse_number("1.234,5", "amount")
+    (0.25, 1234567.0, 1234.5)
+    """
     value = clean(value)
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        pass
+    else:
+        if number != number or number in (float("inf"), float("-inf")):
+            raise RecordError(f"{what} {value!r} is not a number")
+        return number
     text = str(value).replace("\u00a0", "").replace(" ", "").replace("'", "")
     text = re.sub(r"^[€$£]|[€$£]$", "", text)
     if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", text):

@@ -116,7 +116,7 @@ def _intersect(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:
 
 def _strictest(codes: Iterable[str]) -> str:
     best = None
-    for c in codes:
+    for c in set(c for c in codes if isinstance(c, str)):
         if c is None or (isinstance(c, float) and c != c):
             continue
         if best is None or handling_rank(c) > handling_rank(best):
@@ -135,9 +135,8 @@ def combine_markings(rows: Iterable[tuple[str, Sequence[str]]]) -> Marking:
     Marking(handling='H2', releasable_to=('DE', 'NL'))
     """
     handlings, sets = [], []
-    for h, rel in rows:
+    for h, rel in {(h, tuple(rel) if rel is not None else (ANYONE,)) for h, rel in rows}:
         handlings.append(h)
-        rel = tuple(rel) if rel is not None else (ANYONE,)
         sets.append(None if ANYONE in rel else frozenset(rel))
     if not handlings:
         return Marking("TLP:CLEAR", (ANYONE,))
@@ -408,36 +407,44 @@ class CaseGraph:
             (1 / weight, for algorithms that read weights as lengths), ``kinds`` (sorted list),
             ``n_links`` (edge rows merged).
         """
+        ids = self.nodes["id"].to_numpy(object)
+        s_i, t_i, weight, count, kinds, n_links = self._collapsed_codes(directed=directed)
+        w = weight
+        with np.errstate(divide="ignore"):
+            distance = np.where(w > 0, 1.0 / np.where(w > 0, w, 1.0), np.inf)
+        return pd.DataFrame({"source": ids[s_i] if len(s_i) else np.zeros(0, object),
+                             "target": ids[t_i] if len(t_i) else np.zeros(0, object),
+                             "weight": weight, "count": count, "distance": distance,
+                             "kinds": pd.Series(kinds, dtype=object), "n_links": n_links})
+
+    def _collapsed_codes(self, *, directed: bool = False, with_kinds: bool = True):
+        """Collapsed pairs as integer vertex codes (positions in :attr:`ids`), sorted by (source, target)."""
         e = self.edges
-        if e.empty:
-            return pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
-                                 "weight": pd.Series(dtype=float), "count": pd.Series(dtype=np.int64),
-                                 "distance": pd.Series(dtype=float), "kinds": pd.Series(dtype=object),
-                                 "n_links": pd.Series(dtype=np.int64)})
-        src, tgt = e["source"].to_numpy(object), e["target"].to_numpy(object)
+        n = len(self.nodes)
+        index = pd.Index(self.nodes["id"].to_numpy(object))
+        s = index.get_indexer(e["source"].to_numpy(object)).astype(np.int64)
+        t = index.get_indexer(e["target"].to_numpy(object)).astype(np.int64)
+        if (s < 0).any() or (t < 0).any():
+            raise NetintelError("the graph has links to entities that are not among its nodes")
+        w = e["weight"].to_numpy(float)
+        c = e["count"].to_numpy(np.int64)
+        k = e["kind"].to_numpy(object)
         if directed:
             und = ~e["directed"].to_numpy(bool)
-            frame = pd.concat([
-                pd.DataFrame({"source": src, "target": tgt, "weight": e["weight"].to_numpy(float),
-                              "count": e["count"].to_numpy(), "kind": e["kind"].to_numpy(object)}),
-                pd.DataFrame({"source": tgt[und], "target": src[und], "weight": e["weight"].to_numpy(float)[und],
-                              "count": e["count"].to_numpy()[und], "kind": e["kind"].to_numpy(object)[und]}),
-            ], ignore_index=True)
+            s, t = np.concatenate([s, t[und]]), np.concatenate([t, s[und]])
+            w, c, k = np.concatenate([w, w[und]]), np.concatenate([c, c[und]]), np.concatenate([k, k[und]])
         else:
-            lo = np.where(src <= tgt, src, tgt)
-            hi = np.where(src <= tgt, tgt, src)
-            frame = pd.DataFrame({"source": lo, "target": hi, "weight": e["weight"].to_numpy(float),
-                                  "count": e["count"].to_numpy(), "kind": e["kind"].to_numpy(object)})
-        grouped = frame.groupby(["source", "target"], sort=True)
-        out = grouped.agg(weight=("weight", "sum"), count=("count", "sum"), n_links=("kind", "size")).reset_index()
-        kinds = frame.drop_duplicates(["source", "target", "kind"]).sort_values("kind").groupby(
-            ["source", "target"], sort=True)["kind"].agg(list)
-        out["kinds"] = kinds.to_numpy()
-        w = out["weight"].to_numpy(float)
-        with np.errstate(divide="ignore"):
-            out["distance"] = np.where(w > 0, 1.0 / np.where(w > 0, w, 1.0), np.inf)
-        out["count"] = out["count"].astype(np.int64)
-        return out[["source", "target", "weight", "count", "distance", "kinds", "n_links"]]
+            s, t = np.minimum(s, t), np.maximum(s, t)
+        key = s * max(n, 1) + t
+        uniq, inv = np.unique(key, return_inverse=True)
+        inv = inv.reshape(-1)
+        weight = np.bincount(inv, weights=w, minlength=len(uniq)).astype(float)
+        count = np.bincount(inv, weights=c, minlength=len(uniq)).astype(np.int64)
+        n_links = np.bincount(inv, minlength=len(uniq)).astype(np.int64)
+        kinds = _list_of_unique(pd.Series(k, dtype=object), inv).tolist() if with_kinds else None
+        if with_kinds and len(kinds) < len(uniq):  # pragma: no cover - every pair has a kind
+            kinds += [[] for _ in range(len(uniq) - len(kinds))]
+        return uniq // max(n, 1), uniq % max(n, 1), weight, count, kinds, n_links
 
     def to_networkx(self, *, multigraph: bool = True) -> "networkx.Graph":
         """The graph in networkx, for its analyst-facing API on case-sized views.
@@ -481,19 +488,17 @@ class CaseGraph:
         import igraph as ig
 
         ids = self.nodes["id"].to_numpy(object)
-        c = self.collapsed(directed=directed)
-        index = pd.Index(ids)
-        s = index.get_indexer(c["source"].to_numpy(object))
-        t = index.get_indexer(c["target"].to_numpy(object))
-        g = ig.Graph(n=len(ids), edges=np.column_stack([s, t]).tolist() if len(s) else [], directed=directed)
-        g.vs["name"] = list(ids)
+        s, t, weight, count, _, _ = self._collapsed_codes(directed=directed, with_kinds=False)
+        g = ig.Graph(n=len(ids), edges=np.column_stack([s, t]) if len(s) else [], directed=directed)
+        g.vs["name"] = ids.tolist()
         g.vs["kind"] = self.nodes["kind"].tolist()
         g.vs["label"] = self.nodes["label"].tolist()
         g.vs["country"] = self.nodes["country"].tolist()
         if len(s):
-            g.es["weight"] = c["weight"].to_numpy(float).tolist()
-            g.es["count"] = c["count"].to_numpy().tolist()
-            g.es["distance"] = c["distance"].to_numpy(float).tolist()
+            g.es["weight"] = weight.tolist()
+            g.es["count"] = count.tolist()
+            with np.errstate(divide="ignore"):
+                g.es["distance"] = np.where(weight > 0, 1.0 / np.where(weight > 0, weight, 1.0), np.inf).tolist()
         return g
 
     # -- person view --------------------------------------------------------------------------
@@ -558,7 +563,7 @@ class CaseGraph:
                                "row": np.flatnonzero(att)[ok]})
         # one strength per (person, entity): the strongest link between them
         attach["strength"] = e["weight"].to_numpy(float)[attach["row"].to_numpy(int)] if len(attach) else []
-        users: dict[str, list[str]] = attach.groupby("entity")["person"].agg(lambda s: sorted(set(s))).to_dict() \
+        users: dict[str, list[str]] = _list_of_unique(attach["person"], attach["entity"]).to_dict() \
             if len(attach) else {}
         skipped = sorted(h for h, ps in users.items() if len(ps) > max_shared)
         rows: list[pd.DataFrame] = []
@@ -650,34 +655,86 @@ def _grading_key(code: Any) -> float:
         return -1.0
 
 
+def _factorize(groups: Any) -> tuple[np.ndarray, pd.Index]:
+    arr = np.asarray(groups)
+    if arr.dtype.kind in "iu":
+        uniques, codes = np.unique(arr, return_inverse=True)
+        return codes.reshape(-1).astype(np.int64), pd.Index(uniques)
+    codes, uniques = pd.factorize(np.asarray(groups, dtype=object), sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _first_per_group(codes: np.ndarray, n_groups: int, key: np.ndarray) -> np.ndarray:
+    """Row index, per group, of the row with the highest ``key`` (first such row on ties)."""
+    order = np.lexsort((np.arange(len(codes)), -key, codes))
+    starts = np.searchsorted(codes[order], np.arange(n_groups))
+    return order[starts]
+
+
 def _best_grading(codes: pd.Series, groups: pd.Series | np.ndarray) -> pd.Series:
-    frame = pd.DataFrame({"g": groups, "code": codes.to_numpy(object), "key": [_grading_key(c) for c in codes]})
-    best = frame.sort_values(["g", "key"], ascending=[True, False], kind="stable").drop_duplicates("g")
-    return best.set_index("g")["code"].where(best.set_index("g")["key"] >= 0, None)
+    gc, gu = _factorize(groups)
+    values = np.asarray(codes, dtype=object)
+    cache: dict[Any, float] = {}
+    key = np.fromiter((cache[c] if c in cache else cache.setdefault(c, _grading_key(c)) for c in values),
+                      float, len(values))
+    first = _first_per_group(gc, len(gu), key)
+    best = [values[i] if key[i] >= 0 else None for i in first]
+    return pd.Series(best, index=gu, dtype=object)
 
 
 def _group_strictest(handling: pd.Series, groups: Any) -> pd.Series:
-    codes = handling.fillna("TLP:CLEAR").to_numpy(object)
-    uniq = pd.unique(codes)
-    rank = {c: handling_rank(c) for c in uniq}
-    frame = pd.DataFrame({"g": groups, "code": codes, "rank": [rank[c] for c in codes]})
-    best = frame.sort_values(["g", "rank"], ascending=[True, False], kind="stable").drop_duplicates("g")
-    return best.set_index("g")["code"]
+    gc, gu = _factorize(groups)
+    values = np.asarray(pd.Series(handling).fillna("TLP:CLEAR"), dtype=object)
+    rank = {c: handling_rank(c) for c in pd.unique(values)}
+    key = np.fromiter((rank[c] for c in values), float, len(values))
+    first = _first_per_group(gc, len(gu), key)
+    return pd.Series(values[first], index=gu, dtype=object)
 
 
 def _group_release(rels: Sequence[frozenset[str] | None], groups: Any) -> pd.Series:
-    frame = pd.DataFrame({"g": groups, "rel": list(rels)})
-    frame["key"] = [None if r is None else "|".join(sorted(r)) for r in frame["rel"]]
-    frame = frame.drop_duplicates(["g", "key"])
-    out: dict[Any, tuple[str, ...]] = {}
-    for g, sub in frame.groupby("g", sort=False)["rel"]:
-        out[g] = _as_tuple(_intersect(sub))
-    return pd.Series(out, dtype=object)
+    gc, gu = _factorize(groups)
+    ids: dict[Any, int] = {}
+    table: list[frozenset[str] | None] = []
+    rc = np.empty(len(gc), dtype=np.int64)
+    for i, r in enumerate(rels):
+        j = ids.get(r)
+        if j is None:
+            j = ids[r] = len(table)
+            table.append(r)
+        rc[i] = j
+    k = max(len(table), 1)
+    pairs = np.unique(gc * k + rc)
+    out: list[Any] = [None] * len(gu)
+    sets: dict[int, list[frozenset[str] | None]] = {}
+    for code in pairs.tolist():
+        sets.setdefault(code // k, []).append(table[code % k])
+    for g, members in sets.items():
+        out[g] = _as_tuple(members[0] if len(members) == 1 else _intersect(members))
+    return pd.Series(out, index=gu, dtype=object)
 
 
 def _list_of_unique(values: pd.Series, groups: Any) -> pd.Series:
-    frame = pd.DataFrame({"g": groups, "v": values.to_numpy(object)}).dropna().drop_duplicates()
-    return frame.sort_values(["g", "v"], kind="stable").groupby("g", sort=False)["v"].agg(list)
+    """Per group, the sorted distinct non-null values (an empty list for none)."""
+    gc, gu = _factorize(groups)
+    v = np.asarray(values, dtype=object)
+    mask = pd.notna(v) if len(v) else np.zeros(0, bool)
+    frame = pd.DataFrame({"g": gc[mask], "v": v[mask]}).drop_duplicates()
+    g_arr, v_arr = frame["g"].to_numpy(np.int64), frame["v"].to_numpy(object)
+    order = np.lexsort((v_arr.astype(str), g_arr))
+    g_arr, v_arr = g_arr[order], v_arr[order]
+    bounds = np.searchsorted(g_arr, np.arange(len(gu) + 1))
+    return pd.Series([v_arr[bounds[i]:bounds[i + 1]].tolist() for i in range(len(gu))], index=gu, dtype=object)
+
+
+def _lists_of(values: Sequence[Any], groups: Any) -> pd.Series:
+    """Per group, its values in row order (no deduplication; values may be unhashable)."""
+    gc, gu = _factorize(groups)
+    v = np.empty(len(gc), dtype=object)
+    v[:] = list(values)
+    order = np.argsort(gc, kind="stable")
+    g_arr, v_arr = gc[order], v[order]
+    bounds = np.searchsorted(g_arr, np.arange(len(gu) + 1))
+    return pd.Series([v_arr[bounds[i]:bounds[i + 1]].tolist() for i in range(len(gu))], index=gu, dtype=object)
 
 
 def _aggregate_edges(e: pd.DataFrame) -> pd.DataFrame:
@@ -974,7 +1031,7 @@ def _aggregate_nodes(ents: pd.DataFrame, partners: frozenset[str]) -> pd.DataFra
                 .drop_duplicates("resolved").set_index("resolved")["country"])
     all_c = pd.concat([own_frame.rename(columns={"c": "v"}),
                        pd.DataFrame({"g": g, "v": ents["country"].to_numpy(object)})]).dropna().drop_duplicates()
-    countries = all_c.sort_values(["g", "v"]).groupby("g")["v"].agg(list)
+    countries = _list_of_unique(all_c["v"], all_c["g"])
     cache: dict[tuple[Any, ...], frozenset[str] | None] = {}
     rels = []
     for h, r, o in zip(ents["handling"], ents["releasable_to"], ents["country"]):
@@ -993,7 +1050,7 @@ def _aggregate_nodes(ents: pd.DataFrame, partners: frozenset[str]) -> pd.DataFra
         "grading": _best_grading(ents["grading"], g),
         "handling": _group_strictest(ents["handling"], g),
         "releasable_to": _group_release(rels, g),
-        "properties": grouped["properties"].agg(lambda s: _merge_props(s)),
+        "properties": _lists_of(ents["properties"].tolist(), g).map(_merge_props),
     })
     out.index.name = "id"
     out = out.reset_index()

@@ -12,6 +12,9 @@ person-to-person view with links weighted by their evidence (tie strength): on h
 criminal networks the weighted person view separates groups far better than the raw entity
 graph. The phones, accounts, companies and infrastructure are then attached to the community of
 the persons they are linked to (majority by link weight), so a community holds its means too.
+Infrastructure linked to no person at all (a CERT's threat-intelligence cluster) forms its own
+community, unless a threat actor in it bears the full name of exactly one community's person: then
+it joins that community (``assigned="attached_by_name"``, for the analyst to check).
 ``view="entity"`` clusters the whole entity graph instead.
 
 Link weights here are tie strengths (more calls, more money = stronger), which is what modularity
@@ -308,8 +311,9 @@ class CommunityResult:
     ----------
     membership : DataFrame
         One row per entity: ``id, community, stability, kind, label, assigned`` where ``assigned``
-        is ``"clustered"`` (placed by the algorithm) or ``"attached"`` (a phone, account or other
-        non-person placed with the persons it is linked to). ``stability`` is in [0, 1] (the mean
+        is ``"clustered"`` (placed by the algorithm), ``"attached"`` (a phone, account or other
+        non-person placed with the persons it is linked to), ``"attached_by_name"`` (infrastructure
+        joined through a threat actor named like a person) or ``"unattached"`` (linked to no person). ``stability`` is in [0, 1] (the mean
         Jaccard overlap of the entity's community across seeded runs) or NaN when a single run was
         made.
     method, objective, resolution, weighted, seed, n_runs, consensus, view :

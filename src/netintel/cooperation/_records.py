@@ -223,4 +223,7 @@ def node_kinds(records: CaseRecords) -> dict[str, str]:
 def node_labels(records: CaseRecords) -> dict[str, str]:
     """Most frequent label of each resolved entity (ties: alphabetical)."""
     e = records.entities
-    return _most_common((n, "" if lab is None or lab != lab else str(lab)) for n, lab in zip(e["node"], e["label"]))
+    named = _most_common((n, str(lab)) for n, lab in zip(e["node"], e["label"])
+                         if lab is not None and lab == lab and str(lab).strip())
+    # an entity no record names (a person known only by an id) is shown by its id
+    return {n: named.get(n, n) for n in e["node"]}

@@ -153,7 +153,11 @@ def _describe(units: Iterable[str], kinds: dict[str, str]) -> str:
         else:
             k = "record"
         counts[k] = counts.get(k, 0) + 1
-    return ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
+    def plural(k: str, n: int) -> str:
+        k = k.replace("_", " ")
+        return k if n == 1 else (k + "es" if k.endswith(("s", "x", "sh", "ch")) else k + "s")
+
+    return ", ".join(f"{n} {plural(k, n)}" for k, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
 
 
 def recommend_jit(source: Any, members: Iterable[str] | None = None, *, min_share: float = 0.8,

@@ -284,6 +284,7 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
                                         partners, None))
     all_places = node_countries(records)
     requests, facts, restricted = [], [], []
+    quoted_extra: set[str] = set()
 
     targets = []
     for node, kind in sorted(kinds.items(), key=lambda x: (list(MEASURES).index(x[1]) if x[1] in MEASURES else 99,
@@ -310,14 +311,22 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
         node_rows = ent[(ent["node"] == node)]
         ok_rows = node_rows[ent_ok.loc[node_rows.index]]
         item_facts = []
-        for r in ok_rows.sort_values(["agency", "entity_id"]).itertuples():
-            where = f" ({r.locator})" if isinstance(r.locator, str) and r.locator else ""
-            item_facts.append({"text": f"Recorded as a {_NOUNS.get(kind, kind)}{where}",
-                               "agency": r.agency, "country": r.country, "grading": r.grading,
-                               "handling": r.handling, "record_id": r.entity_id, "weight": 0})
+        own_ids: list[str] = []
+        for (agency, origin, grading, handling), g in ok_rows.groupby(["agency", "country", "grading", "handling"],
+                                                                      sort=True):
+            where = "; ".join(sorted({str(x) for x in g["locator"] if isinstance(x, str) and x}))
+            n = len(g)
+            text = (f"Recorded as a {_NOUNS.get(kind, kind)}" + (f" in {n} records" if n > 1 else "")
+                    + (f" ({where})" if where else ""))
+            item_facts.append({"text": text, "agency": agency, "country": origin, "grading": grading,
+                               "handling": handling, "record_id": g["entity_id"].iloc[0], "weight": 0})
+            own_ids += list(g["entity_id"])
         touching = lk[(lk["source_node"] == node) | (lk["target_node"] == node)]
-        first, last = touching["first_seen"].min() if len(touching) else None, \
-            touching["last_seen"].max() if len(touching) else None
+        # the period to ask for: the calls and payments if there are any, else every dated link
+        active = touching[touching["kind"].isin(["call", "message", "transfer"])]
+        active = active if len(active) else touching
+        first, last = active["first_seen"].min() if len(active) else None, \
+            active["last_seen"].max() if len(active) else None
         hidden: dict[str, int] = {}
         for idx, r in touching.iterrows():
             other = r["target_node"] if r["source_node"] == node else r["source_node"]
@@ -335,7 +344,8 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
                                "agency": r["agency"], "country": r["country"], "grading": r["grading"],
                                "handling": r["handling"], "record_id": r["link_id"],
                                "weight": float(r["count"] or 0) if r["count"] == r["count"] else 0.0})
-        own, linked = item_facts[:len(ok_rows)], item_facts[len(ok_rows):]
+        n_own = ok_rows.groupby(["agency", "country", "grading", "handling"]).ngroups if len(ok_rows) else 0
+        own, linked = item_facts[:n_own], item_facts[n_own:]
         linked.sort(key=lambda f: (-f["weight"], f["grading"] or "Z9", f["text"]))
         quoted = own + linked[:max_facts]
         if len(linked) > max_facts:
@@ -344,6 +354,7 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
                            "country": "", "grading": "", "handling": "", "record_id": None, "weight": 0})
         for f in quoted:
             facts.append({"request": number, **{k: v for k, v in f.items() if k != "weight"}})
+        quoted_extra.update(own_ids)
         for agency, n in sorted(hidden.items()):
             restricted.append({"request": number, "agency": agency, "n_records": n,
                                "what": f"{n} fact(s) on {item}"})
@@ -362,17 +373,30 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
                                              "agencies", "gradings"])
     facts_df = pd.DataFrame(facts, columns=["request", "text", "agency", "country", "grading", "handling", "record_id"])
     restr_df = pd.DataFrame(restricted, columns=["request", "agency", "n_records", "what"])
-    # Marking: of everything quoted, plus the summary's persons and countries (from releasable records).
-    summary_rows = visible
-    quoted_ids = set(facts_df["record_id"].dropna())
-    quoted_frames = [ent[ent["entity_id"].isin(quoted_ids) & ent_ok], lk[lk["link_id"].isin(quoted_ids) & lk_ok]
-                     if len(lk) else lk, summary_rows]
+    # Marking: of everything quoted, plus what the summary says (the persons it names, the countries
+    # it lists), all from records the requested country may receive.
+    quoted_ids = set(facts_df["record_id"].dropna()) | quoted_extra
+    named = _summary_persons(visible, kinds, vis_labels, facts_df, req_df)
+    summary_ids = set(visible.loc[visible["node"].isin(named), "entity_id"])
+    summary_ids |= {rid for ids in places["record_ids"] for rid in ids}
+    used = quoted_ids | summary_ids
+    quoted_frames = [ent[ent["entity_id"].isin(used) & ent_ok], lk[lk["link_id"].isin(used) & lk_ok]
+                     if len(lk) else lk]
     marking = marking_of_frames(*quoted_frames, partners=partners)
-    record_ids = frozenset(quoted_ids) | frozenset(summary_rows["entity_id"])
+    record_ids = frozenset(used)
     doc = _document(country, requesting, typology, case_title, req_df, facts_df, restr_df, visible, places, kinds,
                     vis_labels, marking)
     return MlaAnnex(country, req_df, facts_df, restr_df, doc.markdown(), doc.html(banner_html(marking, country)),
                     marking, record_ids, country)
+
+
+def _summary_persons(visible: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str], facts: pd.DataFrame,
+                     req: pd.DataFrame) -> set[str]:
+    """Resolved ids of the persons the summary names: those requested or named in a quoted fact."""
+    texts = list(facts["text"]) if len(facts) else []
+    items = set(req["item"]) if len(req) else set()
+    return {n for n in set(visible["node"]) if kinds.get(n) == "person" and n in labels
+            and (labels[n] in items or any(labels[n] in t for t in texts))}
 
 
 def _document(country: str, requesting: str | None, typology: str | None, case_title: str | None,
@@ -396,7 +420,7 @@ def _document(country: str, requesting: str | None, typology: str | None, case_t
                     "credibility 1-6).")
     doc.add("h2", "1. Summary of the case")
     persons = sorted(labels[n] for n in set(visible["node"]) if kinds.get(n) == "person" and n in labels)
-    named = sorted({p for p in persons if any(p in t for t in facts["text"]) or p in set(req["item"])})
+    named = sorted({labels[n] for n in _summary_persons(visible, kinds, labels, facts, req)})
     countries = sorted(set(places["country"]))
     crime = f"suspected of {typology.replace('_', ' ')}" if typology else "suspected of [offences]"
     title = _md_escape(case_title) if case_title else "[short title of the investigation]"

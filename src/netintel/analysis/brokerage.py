@@ -195,6 +195,10 @@ class BrokerageResult:
         t = self.table[self.table["cross_border"] > 0]
         return t.head(top).reset_index(drop=True)
 
+    def __repr__(self) -> str:
+        return (f"<BrokerageResult by {self.group}: {int((self.table['cross_border'] > 0).sum())} cross-border "
+                f"brokers of {len(self.table)} entities; {self.marking.banner}>")
+
     def _repr_html_(self) -> str:
         return (f"<div><b>Brokerage</b> (groups: {html.escape(self.group)}) — "
                 f"{int((self.table['cross_border'] > 0).sum())} cross-border brokers"

@@ -324,6 +324,10 @@ class GradingSensitivity:
     def survivors(self) -> list[str]:
         return self.table.loc[self.table["status"] == "stays", "id"].tolist()
 
+    def __repr__(self) -> str:
+        return (f"<GradingSensitivity min {self.min_grading}, top {self.top} by {self.by}: {self.overlap:.0%} stay, "
+                f"drop out: {', '.join(self.dropped) or 'none'}>")
+
     def _repr_html_(self) -> str:
         return (f"<div><b>Key players without links graded below {html.escape(self.min_grading)}</b> — "
                 f"top {self.top} by {html.escape(self.by)}: {self.overlap:.0%} stay, "

@@ -198,6 +198,11 @@ class DisruptionResult:
         """The LCC and efficiency curves (a matplotlib Figure)."""
         return plot_disruption([self], **kw)
 
+    def __repr__(self) -> str:
+        last = self.steps.iloc[-1]
+        return (f"<DisruptionResult {self.strategy} ({self.mode}): {len(self.steps) - 1} removals, "
+                f"LCC {int(self.steps['lcc_size'].iloc[0])} -> {int(last['lcc_size'])}; {self.marking.banner}>")
+
     def _repr_html_(self) -> str:
         return (f"<div><b>Disruption</b> — {html.escape(self.strategy)}, {html.escape(self.mode)}"
                 f"{', weighted' if self.weighted else ''}<br><small>{html.escape(self.marking.banner)} — "
@@ -342,6 +347,9 @@ class DisruptionComparison:
     def chart(self, **kw: Any):
         return plot_disruption(self.results, **kw)
 
+    def __repr__(self) -> str:
+        return f"<DisruptionComparison of {len(self.results)} runs; {self.marking.banner}>"
+
     def _repr_html_(self) -> str:
         return (f"<div><b>Disruption strategies compared</b><br><small>{html.escape(self.marking.banner)}</small>"
                 f"{self.summary.to_html(index=False)}</div>")
@@ -424,7 +432,6 @@ def plot_disruption(results: Sequence[DisruptionResult] | DisruptionComparison, 
         ax.set_xlabel("entities removed")
         ax.set_ylabel(ylabel)
         ax.set_ylim(0, 1.05)
-    ax1.legend(loc="upper right", fontsize=9)
-    weighted = " weighted" if runs[0].weighted else " unweighted"
+    ax1.legend(loc="lower left", fontsize=9)
     return finish(fig, source=source, date=date,
-                  note=f"{runs[0].steps['n_remaining'].iloc[0]} entities,{weighted}; {runs[0].method}")
+                  note=f"{runs[0].steps['n_remaining'].iloc[0]} entities; {runs[0].method}")

@@ -159,6 +159,10 @@ class PathResult:
         """The entities on the paths, as a CaseGraph (for a link chart)."""
         return graph.subgraph({x for p in self.paths for x in p})
 
+    def __repr__(self) -> str:
+        return (f"<PathResult {self.source} -> {self.target}: {len(self.paths)} path(s), {self.method}"
+                f"{', truncated' if self.truncated else ''}; {self.marking.banner}>")
+
     def _repr_html_(self) -> str:
         head = (f"<b>Paths</b> {html.escape(self.source)} → {html.escape(self.target)}: {len(self.paths)} "
                 f"({html.escape(self.method)}){' — truncated' if self.truncated else ''}"
@@ -287,6 +291,10 @@ class ConnectingNetwork:
         n = self.graph.nodes[["id", "kind", "label", "country", "agencies"]].copy()
         n["is_target"] = n["id"].isin(self.targets)
         return n
+
+    def __repr__(self) -> str:
+        return (f"<ConnectingNetwork of {len(self.targets)} targets: {len(self.graph)} entities, "
+                f"{len(self.connectors)} connectors, {len(self.unreachable)} unreachable; {self.marking.banner}>")
 
     def _repr_html_(self) -> str:
         return (f"<div><b>Connecting network</b> of {len(self.targets)} targets: {len(self.graph)} entities, "

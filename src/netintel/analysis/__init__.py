@@ -10,7 +10,7 @@ from .paths import (ConnectingNetwork, PathResult, common_associates, connecting
 from .switching import (SwitchProposals, confirm_switch, propose_switches, reject_switch, score_switches,
                         switch_decisions)
 from .temporal import (CommunityEvolution, activity, bursts, community_evolution, community_members, detect_bursts,
-                       evolution_events, link_spans, timeline, windows)
+                       evolution_events, link_spans, timeline, users_of, windows)
 from .colocation import co_presence, colocations, presences
 
 __all__ = [
@@ -29,7 +29,7 @@ __all__ = [
     "switch_decisions",
     # temporal
     "timeline", "activity", "link_spans", "detect_bursts", "bursts", "community_evolution", "CommunityEvolution",
-    "evolution_events", "windows", "community_members",
+    "evolution_events", "windows", "community_members", "users_of",
     # colocation
     "colocations", "co_presence", "presences",
 ]

@@ -73,10 +73,15 @@ def entity_info(ws: Workspace) -> pd.DataFrame:
     resolved = ws.resolved_ids()
     df = ents[["entity_id", "kind", "label"]].merge(resolved, on="entity_id", how="left")
     df["resolved_id"] = df["resolved_id"].fillna(df["entity_id"])
-    df["label"] = df["label"].fillna(df["entity_id"])
-    counted = (df.groupby(["resolved_id", "kind", "label"], dropna=False).size().rename("n").reset_index()
-               .sort_values(["resolved_id", "n", "label"], ascending=[True, False, True], kind="stable"))
-    return counted.drop_duplicates("resolved_id")[["resolved_id", "kind", "label"]].reset_index(drop=True)
+    # reference rows (an id another file describes) carry no label: the describing row's label wins
+    named = df[df["label"].notna() & (df["label"].astype(str).str.strip() != "")]
+    counted = (named.groupby(["resolved_id", "kind", "label"]).size().rename("n").reset_index()
+               .sort_values(["resolved_id", "n", "label"], ascending=[True, False, True], kind="stable")
+               .drop_duplicates("resolved_id"))
+    unnamed = df[~df["resolved_id"].isin(set(counted["resolved_id"]))].drop_duplicates("resolved_id")
+    unnamed = unnamed.assign(label=[f"{k} {r}" for k, r in zip(unnamed["kind"], unnamed["resolved_id"])])
+    out = pd.concat([counted[["resolved_id", "kind", "label"]], unnamed[["resolved_id", "kind", "label"]]])
+    return out.sort_values("resolved_id", kind="stable").reset_index(drop=True)
 
 
 def identifier_owners(ws: Workspace, *, link_kinds: Iterable[str] = ("uses", "owns")) -> dict[str, str]:

@@ -41,7 +41,7 @@ from ..workspace import Workspace
 from ._timedata import entity_info, identifier_owners, resolved_events, to_timestamp
 
 __all__ = ["timeline", "activity", "link_spans", "detect_bursts", "bursts", "community_evolution",
-           "CommunityEvolution", "evolution_events", "windows", "community_members"]
+           "CommunityEvolution", "evolution_events", "windows", "community_members", "users_of"]
 
 TIMELINE_COLUMNS = ["time", "entity", "entity_label", "entity_kind", "kind", "direction", "counterpart", "counterpart_label",
                     "via", "duration", "amount", "currency", "place", "event_id", "agency", "country", "handling",
@@ -113,6 +113,20 @@ def timeline(ws: Workspace, entities: Iterable[str] | None = None, *, since: Any
     out["entity_kind"] = [kind_of.get(x) for x in out["entity"]]
     out = out.sort_values(["time", "event_id", "direction", "entity"], kind="stable").reset_index(drop=True)
     return out[TIMELINE_COLUMNS]
+
+
+def users_of(ws: Workspace, ids: Iterable[str]) -> list[str]:
+    """Each identifier's user (``uses``/``owns`` links) when known, else the identifier; order kept, no repeats.
+
+    For a timeline with person lanes: ``timeline(ws, users_of(ws, phones))``.
+
+    Examples
+    --------
+    >>> users_of(Workspace(), ["E1", "E2", "E1"])
+    ['E1', 'E2']
+    """
+    owners = identifier_owners(ws)
+    return list(dict.fromkeys(owners.get(x, x) for x in ids))
 
 
 def community_members(ws: Workspace, community: Any, *, seed: int = 0, since: Any = None,

@@ -87,6 +87,12 @@ def test_sampled_betweenness_is_stated_seeded_and_close_to_exact():
     truth = pd.Series({str(k): v for k, v in exact.items()})
     assert est.corr(truth[est.index], method="spearman") > 0.9
     assert abs(est.sum() - truth.sum()) / truth.sum() < 0.1
+    # closeness: the same sampled sources estimate each entity's mean distance
+    kp = key_players(g, measures=["closeness"], by="closeness", exact_limit=100, samples=200, seed=5)
+    assert kp.method["closeness"].startswith("Wasserman-Faust, sampled")
+    ref_close = pd.Series({str(k): v for k, v in nx.closeness_centrality(ref).items()})
+    got_close = kp.table.set_index("id")["closeness"]
+    assert (abs(got_close[ref_close.index] - ref_close) / ref_close).max() < 0.05
     # sampling every source is exact
     full, how_full = betweenness(g, exact_limit=100, samples=400)
     assert how_full.startswith("exact")

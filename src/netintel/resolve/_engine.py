@@ -116,9 +116,10 @@ class ResolutionResult:
             .reset_index(drop=True)
 
     def uncertain(self, low: float = 0.5, high: float = 0.99) -> pd.DataFrame:
-        """Person pairs whose probability lies in ``[low, high)``: the ones worth a review."""
+        """Person pairs not merged whose probability lies in ``[low, high)``: the ones worth a review."""
         p = self.pairs
-        p = p[(p["method"] == "probabilistic") & (p["match_probability"] >= low) & (p["match_probability"] < high)]
+        p = p[(p["method"] == "probabilistic") & ~p["merged"] & (p["match_probability"] >= low)
+              & (p["match_probability"] < high)]
         return p.sort_values("match_probability", ascending=False).reset_index(drop=True)
 
     def __repr__(self) -> str:
@@ -190,7 +191,21 @@ def _entity_table(ws: Workspace) -> pd.DataFrame:
                 tgt[k] = have + [x for x in add if x not in have]
     first = ents.sort_values(["entity_id", "source_id"]).drop_duplicates("entity_id").reset_index(drop=True)
     first["properties"] = [merged[e] for e in first["entity_id"]]
+    first["label"] = [_label(k, p, lab) for k, p, lab in zip(first["kind"], first["properties"], first["label"])]
     return first
+
+
+def _label(kind: str, props: dict, fallback: Any) -> str:
+    """A display label from the merged properties (a reference row alone has none)."""
+    def one(v):
+        return v[0] if isinstance(v, list) and v else v
+    if kind == "person":
+        name = one(props.get("name"))
+        if not name:
+            name = " ".join(str(one(props.get(k))) for k in ("first_name", "last_name") if one(props.get(k)))
+        if name:
+            return str(name)
+    return str(fallback) if isinstance(fallback, str) and fallback else str(one(next(iter(props.values()), "")) or "")
 
 
 def _person_frame(persons: pd.DataFrame, linked: dict[str, list[str]]) -> pd.DataFrame:
@@ -427,6 +442,9 @@ def explain(ws: Workspace, id: str) -> Explanation:
         "FROM resolution r JOIN (SELECT DISTINCT ON (entity_id) * FROM entities ORDER BY entity_id, source_id) e "
         "USING (entity_id) LEFT JOIN sources s USING (source_id) WHERE r.resolved_id = ? ORDER BY r.entity_id", [rid])
     ids = members["entity_id"].tolist()
+    ents = _entity_table(ws)
+    label = dict(zip(ents["entity_id"], ents["label"]))
+    members["label"] = [label.get(e, lab) for e, lab in zip(members["entity_id"], members["label"])]
     evidence = ws.sql(
         "SELECT entity_a, entity_b, method, rule, match_probability, match_weight, agreed, evidence, merged "
         "FROM resolution_pairs WHERE entity_a IN (SELECT unnest(?)) OR entity_b IN (SELECT unnest(?)) "

@@ -163,3 +163,21 @@ def test_deterministic():
     a = score_switches(sim.calls).table
     b = score_switches(sim.calls.sample(frac=1, random_state=3)).table
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_handsets_used_side_by_side_for_a_while():
+    """NEW starts on day 12 while OLD is still used, more and more rarely, until day 19: still a
+    proposal, with a negative gap and a timing penalty for the overlap."""
+    rows = []
+    for d in range(20):
+        if d < 12 or d % 3 == 0:
+            rows += [("OLD", "A", 24 * d + 9, "c1"), ("OLD", "B", 24 * d + 10, "c1"), ("C", "OLD", 24 * d + 11, "c1")]
+    for d in range(12, 40):
+        rows += [("NEW", "A", 24 * d + 9, "c1"), ("NEW", "B", 24 * d + 10, "c1"), ("C", "NEW", 24 * d + 11, "c1")]
+    rows += [("Z", "A", 24 * 39 + 20, "c5"), ("Z", "B", 24 * 39 + 21, "c5")]
+    row = score_switches(_calls(rows)).top().iloc[0]
+    assert (row["old_id"], row["new_id"]) == ("OLD", "NEW")
+    assert row["gap_days"] == pytest.approx(-(6 * 24 + 2) / 24, abs=1e-3)  # day 12 09:00 .. day 18 11:00
+    assert 0 < row["timing"] < 0.9
+    # used side by side for longer than max_overlap_days: not a switch
+    assert score_switches(_calls(rows), max_overlap_days=3).table.empty

@@ -226,7 +226,7 @@ def _contact_matrix(rows: pd.DataFrame, index: Mapping[str, int], alias: Mapping
 def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
                    kinds: Mapping[str, str] | None = None, min_score: float = 0.25, top_k: int = 3,
                    runner_up_ratio: float = 0.6, min_events: int = 3, min_shared: int = 2,
-                   max_gap_days: float = 60.0, max_overlap_days: float = 7.0, min_silence_days: float = 7.0,
+                   max_gap_days: float = 60.0, max_overlap_days: float = 14.0, min_silence_days: float = 7.0,
                    half_life_days: float = 30.0, follow_score: float = 0.1, rounds: int = 4,
                    end: Any = None) -> SwitchProposals:
     """Score identifier switches from a table of contact events.

@@ -56,6 +56,7 @@ class BriefingPack:
     marking: Marking
     communities: pd.DataFrame = field(repr=False)
     key_players: pd.DataFrame = field(repr=False)
+    charts: dict[str, Figure] = field(default_factory=dict, repr=False)  # name -> the Figure written
 
     @property
     def files(self) -> list[Path]:
@@ -245,7 +246,7 @@ def brief(sources: str | Path | Sequence[str | Path], out: str | Path, *, worksp
         bar.close()
         if own_ws:
             ws.close()
-    return BriefingPack(out, manifest, marking, communities, kp)
+    return BriefingPack(out, manifest, marking, communities, kp, charts)
 
 
 def _rel(path: Path, sources: Sequence[str | Path]) -> str:

@@ -31,7 +31,7 @@ def test_packaged_model_reaches_the_bar_on_an_unseen_seed(unseen):
 
 
 def test_training_without_labels_is_seeded_and_round_trips(tmp_path):
-    records, _ = person_records(500, seed=9174)
+    records, _ = person_records(400, seed=9174)
     feats = person_features(records.drop(columns="true_id").rename(columns={"record_id": "unique_id"}))
     m1 = MatchModel.train(feats, seed=5, max_pairs_u=6e4)
     m2 = MatchModel.train(feats, seed=5, max_pairs_u=6e4)

@@ -33,7 +33,7 @@ def _rid(ws, entity_id):
     return ws.resolved_ids().set_index("entity_id").loc[entity_id, "resolved_id"]
 
 
-def test_same_person_and_same_phone_across_agencies(case):
+def test_same_person_and_same_phone_across_agencies_with_evidence(case):
     ws, nl, bg = case
     before = ws.sql("SELECT * FROM entities ORDER BY entity_id, source_id")
     res = resolve(ws)
@@ -46,11 +46,7 @@ def test_same_person_and_same_phone_across_agencies(case):
     assert res.summary["merged_pairs"]["deterministic:phone"] == 1
     assert res.summary["merged_pairs"]["probabilistic"] == 1
     assert res.summary["records"] == 9 and res.summary["entities"] == 7
-
-
-def test_explain_gives_the_evidence(case):
-    ws, nl, bg = case
-    resolve(ws)
+    # and why: the evidence behind the merge: the evidence behind the merge
     ex = explain(ws, nl["P1"])
     assert set(ex.members["entity_id"]) == {nl["P1"], bg["B7"]}
     row = ex.evidence[ex.evidence["merged"]].iloc[0]

@@ -369,7 +369,9 @@ class MatchModel:
         with _quiet_splink():
             db = DuckDBAPI()
             _limit_threads(db)
-            linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None)
+            # the settings were validated when the model was trained; validating again costs seconds
+            linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None,
+                            validate_settings=False)
             pred = linker.inference.predict(threshold_match_probability=floor)
             df = pred.as_pandas_dataframe()
         keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", "match_key"] + \

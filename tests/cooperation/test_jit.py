@@ -60,7 +60,7 @@ def test_records_measure_and_candidates(demo):
         recommend_jit(ws, min_share=0)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=case_specs())
 def test_claimed_share_is_true_and_team_is_smallest(spec):
     ws = build_workspace(spec)

@@ -43,7 +43,7 @@ def _outputs_for(ws, recipient):
     return result
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=case_specs(), recipient=st.sampled_from(["NL", "DE", "BE", "FR", "US"]))
 def test_no_record_outside_releasability_reaches_an_output(spec, recipient):
     ws = build_workspace(spec)
@@ -61,7 +61,7 @@ def test_no_record_outside_releasability_reaches_an_output(spec, recipient):
         ws.close()
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=case_specs())
 def test_originators_view_is_marked_by_everything_it_used(spec):
     ws = build_workspace(spec)

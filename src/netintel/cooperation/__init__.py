@@ -17,6 +17,7 @@ Examples
 """
 
 from ._records import CaseRecords, load_records
+from .analysis import CaseAnalysis, analyse_case
 from .jit import JitRecommendation, covered_share, evidence_units, recommend_jit
 from .jurisdictions import Jurisdictions, case_jurisdictions, country_flows, evidence_holders, node_countries
 from .markings import (Marked, ReleasabilityError, assert_releasable, community_markings, mark, mark_graph_result,
@@ -26,7 +27,7 @@ from .pooling import PoolingGain, pooling_gain
 from .priorities import Priorities, PriorityWeights, priority_scores
 
 __all__ = [
-    "CaseRecords", "load_records", "view_for",
+    "CaseRecords", "load_records", "view_for", "CaseAnalysis", "analyse_case",
     "Marked", "mark", "marking_of", "mark_graph_result", "community_markings", "assert_releasable",
     "releasable_record_ids", "ReleasabilityError",
     "Jurisdictions", "case_jurisdictions", "node_countries", "evidence_holders", "country_flows",

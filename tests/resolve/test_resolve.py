@@ -6,7 +6,7 @@ import pytest
 
 from conftest import add_file
 from netintel.errors import ResolutionError
-from netintel.resolve import confirm, decisions, explain, reject, resolve, split
+from netintel.resolve import confirm, decisions, explain, reject, resolve, split, stored_model
 
 NL = [
     {"id": "P1", "first_name": "Aleksandr", "last_name": "Petrov", "birth_date": "1980-03-12", "nationality": "RU"},
@@ -46,6 +46,7 @@ def test_same_person_and_same_phone_across_agencies_with_evidence(case):
     assert res.summary["merged_pairs"]["deterministic:phone"] == 1
     assert res.summary["merged_pairs"]["probabilistic"] == 1
     assert res.summary["records"] == 9 and res.summary["entities"] == 7
+    assert stored_model(ws).to_json() == res.model.to_json()  # the model is kept with the run
     # and why: the evidence behind the merge: the evidence behind the merge
     ex = explain(ws, nl["P1"])
     assert set(ex.members["entity_id"]) == {nl["P1"], bg["B7"]}

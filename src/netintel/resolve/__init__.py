@@ -15,9 +15,9 @@ Building blocks: :mod:`~netintel.resolve.normalize`, :mod:`~netintel.resolve.det
 """
 
 from ._engine import (DEFAULT_THRESHOLD, Explanation, ResolutionResult, default_model, explain, resolve,
-                      resolve_persons)
+                      resolve_persons, stored_model)
 from .decisions import confirm, decisions, reject, split
 from .probabilistic import MatchModel
 
 __all__ = ["resolve", "explain", "ResolutionResult", "Explanation", "confirm", "reject", "split", "decisions",
-           "MatchModel", "resolve_persons", "default_model", "DEFAULT_THRESHOLD"]
+           "MatchModel", "resolve_persons", "default_model", "stored_model", "DEFAULT_THRESHOLD"]

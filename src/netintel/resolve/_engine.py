@@ -18,7 +18,7 @@ from . import decisions as D
 from .deterministic import STRONG_PERSON_KEYS, entity_keys, identifier_pairs, linked_keys, organisation_pairs
 from .probabilistic import MatchModel, constrained_clusters, person_features
 
-__all__ = ["resolve", "explain", "ResolutionResult", "Explanation", "resolve_persons", "default_model",
+__all__ = ["resolve", "explain", "ResolutionResult", "Explanation", "resolve_persons", "default_model", "stored_model",
            "DEFAULT_THRESHOLD", "MIN_TRAINING_RECORDS"]
 
 #: Default match probability at or above which two person records are one person.
@@ -415,6 +415,23 @@ def _write(ws: Workspace, run_id: int, now: datetime, threshold: float, seed: in
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def stored_model(ws: Workspace, run_id: int | None = None) -> MatchModel:
+    """The person model a resolution run used, as stored in the workspace (the last run by default).
+
+    Pass it to :func:`resolve` (``model=``) to resolve a later version of the case with the same
+    weights, or save it with :meth:`MatchModel.save` to share it.
+    """
+    if not ws.has_table("resolution_runs"):
+        raise ResolutionError("no resolution run in this workspace; run resolve first")
+    q = "SELECT run_id, model FROM resolution_runs WHERE model IS NOT NULL"
+    q += " AND run_id = ?" if run_id is not None else ""
+    row = ws.con.execute(q + " ORDER BY run_id DESC LIMIT 1", [run_id] if run_id is not None else []).fetchone()
+    if row is None:
+        raise ResolutionError(f"no stored person model{' for run ' + str(run_id) if run_id else ''}; "
+                              "a run stores one when the case has at least two person records")
+    return MatchModel.from_json(row[1])
 
 
 def explain(ws: Workspace, id: str) -> Explanation:

@@ -110,3 +110,24 @@ def test_graph_communities_and_key_players_stay_within_releasability(spec, recip
         assert not sorted(s for s in secrets if any(s in t for t in texts))
     finally:
         ws.close()
+
+
+def test_community_markings_follow_their_records(demo):
+    ws, ids = demo
+    from netintel.cooperation import community_markings
+
+    graph = graph_mod.build_graph(ws)
+    membership = communities_mod.detect_communities(graph, seed=0, view="entity").membership
+    table = community_markings(ws, graph, membership[["id", "community"]])
+    assert set(table["community"]) == set(membership["community"])
+    with_org = membership.loc[membership["id"] == ids["nordhandel"], "community"].iloc[0]
+    t = table.set_index("community")
+    # Nordhandel, Marc and the two accounts: BKA's TLP:RED (DE only) with Police BE's H1 (partners)
+    assert t.loc[with_org, "handling"] == "TLP:RED" and t.loc[with_org, "releasable_to"] == ["DE"]
+    # Jan, Ali and the two phones: Politie NL's AMBER+STRICT association (NL only) with H1 and AMBER
+    other = membership.loc[membership["id"] == ids["jan"], "community"].iloc[0]
+    assert t.loc[other, "handling"] == "TLP:AMBER+STRICT" and t.loc[other, "releasable_to"] == ["NL"]
+    for_nl = graph_mod.build_graph(ws, recipient="NL")
+    nl_membership = communities_mod.detect_communities(for_nl, seed=0, view="entity").membership
+    nl_table = community_markings(ws, for_nl, nl_membership[["id", "community"]])
+    assert all("NL" in r for r in nl_table["releasable_to"])

@@ -219,3 +219,41 @@ def test_subgraph_marking_and_frames():
     assert len(sub) == 2 and sub.marking.handling == "TLP:GREEN"
     assert "<b>CaseGraph</b>" in sub._repr_html_()
     assert combine_markings([]).releasable_to == ("*",)
+
+
+# -- property: nothing outside the recipient's releasability leaks --------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_HANDLING = ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:RED", "H2"]
+_RELEASE = [(), ("PARTNERS",), ("NL",), ("DE", "BE"), ("*",)]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["NL", "DE"]), st.integers(0, 4), st.integers(0, 4),
+                          st.sampled_from(_HANDLING), st.sampled_from(_RELEASE)), min_size=1, max_size=8),
+       st.sampled_from(["NL", "DE", "BE", "FR"]))
+def test_recipient_view_never_leaks(records, recipient):
+    ws = Workspace()
+    try:
+        for country in ("NL", "DE"):
+            b = BatchBuilder(f"{country}.csv", format="table", sha256=country,
+                             provenance=Provenance(f"Agency {country}", country, grading="B2", handling="TLP:AMBER"))
+            for i, (c, x, y, handling, rel) in enumerate(records):
+                if c != country or x == y:
+                    continue
+                prov = b.provenance(handling=handling, releasable_to=list(rel) or None)
+                p = b.entity("person", f"P{x}", {"name": f"P{x}"}, locator=f"row {i}", prov=prov)
+                q = b.entity("person", f"P{y}", {"name": f"P{y}"}, locator=f"row {i}", prov=prov)
+                b.link("associate_of", p, q, locator=f"row {i}", prov=prov)
+            ws.write_import(b.finish())
+        ents, links = ws.entities(), ws.links()
+        ok_entities = set(ents.loc[ws.releasable_mask(ents, recipient), "entity_id"]) if len(ents) else set()
+        ok_links = set(links.loc[ws.releasable_mask(links, recipient), "link_id"]) if len(links) else set()
+        g = build_graph(ws, recipient=recipient)
+        assert all(set(r) <= ok_entities for r in g.nodes["record_ids"])
+        assert all(set(r) <= ok_links for r in g.edges["link_ids"])
+        assert g.marking.allows(recipient) or (g.nodes.empty and g.edges.empty)
+        assert all(recipient in rel or "*" in rel for rel in g.nodes["releasable_to"])
+    finally:
+        ws.close()

@@ -79,7 +79,8 @@ class JitRecommendation(MarkedResult):
     share : share of the evidence units they hold together (0..1)
     min_share : the share asked for; ``achieved`` says whether it is reached
     method : ``"exact"`` (every set of countries of each size tried) or ``"greedy"``
-    alternatives : ranked sets: rank, countries, n_countries, share, n_units
+    alternatives : ranked sets that reach the target — the smallest size by share, then sets one
+        country larger — rank, countries, n_countries, share, n_units
     steps : the recommended countries one by one: new units (entities, ties) and cumulative share
     coverage : each candidate country alone: agencies, units, share
     n_units, measure : how many units, and what a unit is (``units`` or ``records``)
@@ -218,9 +219,9 @@ def recommend_jit(source: Any, members: Iterable[str] | None = None, *, min_shar
             if best_k is None and hits:
                 best_k = k
                 found.extend(sorted(hits, key=lambda x: (-x[1], x[0])))
-            elif best_k is not None:
-                found.extend(sorted(level, key=lambda x: (-x[1], x[0])))
-            if best_k is not None and len(found) >= top:
+            elif best_k is not None:  # next size up: the sets that reach the target too
+                found.extend(sorted(hits, key=lambda x: (-x[1], x[0])))
+            if best_k is not None and (len(found) >= top or k > best_k):
                 break
         if best_k is None:  # even everyone together falls short
             found = [(tuple(sorted(pool)), cover(pool).bit_count())]

@@ -35,7 +35,7 @@ import pandas as pd
 from ..errors import NetintelError
 from ..handling import Marking, handling_rank, may_receive
 from ._countries import country_name
-from ._records import CaseRecords, node_kinds, scoped_records, marking_of_frames
+from ._records import CaseRecords, marking_of_frames, node_kinds, node_labels, scoped_records
 from .jurisdictions import node_countries
 from .markings import MarkedResult, banner_html
 
@@ -276,9 +276,7 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
     lk_ok = _releasable(lk, country, partners) if len(lk) else pd.Series(dtype=bool)
     visible = ent[ent_ok] if len(ent) else ent
     # Labels the requested country may read: from releasable records only.
-    vis_labels = (visible.assign(label=visible["label"].astype(str)).groupby(["node", "label"]).size()
-                  .reset_index(name="n").sort_values(["node", "n", "label"], ascending=[True, False, True])
-                  .drop_duplicates("node").set_index("node")["label"].to_dict()) if len(visible) else {}
+    vis_labels = node_labels(CaseRecords(visible, lk.iloc[0:0], records.events.iloc[0:0], partners, None))
     kinds = node_kinds(records)
     places = node_countries(CaseRecords(visible, lk[lk_ok] if len(lk) else lk, records.events.iloc[0:0],
                                         partners, None))
@@ -304,6 +302,8 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
                 restricted.append({"request": None, "agency": agency, "n_records": len(g),
                                    "what": f"a further {kind.replace('_', ' ')} in {country_name(country)}"})
             continue
+        if kind == "person" and vis_labels[node] == node:
+            continue  # a person no releasable record names cannot be the subject of a request
         targets.append((node, kind, set(seen["basis"])))
 
     for number, (node, kind, bases_seen) in enumerate(targets, start=1):
@@ -428,7 +428,7 @@ def _document(country: str, requesting: str | None, typology: str | None, case_t
                  f"with activity linked to {', '.join(_md_escape(country_name(c)) for c in countries) or '[countries]'}. "
                  "[Describe the facts under investigation, the role of the suspects and the state of the proceedings.]")
     if named:
-        doc.add("p", "Persons concerned by this request: " + ", ".join(_md_escape(p) for p in named[:20])
+        doc.add("p", "Persons concerned by this request: " + "; ".join(_md_escape(p) for p in named[:20])
                 + (f" and {len(named) - 20} more" if len(named) > 20 else "") + ".")
     doc.add("p", f"The items below are registered or located in {_md_escape(name)}. Their link to the case is set "
                  "out for each request.")

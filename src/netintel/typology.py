@@ -467,17 +467,21 @@ class LabelledCase:
     seed: int | None = None
 
 
-def synth_labelled_case(seed: int, *, scale: float = 1.0, resolve: bool = False) -> LabelledCase:
-    """A generated case (:func:`netintel.synth.case.generate_case`) ingested, with its planted truth.
+def synth_labelled_case(seed: int | Any, *, scale: float = 1.0, resolve: bool = False) -> LabelledCase:
+    """A generated case ingested, with its planted truth.
 
-    With ``resolve``, entity resolution runs on it first (as an analyst would before clustering);
-    the planted membership is given by entity record id either way.
+    ``seed`` is a seed for :func:`netintel.synth.case.generate_case`, or an already generated
+    :class:`~netintel.synth.case.Case` (for example one of
+    :func:`netintel.synth.training.generate_cases`). With ``resolve``, entity resolution runs on
+    it first (as an analyst would before clustering); the planted membership is given by entity
+    record id either way.
     """
     from .ingest import ingest
     from .synth.case import generate_case
     from .workspace import Workspace, record_id
 
-    case = generate_case(seed=seed, scale=scale)
+    case = generate_case(seed=seed, scale=scale) if isinstance(seed, (int, np.integer)) else seed
+    seed = int(case.seed)
     with tempfile.TemporaryDirectory() as tmp:
         case.write(tmp)
         ws = Workspace()
@@ -622,6 +626,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr.add_argument("--seed", type=int, default=1, help="model seed; training case seeds derive from it")
     tr.add_argument("--heldout", type=int, default=10, help="generated cases (other seeds) to measure accuracy")
     tr.add_argument("--scale", type=float, default=1.0)
+    tr.add_argument("--varied", action="store_true",
+                    help="train on netintel.synth.training.generate_cases (groups, sizes, features and rhythm "
+                         "varied at random) instead of standard cases")
     tr.add_argument("--resolve-every", type=int, default=2,
                     help="run entity resolution on every N-th case (0: never), so the model knows both")
     tr.add_argument("--out", default=str(_default_path()), help="where to write the .skops (json beside it)")
@@ -633,8 +640,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     def resolved(i: int) -> bool:
         return args.resolve_every > 0 and i % args.resolve_every == 0
 
-    cases = [synth_labelled_case(s, scale=args.scale, resolve=resolved(i))
-             for i, s in enumerate(tqdm(train_seeds, desc="training cases"))]
+    if args.varied:
+        from .synth.training import generate_cases
+
+        generated = generate_cases(args.cases, seed=args.seed)
+        train_seeds = [int(c.seed) for c in generated]
+        cases = [synth_labelled_case(c, resolve=resolved(i))
+                 for i, c in enumerate(tqdm(generated, desc="training cases"))]
+    else:
+        cases = [synth_labelled_case(s, scale=args.scale, resolve=resolved(i))
+                 for i, s in enumerate(tqdm(train_seeds, desc="training cases"))]
     table = training_table(cases, seed=args.seed)
     model = train_typology(table, seed=args.seed)
     held = [synth_labelled_case(s, scale=args.scale, resolve=resolved(i))

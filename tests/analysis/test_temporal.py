@@ -164,3 +164,15 @@ def test_windows_cover_the_period():
     assert w[0] == (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-01-15"))
     assert w[1][0] == pd.Timestamp("2026-01-08")
     assert w[-1][0] <= pd.Timestamp("2026-03-01") < w[-1][1]
+
+
+def test_community_evolution_on_the_case_graph():
+    a = [f"+341{i}" for i in range(5)]
+    b = [f"+342{i}" for i in range(5)]
+    ws, ids = workspace_from(_clique_calls([[a, b], [a, b]]))
+    evo = community_evolution(ws, freq="30D", since=T, until=T + pd.Timedelta(days=60), seed=1, engine="graph")
+    assert evo.parameters["engine"] == "graph"
+    assert sorted(evo.transitions["event"]) == ["continue", "continue"]
+    found = {frozenset(g["entity"]) for _, g in evo.membership[evo.membership["window"] == 0].groupby("community")}
+    assert found == {frozenset(ids[x] for x in a), frozenset(ids[x] for x in b)}
+    ws.close()

@@ -339,16 +339,16 @@ def bursts(ws: Workspace, entities: Iterable[str] | None = None, *, scope: str =
 # Communities over time
 # ---------------------------------------------------------------------------------------------
 def windows(start: Any, end: Any, *, freq: str = "30D", step: str | None = None) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Consecutive (or, with ``step`` shorter than ``freq``, overlapping) windows covering [start, end].
+    """Consecutive (or, with ``step`` shorter than ``freq``, overlapping) windows covering [start, end).
 
     >>> [(a.date().isoformat(), b.date().isoformat()) for a, b in windows("2026-01-01", "2026-02-15", freq="30D")]
     [('2026-01-01', '2026-01-31'), ('2026-01-31', '2026-03-02')]
     """
-    lo, hi = to_timestamp(start).normalize(), to_timestamp(end)
+    lo, hi = to_timestamp(start), to_timestamp(end)
     width, stride = pd.Timedelta(freq), pd.Timedelta(step or freq)
     out = []
     t = lo
-    while t <= hi:
+    while t < hi or not out:
         out.append((t, t + width))
         t = t + stride
     return out
@@ -470,7 +470,7 @@ class CommunityEvolution:
 def community_evolution(ws: Workspace, *, freq: str = "30D", step: str | None = None,
                         since: Any = None, until: Any = None, kinds: Iterable[str] | None = None,
                         persons: bool = True, min_size: int = 3, threshold: float = 0.3,
-                        seed: int = 0) -> CommunityEvolution:
+                        seed: int = 0, engine: str = "events") -> CommunityEvolution:
     """Cut the contact network into windows, find communities in each and match them across windows.
 
     Parameters
@@ -482,23 +482,38 @@ def community_evolution(ws: Workspace, *, freq: str = "30D", step: str | None = 
     min_size : communities smaller than this are left out of the matching (pairs are noise).
     threshold : Jaccard overlap for two communities to match.
     seed : community detection is seeded; the same seed gives the same result.
+    engine : ``"events"`` clusters the window's contact events (calls, payments between the
+        window's ends); ``"graph"`` clusters :func:`netintel.graph.build_graph` for the window in
+        its person view (standing relations without dates included, so communities look steadier).
     """
     ev = resolved_events(ws, kinds=kinds, since=since, until=until)
     cols_m = ["window", "start", "end", "entity", "entity_label", "community"]
     params = {"freq": freq, "step": step or freq, "threshold": threshold, "seed": seed, "min_size": min_size,
-              "persons": persons, "method": "leiden (modularity), Greene et al. 2010 matching"}
+              "persons": persons, "engine": engine, "method": "leiden (modularity), Greene et al. 2010 matching"}
     if ev.empty:
         return CommunityEvolution(pd.DataFrame(columns=cols_m), pd.DataFrame(), pd.DataFrame(
             columns=["from_window", "to_window", "event", "from_communities", "to_communities", "jaccard"]), params)
     info = entity_info(ws)
     label = dict(zip(info["resolved_id"], info["label"].astype(str)))
-    lo = to_timestamp(since) if since is not None else ev["time"].min()
+    lo = to_timestamp(since) if since is not None else ev["time"].min().normalize()
     hi = to_timestamp(until) if until is not None else ev["time"].max()
     cuts = windows(lo, hi, freq=freq, step=step)
     rows, comm_rows, sets = [], [], []
     for w, (a, b) in enumerate(cuts):
-        part = ev[(ev["time"] >= a) & (ev["time"] < b)]
-        membership = _detect(_edges(part, ws, persons=persons), seed=seed)
+        if engine == "graph":
+            from ..communities import detect_communities
+            from ..graph import build_graph
+            # build_graph's window is inclusive at both ends; stop just before the next window
+            graph = build_graph(ws, since=a, until=b - pd.Timedelta(microseconds=1))
+            view = "person" if persons and (graph.nodes["kind"] == "person").any() else "entity"
+            res = detect_communities(graph, seed=seed, view=view)
+            mem = res.membership
+            if "assigned" in mem:
+                mem = mem[mem["assigned"] != "unattached"]
+            membership = dict(zip(mem["id"].astype(str), mem["community"].astype(int)))
+        else:
+            part = ev[(ev["time"] >= a) & (ev["time"] < b)]
+            membership = _detect(_edges(part, ws, persons=persons), seed=seed)
         groups: dict[int, set] = {}
         for node, c in membership.items():
             groups.setdefault(c, set()).add(node)

@@ -176,10 +176,15 @@ def test_person_view(case):
     call = _edge(pv, ana, bo, "call")
     assert (call["count"], call["weight"]) == (4, 4.0) and bool(call["directed"])
     assert sorted(call["via"]) == ["N-ph1", "N-ph2"]
+    # its evidence is the whole chain: BKA's calls and the Dutch records of who uses each phone;
+    # graded by the chain's weakest link (B2), marked by its strictest (H2)
+    assert call["agencies"] == ["BKA", "Politie"] and call["grading"] == "B2" and call["handling"] == "H2"
+    assert len(call["link_ids"]) == 3
     # Dmitri also uses Bo's phone: tied to Bo by the shared phone, to Ana by the calls
     s, t = sorted([bo, dmitri])
     assert _edge(pv, s, t, "shared_phone")["weight"] == 1.0
     assert _edge(pv, ana, dmitri, "call")["count"] == 4
+    assert _edge(pv, ana, dmitri, "call")["handling"] == "TLP:RED"  # Dmitri's use of the phone is RED
     assert _edge(pv, dmitri, ana, "call")["count"] == 1
     s, t = sorted([bo, cem])
     assert _edge(pv, s, t, "shared_address")["via"] == [ids["dam"]]

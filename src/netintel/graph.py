@@ -566,6 +566,9 @@ class CaseGraph:
         users: dict[str, list[str]] = _list_of_unique(attach["person"], attach["entity"]).to_dict() \
             if len(attach) else {}
         skipped = sorted(h for h, ps in users.items() if len(ps) > max_shared)
+        strongest = attach.sort_values(["strength", "row"], ascending=[False, True]).drop_duplicates(
+            ["person", "entity"]) if len(attach) else attach
+        attach_row = dict(zip(zip(strongest["person"], strongest["entity"]), strongest["row"])) if len(attach) else {}
         rows: list[pd.DataFrame] = []
         # shared entities
         if len(attach):
@@ -579,11 +582,12 @@ class CaseGraph:
                     "kind": ("shared_" + pairs["entity_kind"].astype(str)).to_numpy(object),
                     "directed": False,
                     "weight": np.minimum(pairs["strength_a"], pairs["strength_b"]).to_numpy(float),
-                    "row_a": pairs["row_a"].to_numpy(int), "row_b": pairs["row_b"].to_numpy(int),
+                    "row_a": pairs["row_a"].to_numpy(int),
+                    "evidence": [[int(x), int(y)] for x, y in zip(pairs["row_a"], pairs["row_b"])],
                     "via": [[x] for x in pairs["entity"]]}))
         # other links, mapped onto the persons behind each end
         other = np.flatnonzero(~is_proj | (s_person & t_person))
-        s_list, t_list, r_list, v_list = [], [], [], []
+        s_list, t_list, r_list, v_list, ev_list = [], [], [], [], []
         for r in other:
             u, v = src[r], tgt[r]
             pu = [u] if u in pset else users.get(u, []) if u not in skipped else []
@@ -601,6 +605,9 @@ class CaseGraph:
                         t_list.append(q)
                         r_list.append(r)
                         v_list.append(hub)
+                        # the chain of evidence: the link itself and the links tying each person to its end
+                        ev_list.append([int(r)] + [int(attach_row[(x, end)]) for x, end in ((p, u), (q, v))
+                                                   if end not in pset and (x, end) in attach_row])
         if r_list:
             ridx = np.asarray(r_list, int)
             directed = e["directed"].to_numpy(bool)[ridx]
@@ -609,7 +616,7 @@ class CaseGraph:
             rows.append(pd.DataFrame({
                 "source": np.where(swap, t_arr, s_arr), "target": np.where(swap, s_arr, t_arr),
                 "kind": kind[ridx], "directed": directed, "weight": e["weight"].to_numpy(float)[ridx],
-                "row_a": ridx, "row_b": ridx, "via": v_list}))
+                "row_a": ridx, "evidence": ev_list, "via": v_list}))
         nodes = persons.copy()
         if not rows:
             empty = _aggregate_edges(pd.DataFrame(columns=["source", "target", "kind", "directed", "count", "weight",
@@ -785,47 +792,60 @@ def _aggregate_edges(e: pd.DataFrame) -> pd.DataFrame:
 
 
 def _person_edges(ties: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
-    """Person ties (one row per piece of evidence) -> edge rows with the evidence merged."""
+    """Person ties (one row per chain of evidence) -> edge rows with the evidence merged.
+
+    A tie's ``grading`` is the best, over its chains, of the weakest link in each chain (a tie
+    through a phone is no better than the record saying who uses the phone); its handling and
+    releasability cover every link of every chain.
+    """
     a = ties["row_a"].to_numpy(int)
-    b = ties["row_b"].to_numpy(int)
     key = ties["source"].astype(str) + "\x1f" + ties["target"].astype(str) + "\x1f" + ties["kind"].astype(str)
     codes, _ = pd.factorize(key, sort=True)
     ties = ties.assign(_g=codes)
     g = ties.groupby("_g", sort=True)
-    # Evidence rows: both links behind a shared-entity tie, the one link behind a mapped tie.
-    ev = pd.DataFrame({"_g": np.concatenate([codes, codes]), "row": np.concatenate([a, b])}).drop_duplicates()
+    ev = pd.DataFrame({"_g": codes, "row": ties["evidence"].to_numpy(object)}).explode("row")
+    ev["row"] = ev["row"].astype(np.int64)
+    ev = ev.drop_duplicates()
     rows = base.iloc[ev["row"].to_numpy(int)]
     evg = ev["_g"].to_numpy()
     expl_ag = pd.DataFrame({"_g": evg, "a": rows["agencies"].to_numpy(object)}).explode("a")
     expl_li = pd.DataFrame({"_g": evg, "l": rows["link_ids"].to_numpy(object)}).explode("l")
     expl_via = pd.DataFrame({"_g": codes, "v": ties["via"].to_numpy(object)}).explode("v")
     rel = [None if ANYONE in tuple(r) else frozenset(r) for r in rows["releasable_to"]]
-    # count/weight/amount: over distinct evidence for mapped ties, per tie row for shared ones
+    base_grading = base["grading"].to_numpy(object)
+    chain_grading = [max((base_grading[r] for r in chain), key=_weakness) for chain in ties["evidence"]]
+    main = base.iloc[a]
     out = pd.DataFrame({
         "source": g["source"].first(), "target": g["target"].first(), "kind": g["kind"].first(),
         "directed": g["directed"].all(),
         "count": g.size().astype(np.int64),
         "weight": g["weight"].sum().astype(float),
-        "amount": pd.Series(rows["amount"].to_numpy(float), index=evg).groupby(level=0).sum(min_count=1),
-        "currency": pd.Series(rows["currency"].to_numpy(object), index=evg).groupby(level=0).first(),
+        "amount": pd.Series(main["amount"].to_numpy(float), index=codes).groupby(level=0).sum(min_count=1),
+        "currency": pd.Series(main["currency"].to_numpy(object), index=codes).groupby(level=0).first(),
         "first_seen": pd.Series(pd.to_datetime(rows["first_seen"]).to_numpy(), index=evg).groupby(level=0).min(),
         "last_seen": pd.Series(pd.to_datetime(rows["last_seen"]).to_numpy(), index=evg).groupby(level=0).max(),
         "agencies": _list_of_unique(expl_ag["a"], expl_ag["_g"]),
         "n_records": pd.Series(rows["n_records"].to_numpy(int), index=evg).groupby(level=0).sum().astype(np.int64),
-        "grading": _best_grading(rows["grading"].reset_index(drop=True), evg),
+        "grading": _best_grading(pd.Series(chain_grading, dtype=object), codes),
         "handling": _group_strictest(rows["handling"].reset_index(drop=True), evg),
         "releasable_to": _group_release(rel, evg),
         "link_ids": _list_of_unique(expl_li["l"], expl_li["_g"]),
         "via": _list_of_unique(expl_via["v"], expl_via["_g"]),
     })
     # "count" of a mapped tie is the events behind it, of a shared tie the entities shared
-    mapped_counts = pd.Series(base["count"].to_numpy()[a], index=codes).groupby(level=0).sum()
-    shared = out["kind"].astype(str).str.startswith("shared_")
-    out.loc[~shared, "count"] = mapped_counts[~shared].astype(np.int64)
+    mapped = pd.Series(main["count"].to_numpy(), index=codes)
+    mapped = mapped[~pd.Series(ties["kind"].astype(str).str.startswith("shared_").to_numpy(), index=codes)]
+    mapped_counts = mapped.groupby(level=0).sum()
+    out.loc[mapped_counts.index, "count"] = mapped_counts.astype(np.int64)
     out["agencies"] = [x if isinstance(x, list) else [] for x in out["agencies"]]
     out["link_ids"] = [x if isinstance(x, list) else [] for x in out["link_ids"]]
     out["via"] = [x if isinstance(x, list) else [] for x in out["via"]]
     return out.sort_values(["source", "target", "kind"], kind="stable").reset_index(drop=True)[EDGE_COLUMNS + ["via"]]
+
+
+def _weakness(code: Any) -> float:
+    """Higher for a weaker grading (an unknown grading is the weakest)."""
+    return -_grading_key(code)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,13 +27,14 @@ def register(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from ..analysis.temporal import community_members, timeline
+    from ..analysis.temporal import community_members, timeline, users_of
     from ..workspace import Workspace
 
     with Workspace(args.workspace, read_only=True) as ws:
         entities = list(args.entity) if args.entity else None
         if args.community is not None:
-            members = community_members(ws, args.community, seed=args.seed)
+            # phones and accounts on their users' lanes where the user is known
+            members = users_of(ws, community_members(ws, args.community, seed=args.seed))
             entities = sorted(set(entities or []) | set(members))
         table = timeline(ws, entities, since=args.since, until=args.until, kinds=args.kind)
     written = None

@@ -181,3 +181,29 @@ def test_handsets_used_side_by_side_for_a_while():
     assert 0 < row["timing"] < 0.9
     # used side by side for longer than max_overlap_days: not a switch
     assert score_switches(_calls(rows), max_overlap_days=3).table.empty
+
+
+def test_one_number_in_two_agencies_counts_once():
+    """Before resolution, a contact reported by two agencies is two entities; propose_switches
+    still counts it as one shared contact, and never proposes a number as its own successor."""
+    from time_sim import workspace_from
+    calls = _handworked()
+    # the old phone's records come from one agency (numbers as +316...), the new phone's from another
+    # (written 00316...), as two partners' warrants would deliver them
+    numbers = {"OLD": "+31600000001", "NEW": "+31600000002", "A": "+31611111111", "B": "+31622222222",
+               "C": "+31633333333", "D": "+31644444444", "X": "+31655555555", "OTHER": "+31666666666"}
+    intl = lambda n: "00" + n[1:]  # noqa: E731
+    before = calls[calls["time"] < T0 + pd.Timedelta(days=20)].replace(numbers)
+    after = calls[calls["time"] >= T0 + pd.Timedelta(days=20)].replace({k: intl(v) for k, v in numbers.items()})
+    ws_a, _ = workspace_from(before, agency="Police A")
+    ws_b, _ = workspace_from(after, agency="Police B")
+    for table in ("entities", "links", "events", "sources"):  # both partners' records in one workspace
+        ws_a.con.register("_rows", ws_b.sql(f"SELECT * FROM {table}"))
+        ws_a.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+        ws_a.con.unregister("_rows")
+    top = propose_switches(ws_a).top()
+    assert [(o, n) for o, n in zip(top["old_label"], top["new_label"])] == [(numbers["OLD"], intl(numbers["NEW"]))]
+    assert top.iloc[0]["n_shared"] == 3
+    assert propose_switches(ws_a, merge_same_numbers=False).table.empty
+    ws_a.close()
+    ws_b.close()

@@ -427,7 +427,8 @@ def propose_switches(ws: Workspace, *, kinds: Iterable[str] = COMMUNICATION_KIND
                      identifier_kinds: Iterable[str] | None = ("phone", "email", "bank_account", "crypto_wallet",
                                                                "user_account"),
                      since: Any = None, until: Any = None, min_score: float = 0.25,
-                     include_decided: bool = False, **options: Any) -> SwitchProposals:
+                     include_decided: bool = False, merge_same_numbers: bool = True,
+                     **options: Any) -> SwitchProposals:
     """Propose identifier switches from the workspace's contact events (calls, messages, transfers).
 
     Parameters
@@ -438,6 +439,8 @@ def propose_switches(ws: Workspace, *, kinds: Iterable[str] = COMMUNICATION_KIND
     since, until : the observation window (``until`` exclusive).
     min_score : proposals below it are dropped.
     include_decided : keep pairs an analyst already confirmed or rejected (``decision`` column says which).
+    merge_same_numbers : treat identifiers of one kind whose numbers match (last nine digits, see
+        ``number_key``) as one, as resolution would; the smallest id stands for them.
     options : passed to :func:`score_switches` (``min_shared``, ``max_gap_days``, ...).
 
     Examples
@@ -450,6 +453,13 @@ def propose_switches(ws: Workspace, *, kinds: Iterable[str] = COMMUNICATION_KIND
     info = entity_info(ws)
     labels = dict(zip(info["resolved_id"], info["label"].astype(str)))
     kind_of = dict(zip(info["resolved_id"], info["kind"]))
+    if merge_same_numbers and not ev.empty:
+        # before resolution, one number in two agencies' call records is two entities: count it once,
+        # so a contact shared under two spellings still counts as shared
+        canonical = _same_number_map(info)
+        if canonical:
+            ev = ev.assign(source=ev["source"].map(lambda x: canonical.get(x, x)),
+                           target=ev["target"].map(lambda x: canonical.get(x, x) if isinstance(x, str) else x))
     result = score_switches(ev, labels=labels, kinds=kind_of, min_score=min_score,
                             end=until if until is not None else None, **options)
     table = result.table
@@ -475,6 +485,17 @@ def propose_switches(ws: Workspace, *, kinds: Iterable[str] = COMMUNICATION_KIND
             marking = m.banner
     return SwitchProposals(table.reset_index(drop=True), result.parameters, result.n_identifiers,
                            result.n_candidates, marking)
+
+
+def _same_number_map(info: pd.DataFrame) -> dict[str, str]:
+    keyed = info.assign(key=[number_key(v) for v in info["label"]])
+    keyed = keyed[keyed["key"].notna() & (keyed["key"].str.len() >= 9) & keyed["key"].str.isdigit()]
+    out: dict[str, str] = {}
+    for _, group in keyed.groupby(["kind", "key"]):
+        if len(group) > 1:
+            first = min(group["resolved_id"])
+            out.update({rid: first for rid in group["resolved_id"] if rid != first})
+    return out
 
 
 def _ensure_decisions(ws: Workspace) -> None:

@@ -288,9 +288,10 @@ def key_players(
         method["eigenvector"] = f"scaled to max 1, {wtext}" + (
             "; near 0 outside the component with the leading eigenvector" if not ig_graph.is_connected() else "")
     if "pagerank" in measures:
-        table["pagerank"] = np.asarray(ig_graph.pagerank(damping=0.85, weights=strength_w, directed=False),
+        table["pagerank"] = np.asarray(ig_graph.pagerank(damping=0.85, weights=strength_w, directed=False,
+                                                          implementation="arpack"),
                                        dtype=float) if n else np.zeros(0)
-        method["pagerank"] = f"damping 0.85, {wtext}"
+        method["pagerank"] = f"damping 0.85 (ARPACK), {wtext}"
     if "k_core" in measures:
         table["k_core"] = np.asarray(ig_graph.coreness(), dtype=np.int64)
         method["k_core"] = "coreness"

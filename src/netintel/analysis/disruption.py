@@ -139,6 +139,7 @@ def _scores(ig_graph, strategy: str, *, weighted: bool, exact_limit: int, sample
         if n == 0:
             return np.zeros(0)
         return np.asarray(ig_graph.pagerank(damping=0.85, weights="weight" if weighted and has_edges else None,
+                                            implementation="arpack",
                                             directed=False), dtype=float)
     if strategy == "collective_influence":
         return collective_influence(ig_graph, radius=radius)

@@ -370,20 +370,21 @@ class CommunityResult:
         """
         m = self.membership
         q = quality_table(self._edges, dict(zip(m["id"], m["community"])), resolution=self.resolution)
-        rows = []
-        for c, grp in m.groupby("community", sort=True):
-            kinds = grp["kind"].fillna("unknown").value_counts()
-            kinds = kinds.sort_index().sort_values(ascending=False, kind="stable")
-            countries = sorted({cc for lst in grp["countries"] for cc in lst}) if "countries" in grp else []
-            stab = grp.loc[grp["assigned"] == "clustered", "stability"]
-            rows.append({"community": int(c), "size": int(len(grp)),
-                         "n_clustered": int((grp["assigned"] == "clustered").sum()),
-                         "kinds": dict(kinds.astype(int)), "countries": countries,
-                         "n_countries": len(countries),
-                         "stability": float(stab.mean()) if stab.notna().any() else float("nan")})
-        out = pd.DataFrame(rows)
-        out = out.merge(q, on="community", how="left")
-        return out
+        comm = m["community"].astype(int)
+        clustered = m["assigned"] == "clustered"
+        out = pd.DataFrame({"size": comm.value_counts().sort_index()})
+        out["n_clustered"] = clustered.groupby(comm).sum().reindex(out.index, fill_value=0).astype(int)
+        # kinds: most frequent first, ties by name
+        counts = pd.crosstab(comm, m["kind"].fillna("unknown"))
+        out["kinds"] = [{k: int(v) for k, v in sorted(row.items(), key=lambda kv: (-kv[1], kv[0])) if v}
+                        for row in counts.reindex(out.index).fillna(0).astype(int).to_dict("records")]
+        flat = pd.DataFrame({"community": comm, "country": m["countries"]}).explode("country").dropna()
+        by = flat.groupby("community")["country"].agg(lambda s: sorted(set(s)))
+        out["countries"] = [by.get(c, []) for c in out.index]
+        out["n_countries"] = [len(x) for x in out["countries"]]
+        out["stability"] = m["stability"].where(clustered).groupby(comm).mean().reindex(out.index)
+        out = out.rename_axis("community").reset_index()
+        return out.merge(q, on="community", how="left")
 
     def nmi(self, other: Any) -> float:
         """Normalised mutual information with another partition, over the entities both cover.

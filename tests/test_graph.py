@@ -134,6 +134,9 @@ def test_filters(case):
     assert _edge(feb, "N-ph1", "N-ph2", "call")["count"] == 3
     assert _edge(feb, "N-ph1", "N-ph2", "call")["last_seen"] == pd.Timestamp("2026-02-17 12:00")
     assert "uses" in set(feb.edges.kind)
+    # a day given as `until` is the whole day: the call at noon on 17 February is in
+    assert _edge(build_graph(ws, until="2026-02-17"), "N-ph1", "N-ph2", "call")["count"] == 3
+    assert _edge(build_graph(ws, until="2026-02-17 11:00"), "N-ph1", "N-ph2", "call")["count"] == 2
     april = build_graph(ws, since="2026-04-01")
     calls = april.edges[april.edges.kind == "call"]
     assert calls[["source", "target", "count"]].values.tolist() == [["N-ph1", "N-ph2", 1]]

@@ -863,6 +863,14 @@ def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
     return ts
 
 
+def _is_day(value: Any) -> bool:
+    if isinstance(value, datetime):
+        return False
+    if isinstance(value, date):
+        return True
+    return isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value) is not None
+
+
 def _agency_mask(df: pd.DataFrame, agencies: Iterable[str]) -> pd.Series:
     wanted = {str(a).strip().lower() for a in agencies}
     return df["agency"].fillna("").str.strip().str.lower().isin(wanted) | \
@@ -887,7 +895,8 @@ def build_graph(
     ws : Workspace
         The case workspace.
     since, until : date-like, optional
-        Keep links whose activity overlaps ``[since, until]`` (both inclusive). Links made of
+        Keep links whose activity overlaps ``[since, until]`` (both inclusive; a day given as
+        ``until`` includes the whole day). Links made of
         events are recounted from their events inside the window; a link with no dates is a
         standing relation and is kept.
     link_kinds : iterable of str, optional
@@ -929,6 +938,9 @@ def build_graph(
     """
     model = default_model()
     since_ts, until_ts = _timestamp(since, "since"), _timestamp(until, "until")
+    if until_ts is not None and _is_day(until):
+        # "until 2026-02-28" means to the end of that day
+        until_ts = until_ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     if since_ts is not None and until_ts is not None and since_ts > until_ts:
         raise NetintelError(f"since={since} is after until={until}; swap them")
     kinds = None

@@ -116,7 +116,8 @@ def _intersect(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:
 
 def _strictest(codes: Iterable[str]) -> str:
     best = None
-    for c in set(c for c in codes if isinstance(c, str)):
+    # sorted: codes of equal rank (H2 and TLP:AMBER+STRICT) resolve the same way every run
+    for c in sorted(set(c for c in codes if isinstance(c, str))):
         if c is None or (isinstance(c, float) and c != c):
             continue
         if best is None or handling_rank(c) > handling_rank(best):
@@ -135,7 +136,7 @@ def combine_markings(rows: Iterable[tuple[str, Sequence[str]]]) -> Marking:
     Marking(handling='H2', releasable_to=('DE', 'NL'))
     """
     handlings, sets = [], []
-    for h, rel in {(h, tuple(rel) if rel is not None else (ANYONE,)) for h, rel in rows}:
+    for h, rel in sorted({(h, tuple(rel) if rel is not None else (ANYONE,)) for h, rel in rows}, key=str):
         handlings.append(h)
         sets.append(None if ANYONE in rel else frozenset(rel))
     if not handlings:
@@ -692,7 +693,9 @@ def _best_grading(codes: pd.Series, groups: pd.Series | np.ndarray) -> pd.Series
 def _group_strictest(handling: pd.Series, groups: Any) -> pd.Series:
     gc, gu = _factorize(groups)
     values = np.asarray(pd.Series(handling).fillna("TLP:CLEAR"), dtype=object)
-    rank = {c: handling_rank(c) for c in pd.unique(values)}
+    # highest rank; codes of equal rank by name (as _strictest), so the choice never depends on row order
+    names = sorted(pd.unique(values))
+    rank = {c: handling_rank(c) * 10_000 + (len(names) - i) for i, c in enumerate(names)}
     key = np.fromiter((rank[c] for c in values), float, len(values))
     first = _first_per_group(gc, len(gu), key)
     return pd.Series(values[first], index=gu, dtype=object)

@@ -45,7 +45,6 @@ import hashlib
 import io
 import json
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -55,6 +54,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .._files import stable_xlsx
 from . import _world as W
 from . import names as N
 from .persons import AgencyStyle, render_records
@@ -537,21 +537,7 @@ def _xlsx_bytes(sheet: str, header: list[str], rows: list[list[str]]) -> bytes:
     wb.properties.lastModifiedBy = "ГДНП"
     buf = io.BytesIO()
     wb.save(buf)
-    # openpyxl stamps the current time into docProps/core.xml and zip entries; rewrite them fixed
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in sorted(src.infolist(), key=lambda i: i.filename):
-            data = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                import re
-                data = re.sub(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*(</dcterms:(?:modified|created)>)",
-                              rb"\g<1>2026-04-28T10:00:00Z\g<2>", data)
-            info = zipfile.ZipInfo(item.filename, date_time=(2026, 4, 28, 10, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            dst.writestr(info, data)
-    return out.getvalue()
+    return stable_xlsx(buf.getvalue(), fixed)
 
 
 def _bg_police(b: _Builder) -> None:

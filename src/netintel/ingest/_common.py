@@ -21,7 +21,7 @@ from ..handling import canonical_handling, default_releasable
 from ..model import Model, default_model
 from ..workspace import ImportBatch, file_sha256, record_id, source_key
 
-__all__ = ["Provenance", "BatchBuilder", "RecordError", "parse_datetime", "parse_date", "clean"]
+__all__ = ["Provenance", "BatchBuilder", "RecordError", "parse_datetime", "parse_date", "clean", "read_head"]
 
 
 class RecordError(ValueError):
@@ -122,6 +122,17 @@ def parse_datetime(value: Any, fmt: str | Iterable[str] | None = None) -> dateti
         f"date {text!r} is in no recognised form (ISO 8601, 20060601 0008, 01/06/2006 00:08, epoch seconds); "
         "give the format with --time-format"
     )
+
+
+def read_head(path: str | Path, size: int = 1 << 16) -> str | None:
+    """The first ``size`` bytes of a file as text (BOM dropped, leading space stripped), for sniffers;
+    None when the file cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(size)
+    except OSError:
+        return None
+    return head.decode("utf-8-sig", "replace").lstrip()
 
 
 def parse_date(value: Any, fmt: str | Iterable[str] | None = None) -> date:

@@ -102,7 +102,7 @@ from typing import Any, Iterable, Iterator
 from ..errors import InputError
 from ..model import Model
 from ..workspace import ImportBatch
-from ._common import BatchBuilder, Provenance, RecordError, parse_datetime
+from ._common import BatchBuilder, Provenance, RecordError, parse_datetime, read_head
 from ._plan import EntityRef, Plan
 
 __all__ = ["FORMAT", "load_ftm", "sniff", "ftm_provenance", "ENTITY_SCHEMATA", "EDGE_SCHEMATA"]
@@ -238,12 +238,9 @@ def sniff(path: str | Path) -> bool:
     >>> sniff(p)
     False
     """
-    try:
-        with open(path, "rb") as f:
-            head = f.read(1 << 16)
-    except OSError:
+    text = read_head(path)
+    if text is None:
         return False
-    text = head.decode("utf-8-sig", "replace").lstrip()
     if text.startswith("["):
         text = text[1:].lstrip()
     if not text.startswith("{"):

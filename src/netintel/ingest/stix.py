@@ -101,7 +101,7 @@ from ..errors import InputError, SchemaError
 from ..handling import canonical_handling
 from ..model import Model
 from ..workspace import ImportBatch
-from ._common import BatchBuilder, Provenance, RecordError, parse_datetime
+from ._common import BatchBuilder, Provenance, RecordError, parse_datetime, read_head
 from ._plan import EntityRef, Plan, _rank
 
 __all__ = ["FORMAT", "load_stix", "sniff", "stix_provenance", "RELATIONSHIP_KINDS", "TLP_IDS", "MISP_TYPES",
@@ -233,12 +233,9 @@ def sniff(path: str | Path) -> bool:
     >>> sniff(p)
     False
     """
-    try:
-        with open(path, "rb") as f:
-            head = f.read(1 << 16)
-    except OSError:
+    text = read_head(path)
+    if text is None:
         return False
-    text = head.decode("utf-8-sig", "replace").lstrip()
     if not text.startswith("{"):
         return False
     try:

@@ -259,6 +259,11 @@ def plate(value: Any, country: str | None = None) -> str | None:
     >>> plate("12-abc-3", "nl")
     'NL:12ABC3'
     """
+    return _country_key(value, country)
+
+
+def _country_key(value: Any, country: str | None) -> str | None:
+    """Letters and digits only, in Latin script, upper case, prefixed by the country when known."""
     if value is None:
         return None
     s = re.sub(r"[^A-Z0-9]", "", transliterate(str(value)).upper())
@@ -275,12 +280,7 @@ def document(value: Any, country: str | None = None) -> str | None:
     >>> document("ab 123 4567", "BG")
     'BG:AB1234567'
     """
-    if value is None:
-        return None
-    s = re.sub(r"[^A-Z0-9]", "", transliterate(str(value)).upper())
-    if not s:
-        return None
-    return f"{(country or '').upper()}:{s}" if country else s
+    return _country_key(value, country)
 
 
 def organisation_name(name: Any) -> str:

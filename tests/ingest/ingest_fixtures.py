@@ -81,3 +81,35 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
     return path
 
 
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+
+def sample_truth(suffixes: tuple[str, ...], what: str):
+    """The committed sample's files of one format, each with its provenance, the entity records the
+    generator wrote into it (kind, source record id) and the locators it planted as malformed."""
+    import csv
+
+    import pytest
+    import yaml
+
+    from netintel.ingest._common import Provenance
+
+    truth = SAMPLE / "truth"
+    if not (truth / "records.csv").exists():
+        pytest.skip("no sample case (python -m netintel.synth --out data/sample --seed 7)")
+    with open(truth / "records.csv", encoding="utf-8") as f:
+        records = list(csv.DictReader(f))
+    with open(truth / "malformed.csv", encoding="utf-8") as f:
+        malformed = list(csv.DictReader(f))
+    files = sorted({r["file"] for r in records if r["file"].endswith(suffixes)})
+    out = []
+    for name in files:
+        settings = yaml.safe_load((SAMPLE / name).parent.joinpath("source.yaml").read_text("utf-8"))
+        prov = Provenance(settings["agency"], settings["country"], grading=str(settings.get("grading")),
+                          grading_scheme=settings.get("grading_scheme"), handling=settings.get("handling"))
+        expected = {(r["kind"], r["source_record_id"]) for r in records if r["file"] == name}
+        bad = {r["locator"] for r in malformed if r["file"] == name}
+        out.append((SAMPLE / name, prov, expected, bad))
+    if not out:
+        pytest.skip(f"the sample case has no {what} file")
+    return out

@@ -31,6 +31,8 @@ from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.ingest.ftm import FORMAT, load_ftm, sniff
 from netintel.workspace import record_id
 
+from ingest_fixtures import sample_truth
+
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "registry.ftm.json"
 PUBLISHER = "Agencija za privredne registre (fictional)"
@@ -335,41 +337,9 @@ def test_reads_back_what_netintel_exports(tmp_path):
     assert {e["handling"] for e in batch.entities} == {"TLP:RED"}
 
 
-SUFFIXES = {"ftm": (".ftm.json", ".jsonl", ".ndjson")}
-
-
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
-
-
-def _sample_truth(loader_format: str):
-    import csv
-
-    import yaml
-
-    truth = SAMPLE / "truth"
-    if not (truth / "records.csv").exists():
-        pytest.skip("no sample case (python -m netintel.synth --out data/sample --seed 7)")
-    with open(truth / "records.csv", encoding="utf-8") as f:
-        records = list(csv.DictReader(f))
-    with open(truth / "malformed.csv", encoding="utf-8") as f:
-        malformed = list(csv.DictReader(f))
-    files = sorted({r["file"] for r in records if r["file"].endswith(SUFFIXES[loader_format])})
-    out = []
-    for name in files:
-        settings = yaml.safe_load((SAMPLE / name).parent.joinpath("source.yaml").read_text("utf-8"))
-        prov = Provenance(settings["agency"], settings["country"], grading=str(settings.get("grading")),
-                          grading_scheme=settings.get("grading_scheme"), handling=settings.get("handling"))
-        expected = {(r["kind"], r["source_record_id"]) for r in records if r["file"] == name}
-        bad = {r["locator"] for r in malformed if r["file"] == name}
-        out.append((SAMPLE / name, prov, expected, bad))
-    if not out:
-        pytest.skip(f"the sample case has no {loader_format} file")
-    return out
-
-
 def test_sample_case_ftm_file_against_generator_truth():
     """Every entity record the generator wrote into the FtM file, and only those; the planted bad lines quarantined."""
-    for path, prov, expected, bad in _sample_truth("ftm"):
+    for path, prov, expected, bad in sample_truth((".ftm.json", ".jsonl", ".ndjson"), "ftm"):
         batch = load_ftm(path, prov)
         assert {(e["kind"], e["source_record_id"]) for e in batch.entities} == expected
         assert {q["locator"] for q in batch.quarantine} == bad

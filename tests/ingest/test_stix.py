@@ -31,6 +31,8 @@ from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.ingest.stix import FORMAT, TLP_IDS, load_stix, observables, sniff
 from netintel.workspace import record_id
 
+from ingest_fixtures import sample_truth
+
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "cert_report.stix.json"
 CERT = "CERT-Vesterland (fictional)"
@@ -420,42 +422,10 @@ def test_the_same_object_twice_is_quarantined_once(tmp_path):
     assert [e["label"] for e in batch.entities] == ["plink (copy)"]  # the later is kept
 
 
-SUFFIXES = {"stix": (".json",)}
-
-
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
-
-
-def _sample_truth(loader_format: str):
-    import csv
-
-    import yaml
-
-    truth = SAMPLE / "truth"
-    if not (truth / "records.csv").exists():
-        pytest.skip("no sample case (python -m netintel.synth --out data/sample --seed 7)")
-    with open(truth / "records.csv", encoding="utf-8") as f:
-        records = list(csv.DictReader(f))
-    with open(truth / "malformed.csv", encoding="utf-8") as f:
-        malformed = list(csv.DictReader(f))
-    files = sorted({r["file"] for r in records if r["file"].endswith(SUFFIXES[loader_format])})
-    out = []
-    for name in files:
-        settings = yaml.safe_load((SAMPLE / name).parent.joinpath("source.yaml").read_text("utf-8"))
-        prov = Provenance(settings["agency"], settings["country"], grading=str(settings.get("grading")),
-                          grading_scheme=settings.get("grading_scheme"), handling=settings.get("handling"))
-        expected = {(r["kind"], r["source_record_id"]) for r in records if r["file"] == name}
-        bad = {r["locator"] for r in malformed if r["file"] == name}
-        out.append((SAMPLE / name, prov, expected, bad))
-    if not out:
-        pytest.skip(f"the sample case has no {loader_format} file")
-    return out
-
-
 def test_sample_case_bundle_against_generator_truth():
     """Every entity record the generator put in the CERT's bundle, and only those; the planted bad objects quarantined."""
     checked = 0
-    for path, prov, expected, bad in _sample_truth("stix"):
+    for path, prov, expected, bad in sample_truth((".json",), "stix"):
         if not sniff(path):
             continue  # the FtM file is .json too
         batch = load_stix(path, prov)

@@ -308,7 +308,9 @@ class MatchModel:
                                    max_iterations=20, em_convergence=1e-4)
         with _quiet_splink():
             db = DuckDBAPI()
-            _limit_threads(db)
+            # one thread: sums of floats in parallel come out in varying order, and the model
+            # must be the same, to the last bit, for the same records and seed
+            _limit_threads(db, 1)
             linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None)
             n = len(features)
             linker.training.estimate_probability_two_random_records_match(
@@ -452,9 +454,9 @@ class _quiet_splink:
             lg.setLevel(lv)
 
 
-def _limit_threads(db: Any) -> None:
+def _limit_threads(db: Any, threads: int = 2) -> None:
     try:
-        db._con.execute("SET threads TO 2")
+        db._con.execute(f"SET threads TO {int(threads)}")
     except Exception:  # pragma: no cover - private attribute of a dependency
         pass
 

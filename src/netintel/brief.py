@@ -285,12 +285,9 @@ def _community_table(comms: Any, typ: pd.DataFrame, prio: Any) -> pd.DataFrame:
 
 
 def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Formula-safe cells; floats to 10 decimals, below which eigenvector solvers (ARPACK) differ
-    from run to run in the last bits, so that the same inputs give the same tables."""
+    """Formula-safe cells (lists joined with "; ")."""
     out = frame.copy()
     for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(10)
         if out[col].dtype == object:
             out[col] = [neutralise("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for v in out[col]]
     return out

@@ -723,6 +723,37 @@ def _group_release(rels: Sequence[frozenset[str] | None], groups: Any) -> pd.Ser
     return pd.Series(out, index=gu, dtype=object)
 
 
+def _display_labels(ents: pd.DataFrame) -> pd.Series:
+    """Resolved id -> the label that stands for its records: the one most like all the others.
+
+    Each distinct label scores the similarity (rapidfuzz token-sort ratio on transliterated,
+    lower-case text) to every record's label, itself included: a typing error ("Cosntantin")
+    or a bare given name ("Ivan") scores below the spelling the records share. Ties go to
+    Latin script (Latin letters, accented ones included), then more name parts, then alphabetical
+    order.
+
+    >>> ents = pd.DataFrame({"resolved": ["N1"] * 4, "label": ["Cosntantin Popescu", "Constantin Popescu",
+    ...                                                        "Konstantin Popescu", "Constantin"]})
+    >>> _display_labels(ents).to_dict()
+    {'N1': 'Constantin Popescu'}
+    """
+    from anyascii import anyascii
+    from rapidfuzz import fuzz, process
+
+    have = ents[ents["label"].notna() & (ents["label"] != "")]
+    counts = have.groupby(["resolved", "label"]).size().reset_index(name="n")
+    single = counts.groupby("resolved")["label"].transform("size") == 1
+    out = dict(zip(counts.loc[single, "resolved"], counts.loc[single, "label"]))
+    for rid, grp in counts[~single].groupby("resolved", sort=False):
+        labels = grp["label"].astype(str).tolist()
+        folded = [anyascii(x).lower() for x in labels]
+        sim = process.cdist(folded, folded, scorer=fuzz.token_sort_ratio)
+        score = sim @ grp["n"].to_numpy(dtype=float)
+        out[rid] = min(zip(labels, score), key=lambda t: (max(map(ord, t[0])) >= 0x250, -round(float(t[1]), 6),
+                                                          -min(len(t[0].split()), 3), t[0]))[0]
+    return pd.Series(out, dtype=object).rename_axis("resolved").rename("label")
+
+
 def _list_of_unique(values: pd.Series, groups: Any) -> pd.Series:
     """Per group, the sorted distinct non-null values (an empty list for none)."""
     gc, gu = _factorize(groups)
@@ -1054,9 +1085,7 @@ def _aggregate_nodes(ents: pd.DataFrame, partners: frozenset[str]) -> pd.DataFra
     kind = (ents.groupby(["resolved", "kind"]).size().reset_index(name="n")
             .sort_values(["resolved", "n", "kind"], ascending=[True, False, True]).drop_duplicates("resolved")
             .set_index("resolved")["kind"])
-    label = (ents[ents["label"].notna() & (ents["label"] != "")].groupby(["resolved", "label"]).size()
-             .reset_index(name="n").sort_values(["resolved", "n", "label"], ascending=[True, False, True])
-             .drop_duplicates("resolved").set_index("resolved")["label"])
+    label = _display_labels(ents)
     own = [_entity_countries(k, p) for k, p in zip(ents["kind"], ents["properties"])]
     own_frame = pd.DataFrame({"g": g, "c": own}).explode("c").dropna()
     primary = (own_frame.groupby(["g", "c"]).size().reset_index(name="n")

@@ -123,9 +123,23 @@ class KeyPlayers:
         return f"<KeyPlayers by {self.by}: {len(self.table)} entities; {self.method.get('betweenness', '')}>"
 
 
+#: Decimals kept of scores from an iterative eigen-solver: ARPACK starts from a random vector, so
+#: the last bits differ from run to run; rounded, the same graph gives the same table.
+STABLE_DECIMALS = 10
+
+
+def stable_scores(values: Any) -> np.ndarray:
+    """Scores of an eigen-solver rounded to :data:`STABLE_DECIMALS` (``-0.0`` made ``0.0``).
+
+    >>> stable_scores([0.1 + 0.2, -1e-17]).tolist()
+    [0.3, 0.0]
+    """
+    return np.round(np.asarray(values, dtype=float), STABLE_DECIMALS) + 0.0
+
+
 def _ranked(table: pd.DataFrame, by: str) -> pd.DataFrame:
     """Highest first; scores equal to 10 decimals are tied (floating-point noise) and go by id."""
-    key = np.round(table[by].to_numpy(dtype=float), 10)
+    key = np.round(table[by].to_numpy(dtype=float), STABLE_DECIMALS)
     order = np.lexsort((table["id"].astype(str).to_numpy(), -key))
     return table.iloc[order].reset_index(drop=True)
 
@@ -281,16 +295,14 @@ def key_players(
             with warnings.catch_warnings():
                 # igraph warns on graphs in pieces; the method text says what the values mean there
                 warnings.simplefilter("ignore", RuntimeWarning)
-                table["eigenvector"] = np.asarray(ig_graph.eigenvector_centrality(scale=True, weights=strength_w),
-                                                  dtype=float)
+                table["eigenvector"] = stable_scores(ig_graph.eigenvector_centrality(scale=True, weights=strength_w))
         else:
             table["eigenvector"] = 0.0
         method["eigenvector"] = f"scaled to max 1, {wtext}" + (
             "; near 0 outside the component with the leading eigenvector" if not ig_graph.is_connected() else "")
     if "pagerank" in measures:
-        table["pagerank"] = np.asarray(ig_graph.pagerank(damping=0.85, weights=strength_w, directed=False,
-                                                          implementation="arpack"),
-                                       dtype=float) if n else np.zeros(0)
+        table["pagerank"] = stable_scores(ig_graph.pagerank(damping=0.85, weights=strength_w, directed=False,
+                                                      implementation="arpack")) if n else np.zeros(0)
         method["pagerank"] = f"damping 0.85 (ARPACK), {wtext}"
     if "k_core" in measures:
         table["k_core"] = np.asarray(ig_graph.coreness(), dtype=np.int64)

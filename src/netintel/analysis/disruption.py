@@ -59,6 +59,7 @@ from ..errors import NetintelError
 from ..graph import CaseGraph
 from ..handling import Marking
 from ._graphs import as_case_graph
+from .centrality import STABLE_DECIMALS, stable_scores
 
 __all__ = ["STRATEGIES", "MODES", "DisruptionResult", "simulate_disruption", "DisruptionComparison",
            "compare_strategies", "collective_influence", "global_efficiency", "plot_disruption"]
@@ -67,7 +68,6 @@ __all__ = ["STRATEGIES", "MODES", "DisruptionResult", "simulate_disruption", "Di
 STRATEGIES: tuple[str, ...] = ("betweenness", "degree", "pagerank", "collective_influence")
 #: Removal modes.
 MODES: tuple[str, ...] = ("sequential", "block")
-_DECIMALS = 10
 
 
 def collective_influence(ig_graph, *, radius: int = 2) -> np.ndarray:
@@ -138,9 +138,8 @@ def _scores(ig_graph, strategy: str, *, weighted: bool, exact_limit: int, sample
     if strategy == "pagerank":
         if n == 0:
             return np.zeros(0)
-        return np.asarray(ig_graph.pagerank(damping=0.85, weights="weight" if weighted and has_edges else None,
-                                            implementation="arpack",
-                                            directed=False), dtype=float)
+        return stable_scores(ig_graph.pagerank(damping=0.85, weights="weight" if weighted and has_edges else None,
+                                               implementation="arpack", directed=False))
     if strategy == "collective_influence":
         return collective_influence(ig_graph, radius=radius)
     raise NetintelError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
@@ -148,7 +147,7 @@ def _scores(ig_graph, strategy: str, *, weighted: bool, exact_limit: int, sample
 
 def _order(scores: np.ndarray, names: Sequence[str]) -> np.ndarray:
     """Vertex indices, highest score first (rounded to 10 decimals), ties by smallest id."""
-    rounded = np.round(np.asarray(scores, dtype=float), _DECIMALS)
+    rounded = np.round(np.asarray(scores, dtype=float), STABLE_DECIMALS)
     return np.lexsort((np.asarray(names, dtype=object).astype(str), -rounded))
 
 
@@ -433,6 +432,10 @@ def plot_disruption(results: Sequence[DisruptionResult] | DisruptionComparison, 
         ax.set_xlabel("entities removed")
         ax.set_ylabel(ylabel)
         ax.set_ylim(0, 1.05)
-    ax1.legend(loc="lower left", fontsize=9)
+    # one legend for both panels, beside them: inside an axis it hid the curves it names
+    handles, labels = ax1.get_legend_handles_labels()
+    fig.subplots_adjust(right=0.8, wspace=0.28)
+    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(0.81, 0.5), fontsize=9, frameon=False,
+               title="strategy (removal)", title_fontsize=10)
     return finish(fig, source=source, date=date,
                   note=f"{runs[0].steps['n_remaining'].iloc[0]} entities; {runs[0].method}")

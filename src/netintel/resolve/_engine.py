@@ -385,6 +385,7 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
         "person_entities": int(records.loc[records["kind"] == "person", "resolved_id"].nunique()),
         "decisions_applied": int(len(must) + len(cannot)),
         "model": "trained on this case" if trained else ("given" if model is not None else "packaged"),
+        "blocking_left_out": list(pairs.attrs.get("blocking_left_out", [])) if len(ents) else [],
         "merged_pairs": dict(sorted(by_ev.items())),
     }
     _write(ws, run_id, now, threshold, seed, records, pair_df, model_used, summary)

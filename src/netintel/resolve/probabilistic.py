@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -73,7 +74,11 @@ def _name_of(row: Mapping[str, Any]) -> list[str]:
     return toks
 
 
-def person_features(records: pd.DataFrame) -> pd.DataFrame:
+#: From this many records on, :func:`person_features` shows a progress bar.
+PROGRESS_FROM = 50_000
+
+
+def person_features(records: pd.DataFrame, *, progress: bool | None = None) -> pd.DataFrame:
     """The comparison columns of person records (one row per record, same order).
 
     ``records`` has ``unique_id`` and any of: ``first_name``, ``last_name``, ``name`` /
@@ -81,12 +86,16 @@ def person_features(records: pd.DataFrame) -> pd.DataFrame:
     ``address``, ``phone`` / ``phones``, ``email`` / ``emails``, ``id_number`` / ``documents``
     (keys ``CC:NUMBER``), ``accounts`` (any other identifier keys: IBANs, wallets, plates), and
     ``country`` (the reporting agency's country: default phone region and document issuer).
-    Values may be lists.
+    Values may be lists. ``progress``: a progress bar (default: from :data:`PROGRESS_FROM` records).
     """
     if "unique_id" not in records:
         raise ResolutionError("person records need a 'unique_id' column")
     rows = records.to_dict(orient="records")
     out: dict[str, list] = {c: [] for c in FEATURE_COLUMNS}
+    if progress or (progress is None and len(rows) >= PROGRESS_FROM):
+        from tqdm.auto import tqdm  # imported only when shown: in Jupyter it warns without ipywidgets
+
+        rows = tqdm(rows, desc="person features", unit="record", mininterval=2)
     for row in rows:
         country = row.get("country") if isinstance(row.get("country"), str) else None
         toks = _name_of(row)
@@ -226,21 +235,122 @@ def _comparisons() -> list[Any]:
     return out
 
 
-def _blocking_rules() -> list[Any]:
-    from splink import block_on
+#: Two birth dates that could belong to one person (SQL, ``l`` and ``r``): unknown on one side,
+#: compatible, or one part apart (a typing error). Looser than :func:`_dates_conflict`, never
+#: stricter: pairs outside it could not be merged anyway, so name-based blocks skip them.
+DATES_MAY_AGREE = ("(l.dob_y IS NULL OR r.dob_y IS NULL"
+                   " OR (l.dob_y = r.dob_y AND (l.dob_m IS NULL OR r.dob_m IS NULL OR l.dob_m = r.dob_m"
+                   " OR l.dob_d = r.dob_d OR l.dob_m = r.dob_d))"
+                   " OR (abs(l.dob_y - r.dob_y) = 1 AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d))")
 
-    return [
-        block_on("dob_iso"),
-        block_on("skel1", "dob_y"),
-        block_on("skel2", "dob_y"),
-        block_on("name_canon"),
-        block_on("skel1", "nationality"),
-        block_on("skel2", "nationality"),
-        block_on("name_skel"),
-        block_on("phone1"),
-        block_on("email1"),
-        block_on("doc1"),
-    ]
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """One blocking rule: records meet when ``keys`` are equal (and ``condition`` holds).
+
+    ``broad`` rules (a name token and a nationality, no date) find the rare duplicates with no
+    birth date on one side; their blocks grow with the square of the case, so
+    :func:`prediction_rules` keeps them only while their pairs fit a budget.
+    """
+
+    keys: tuple[str, ...]
+    condition: str | None = None
+    broad: bool = False
+
+    def sql(self) -> str:
+        eq = " AND ".join(f"l.{k} = r.{k}" for k in self.keys)
+        return f"{eq} AND {self.condition}" if self.condition else eq
+
+    def splink(self) -> dict[str, str]:
+        return {"blocking_rule": self.sql(), "sql_dialect": "duckdb"}
+
+
+#: Candidate pairs come from these rules, in this order. Identifiers and the full birth date
+#: block alone; every block on a name also asks for birth dates that may agree.
+BLOCKING_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule(("dob_iso",)),
+    BlockingRule(("phone1",)),
+    BlockingRule(("email1",)),
+    BlockingRule(("doc1",)),
+    BlockingRule(("skel1", "dob_y"), DATES_MAY_AGREE),
+    BlockingRule(("skel2", "dob_y"), DATES_MAY_AGREE),
+    BlockingRule(("name_canon",), DATES_MAY_AGREE),
+    BlockingRule(("name_skel",), DATES_MAY_AGREE),
+    BlockingRule(("skel1", "nationality"), DATES_MAY_AGREE, broad=True),
+    BlockingRule(("skel2", "nationality"), DATES_MAY_AGREE, broad=True),
+)
+#: Most record pairs the broad rules may join (before their date condition) in one run: about
+#: 17M at 100k generated records (kept), 1.7G at 1M (left out: hours of scoring for 0.5% of
+#: the true pairs).
+BROAD_PAIR_BUDGET = 50_000_000
+
+
+def _blocking_rules() -> list[dict[str, str]]:
+    return [r.splink() for r in BLOCKING_RULES]
+
+
+def block_pairs(features: pd.DataFrame, keys: Sequence[str]) -> int:
+    """Record pairs that share every one of ``keys`` (non-null): the size of an equality block.
+
+    >>> block_pairs(pd.DataFrame({"a": ["x", "x", "x", None, None]}), ["a"])
+    3
+    """
+    import duckdb
+
+    cols = list(keys)
+    con = duckdb.connect()
+    try:
+        con.register("f", features[cols])
+        where = " AND ".join(f'"{k}" IS NOT NULL' for k in cols)
+        group = ", ".join(f'"{k}"' for k in cols)
+        n = con.execute(f"SELECT coalesce(sum(c * (c - 1) // 2), 0)::BIGINT FROM "
+                        f"(SELECT count(*) AS c FROM f WHERE {where} GROUP BY {group})").fetchone()[0]
+    finally:
+        con.close()
+    return int(n)
+
+
+@dataclass(frozen=True)
+class BlockingPlan:
+    """The rules a prediction uses on some records, the broad ones left out, and the number of
+    record pairs their equality blocks hold (an upper bound of the pairs scored: the date
+    conditions and the pairs found by an earlier rule come off)."""
+
+    rules: tuple[BlockingRule, ...]
+    left_out: tuple[BlockingRule, ...]
+    block_pairs: int
+
+    @property
+    def chunks(self) -> int:
+        """Slices of the records to score one after the other, to keep memory bounded."""
+        return max(1, -(-self.block_pairs // PAIRS_PER_CHUNK))
+
+
+#: Record pairs blocked per prediction slice: about 2 GB of DuckDB memory at the peak.
+PAIRS_PER_CHUNK = 25_000_000
+
+
+def prediction_rules(features: pd.DataFrame, *, budget: int = BROAD_PAIR_BUDGET) -> BlockingPlan:
+    """The blocking rules to predict with on ``features``; broad rules only within ``budget`` pairs.
+
+    >>> feats = person_features(pd.DataFrame({"unique_id": ["a", "b"], "name": ["Ivan Petrov"] * 2,
+    ...                                       "nationality": ["RU", "RU"]}))
+    >>> plan = prediction_rules(feats, budget=0)
+    >>> len(plan.rules), [r.keys for r in plan.left_out], plan.block_pairs, plan.chunks
+    (8, [('skel1', 'nationality'), ('skel2', 'nationality')], 2, 1)
+    """
+    used, left_out = [], []
+    spent = total = 0
+    for rule in BLOCKING_RULES:
+        n = block_pairs(features, rule.keys)
+        if rule.broad:
+            if spent + n > budget:
+                left_out.append(rule)
+                continue
+            spent += n
+        total += n
+        used.append(rule)
+    return BlockingPlan(tuple(used), tuple(left_out), total)
 
 
 @dataclass
@@ -310,7 +420,7 @@ class MatchModel:
             db = DuckDBAPI()
             # one thread: sums of floats in parallel come out in varying order, and the model
             # must be the same, to the last bit, for the same records and seed
-            _limit_threads(db, 1)
+            _configure_duckdb(db, 1)
             linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None)
             n = len(features)
             linker.training.estimate_probability_two_random_records_match(
@@ -321,8 +431,9 @@ class MatchModel:
             # Two passes, each estimating the comparisons its blocking rule does not use. The second
             # blocks on shared identifiers (mostly true matches): blocking on the name would teach
             # the model that namesakes of one nationality are matches with different birth dates.
-            ident_rule = ("l.phone1 = r.phone1 OR l.email1 = r.email1 OR l.doc1 = r.doc1")
-            for rule in (block_on("dob_iso"), ident_rule):
+            # One pass per identifier: an OR of equalities is a nested-loop join in DuckDB
+            # (150 s at 100k records), each equality alone a hash join.
+            for rule in (block_on("dob_iso"), block_on("phone1"), block_on("doc1")):
                 try:
                     linker.training.estimate_parameters_using_expectation_maximisation(
                         rule, estimate_without_term_frequencies=True, **em_kw)
@@ -366,27 +477,34 @@ class MatchModel:
         if len(features) < 2:
             return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_weight", "match_probability"])
         settings = dict(self.settings)
+        # the rules of this code, not those stored with the model: a model trained before a
+        # blocking change still predicts with today's rules, sized to these records
+        plan = prediction_rules(features)
+        rules = plan.rules
+        settings["blocking_rules_to_generate_predictions"] = [r.splink() for r in rules]
         settings["retain_intermediate_calculation_columns"] = True  # keeps the gamma (level) columns
         settings["retain_matching_columns"] = True
         with _quiet_splink():
             db = DuckDBAPI()
-            _limit_threads(db)
+            _configure_duckdb(db)
             # the settings were validated when the model was trained; validating again costs seconds
             linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None,
                             validate_settings=False)
-            pred = linker.inference.predict(threshold_match_probability=floor)
+            chunks = {"num_chunks_left": plan.chunks, "num_chunks_right": 1} if plan.chunks > 1 else {}
+            pred = linker.inference.predict(threshold_match_probability=floor, **chunks)
             df = pred.as_pandas_dataframe()
         keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", "match_key"] + \
             [c for c in df.columns if c.startswith(("gamma_", "mw_"))]
         df = df[[c for c in keep if c in df.columns]].copy()
-        rules = [r.get("blocking_rule", str(r)) if isinstance(r, dict) else str(r)
-                 for r in self.settings.get("blocking_rules_to_generate_predictions", [])]
+        names = [" & ".join(r.keys) for r in rules]
         if "match_key" in df:
-            df["rule"] = [rules[int(k)] if str(k).isdigit() and int(k) < len(rules) else str(k)
+            df["rule"] = [names[int(k)] if str(k).isdigit() and int(k) < len(names) else str(k)
                           for k in df.pop("match_key")]
         df["unique_id_l"] = df["unique_id_l"].astype(str)
         df["unique_id_r"] = df["unique_id_r"].astype(str)
-        return df.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+        df = df.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+        df.attrs["blocking_left_out"] = [" & ".join(r.keys) for r in plan.left_out]
+        return df
 
     def level_labels(self) -> dict[str, dict[int, str]]:
         """comparison -> gamma value -> the level's label ("same day", "a shared phone")."""
@@ -454,9 +572,18 @@ class _quiet_splink:
             lg.setLevel(lv)
 
 
-def _limit_threads(db: Any, threads: int = 2) -> None:
+#: Share of the machine's memory DuckDB may hold before it spills to disk; the rest is left to
+#: Python (the records, features and scored pairs as pandas frames).
+DUCKDB_MEMORY_SHARE = 0.4
+
+
+def _configure_duckdb(db: Any, threads: int = 2) -> None:
+    """Threads and memory of Splink's DuckDB connection (it spills to a temporary directory)."""
     try:
         db._con.execute(f"SET threads TO {int(threads)}")
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        db._con.execute(f"SET memory_limit = '{max(1, int(total * DUCKDB_MEMORY_SHARE / 2**30))}GB'")
+        db._con.execute("SET preserve_insertion_order = false")
     except Exception:  # pragma: no cover - private attribute of a dependency
         pass
 

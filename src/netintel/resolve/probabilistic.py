@@ -12,6 +12,13 @@ document of the same issuing country, a different gender): a weak chain A~B~C ne
 C together when they are visibly two people. Analyst decisions enter as must-links (confirmed
 pairs) and cannot-links (rejected pairs, split clusters).
 
+Candidate pairs come from :data:`BLOCKING_RULES`: identifiers and the full birth date alone,
+name blocks only where the birth dates may agree. Name blocks grow with the square of the case
+(a common given name and a birth year hold ever more people), so a large case is scored in
+slices of :data:`PAIRS_PER_CHUNK` blocked pairs, and the two broad rules (a name part and a
+nationality, for records without a birth date) are dropped past :data:`BROAD_PAIR_BUDGET`; the
+prediction says which (``pairs.attrs["blocking_left_out"]``, and the run's summary).
+
 Examples
 --------
 >>> import pandas as pd
@@ -330,8 +337,9 @@ class BlockingPlan:
 PAIRS_PER_CHUNK = 25_000_000
 
 
-def prediction_rules(features: pd.DataFrame, *, budget: int = BROAD_PAIR_BUDGET) -> BlockingPlan:
-    """The blocking rules to predict with on ``features``; broad rules only within ``budget`` pairs.
+def prediction_rules(features: pd.DataFrame, *, budget: int | None = None) -> BlockingPlan:
+    """The blocking rules to predict with on ``features``; broad rules only within ``budget`` pairs
+    (default :data:`BROAD_PAIR_BUDGET`).
 
     >>> feats = person_features(pd.DataFrame({"unique_id": ["a", "b"], "name": ["Ivan Petrov"] * 2,
     ...                                       "nationality": ["RU", "RU"]}))
@@ -339,6 +347,7 @@ def prediction_rules(features: pd.DataFrame, *, budget: int = BROAD_PAIR_BUDGET)
     >>> len(plan.rules), [r.keys for r in plan.left_out], plan.block_pairs, plan.chunks
     (8, [('skel1', 'nationality'), ('skel2', 'nationality')], 2, 1)
     """
+    budget = BROAD_PAIR_BUDGET if budget is None else budget
     used, left_out = [], []
     spent = total = 0
     for rule in BLOCKING_RULES:

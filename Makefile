@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKSPACE ?= out/demo.duckdb
 
-.PHONY: demo test lab sample bench clean install
+.PHONY: demo test lab sample bench clean install notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Re-execute the notebooks in place (outputs kept for nbval, execution timestamps dropped).
+NB ?= notebooks/*.ipynb
+notebooks: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NB)
+	$(BIN)/python -c "import json,sys; [(lambda nb: ([c['metadata'].pop('execution', None) for c in nb['cells']], json.dump(nb, open(p, 'w'), indent=1, ensure_ascii=False), open(p, 'a').write('\\n')))(json.load(open(p))) for p in sys.argv[1:]]" $(NB)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

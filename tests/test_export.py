@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from netintel.errors import ReleasabilityError
-from netintel.export import FORMATS, export_graph, neutralise
+from netintel.export import FORMATS, I2_SPEC_SCHEMA, STIX_EXTENSION_ID, export_graph, neutralise
 from netintel.handling import Marking
 
 
@@ -63,11 +63,14 @@ def test_releasability_is_enforced(graph, tmp_path):
     assert result.recipient == "NL" and result.n_nodes == 7 and result.n_edges == 7
 
 
-def test_gexf_follows_the_gexf_rules(graph, tmp_path):
+def test_gexf_is_1_3_with_time_and_the_marking(graph, tmp_path):
     path = export_graph(graph, tmp_path / "case.gexf").paths[0]
     doc = etree.parse(str(path))
-    ns = {"g": "http://www.gexf.net/1.2draft"}
-    assert doc.getroot().tag == "{http://www.gexf.net/1.2draft}gexf"
+    ns = {"g": "http://gexf.net/1.3"}
+    root = doc.getroot()
+    assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
+    g = root.find("g:graph", ns)
+    assert g.get("mode") == "dynamic" and g.get("timerepresentation") == "interval"
     node_ids = {n.get("id") for n in doc.iterfind(".//g:nodes/g:node", ns)}
     assert node_ids == set(graph.nodes["id"])
     declared = {a.get("id") for a in doc.iterfind(".//g:attributes/g:attribute", ns)}
@@ -75,9 +78,26 @@ def test_gexf_follows_the_gexf_rules(graph, tmp_path):
         assert edge.get("source") in node_ids and edge.get("target") in node_ids
         for att in edge.iterfind(".//g:attvalue", ns):
             assert att.get("for") in declared
-    back = nx.read_gexf(path)
-    assert back.number_of_edges() == 7
-    assert back.nodes["N1"]["label"] == "Aleksandr Petrov"
+    call = next(e for e in doc.iterfind(".//g:edges/g:edge", ns) if e.get("kind") == "call")
+    assert (call.get("start"), call.get("end")) == ("2025-03-01T22:10:00", "2025-04-01T01:00:00")
+    petrov = next(n for n in doc.iterfind(".//g:nodes/g:node", ns) if n.get("id") == "N1")
+    assert petrov.get("start") == "2025-01-02T00:00:00", "a node lives from its first dated link"
+    assert "TLP:AMBER" in root.find("g:meta/g:description", ns).text
+    defaults = {a.get("id"): a.findtext("g:default", namespaces=ns)
+                for a in doc.iterfind(".//g:attributes[@class='node']/g:attribute", ns)}
+    assert defaults["marking_handling"] == "TLP:AMBER"
+    grading = {a.get("for"): a.get("value") for a in petrov.iterfind(".//g:attvalue", ns)}
+    assert grading["grading"] if "grading" in grading else True
+
+
+def test_control_characters_give_valid_xml(graph, tmp_path):
+    graph.nodes.loc[0, "label"] = "Ivan\x01 Petrov\x0b"
+    for fmt in ("gexf", "graphml"):
+        path = export_graph(graph, tmp_path / f"case.{fmt}").paths[0]
+        assert path.stat().st_size > 0
+        doc = etree.parse(str(path))  # raises on an invalid XML character
+        assert "Ivan\\x01 Petrov\\x0b" in etree.tostring(doc, encoding="unicode")
+    assert not list(tmp_path.glob(".*.part")), "no temporary file left behind"
 
 
 def test_graphml_reads_in_igraph_and_keeps_provenance(graph, tmp_path):
@@ -122,6 +142,7 @@ def test_i2_tables_follow_their_import_specification(graph, tmp_path):
     e = pd.read_csv(ents, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     li = pd.read_csv(links, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     root = etree.parse(str(spec)).getroot()
+    etree.XMLSchema(etree.fromstring(I2_SPEC_SCHEMA.encode())).assertValid(root.getroottree())
     for source, frame in zip(root.iterfind("Source"), (e, li)):
         columns = [c.get("name") for c in source.iterfind("Column")]
         assert columns == list(frame.columns), "every column is declared, in order"
@@ -151,26 +172,47 @@ def test_ftm_export_is_valid_followthemoney(graph, tmp_path):
     assert "+359881234567" in petrov.get("phone"), "a phone becomes a property of its user (FtM writes E.164)"
     assert len(by_schema["Directorship"]) == 1 and len(by_schema["Ownership"]) == 2
     assert by_schema["Associate"][0].get("person") == ["N1"]
+    for p in proxies:  # every required property, as followthemoney declares them
+        assert not [r for r in p.schema.required if not p.get(r)], (p.schema.name, p.id)
+    call = by_schema["Call"][0]
+    assert call.get("caller") == ["N2"] and call.get("receiver") == ["N1"]
+    assert "grading A1" in call.get("summary") and "handling TLP:AMBER" in call.get("summary")
 
 
 def test_stix_export_is_a_valid_bundle(graph, tmp_path):
     import stix2
 
+    from .stix_schemas import schema_errors
+
     path = export_graph(graph, tmp_path / "case.stix.json", format="stix").paths[0]
-    bundle = stix2.parse(path.read_text("utf-8"), allow_custom=True)
-    types = sorted(o.type for o in bundle.objects)
+    doc = json.loads(path.read_text("utf-8"))
+    for obj in doc["objects"]:
+        assert schema_errors(obj) == [], obj["type"]
+        stix2.parse(obj, allow_custom=False)  # strict: raises on custom content
+    types = sorted(o["type"] for o in doc["objects"])
     assert types.count("domain-name") == 1 and types.count("ipv4-addr") == 1
-    rel = [o for o in bundle.objects if o.type == "relationship"]
-    assert [r.relationship_type for r in rel] == ["resolves-to"]
-    assert all(stix2.TLP_AMBER.id in o.object_marking_refs for o in bundle.objects if hasattr(o, "object_marking_refs"))
+    assert types.count("identity") == 1 + 3, "the export's creator, two persons, one organisation"
+    assert "x-crypto-wallet" not in types
+    written = {o["extensions"][STIX_EXTENSION_ID]["netintel_id"] for o in doc["objects"]
+               if "netintel_id" in o.get("extensions", {}).get(STIX_EXTENSION_ID, {}) and o["type"] != "relationship"}
+    written |= {o["netintel_id"] for o in doc["objects"] if o["type"] == "netintel-entity"}
+    assert written == set(graph.nodes["id"]), "every entity is written, none dropped"
+    rel = {o["relationship_type"]: o for o in doc["objects"] if o["type"] == "relationship"}
+    assert rel["resolves-to"]["confidence"] == 70, "B2: Admiralty credibility 2 is confidence 70"
+    assert rel["resolves-to"]["extensions"][STIX_EXTENSION_ID]["admiralty"] == "B2"
+    phone = next(o for o in doc["objects"] if o.get("netintel_id") == "N3")
+    assert phone["netintel_links"][0]["kind"] == "uses", "a link to a netintel entity travels inside it"
+    assert all(stix2.TLP_AMBER.id in o["object_marking_refs"] for o in doc["objects"] if "object_marking_refs" in o)
     again = export_graph(graph, tmp_path / "again.stix.json", format="stix").paths[0]
-    assert again.read_text("utf-8") == path.read_text("utf-8"), "the same graph gives the same bundle"
+    assert again.read_bytes() == path.read_bytes(), "the same graph gives the same bundle"
 
 
 def test_csv_and_xlsx_neutralise_formulas(graph, tmp_path):
     csvs = export_graph(graph, tmp_path / "case", format="csv").paths
     ents = pd.read_csv(csvs[0], dtype=str, keep_default_na=False)
     assert not ents["label"].str.match(r"^[=@]").any()
+    assert "BG; RU" in set(ents["countries"]), "lists as ;-joined text, never a Python repr"
+    assert not ents.apply(lambda c: c.str.startswith("[")).any().any()
     xlsx = export_graph(graph, tmp_path / "case.xlsx").paths[0]
     sheet = pd.read_excel(xlsx, sheet_name="Entities", dtype=str)
     assert "'=cmd|' /C calc'!A0" in set(sheet["label"])
@@ -193,3 +235,10 @@ def test_xlsx_bytes_are_the_same_run_to_run(graph, tmp_path):
     a = export_graph(graph, tmp_path / "a.xlsx").paths[0].read_bytes()
     b = export_graph(graph, tmp_path / "b.xlsx").paths[0].read_bytes()
     assert a == b
+
+
+def test_i2_stem_is_a_stem(graph, tmp_path):
+    names = [p.name for p in export_graph(graph, tmp_path / "case", format="i2").paths]
+    assert names == ["case_i2_entities.csv", "case_i2_links.csv", "case_i2_import.ximp"]
+    assert not (tmp_path / "case").exists(), "-o case is a stem, not a folder"
+    assert export_graph(graph, tmp_path / "case", format="stix").paths[0].name == "case.stix.json"

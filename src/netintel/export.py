@@ -2,18 +2,32 @@
 
 Formats
 -------
-``gexf``       Gephi (GEXF 1.2)
+``gexf``       Gephi (GEXF 1.3, with time spells from first/last seen for Gephi's timeline)
 ``graphml``    yEd, Gephi, Cytoscape desktop, igraph
 ``cytoscape``  Cytoscape.js / Cytoscape desktop JSON (``elements`` with ``nodes`` and ``edges``)
 ``i2``         i2 Analyst's Notebook: entity and link CSV tables plus an import specification
 ``ftm``        FollowTheMoney JSON lines (OCCRP Aleph)
-``stix``       a STIX 2.1 bundle of the cyber part (MISP, OpenCTI)
-``csv``/``xlsx`` tidy entity and link tables
+``stix``       a STIX 2.1 bundle (MISP, OpenCTI): cyber objects as STIX defines them, persons and
+               organisations as identities, places as locations, every other entity through the
+               netintel extension (an ``extension-definition`` of type ``new-sdo``)
+``csv``/``xlsx`` tidy entity and link tables, with the marking beside them
+
+What each format keeps and loses is tabled in ``docs/FORMATS.md``; every format re-imports with
+:func:`netintel.ingest.ingest`.
 
 Every export takes the graph it writes (a :class:`netintel.graph.CaseGraph` or anything with
 ``nodes``, ``edges`` and ``marking``) and, when made for a recipient country, refuses a graph whose
 marking does not allow that recipient: build the graph with ``recipient=`` so it holds only what
-the recipient may receive. CSV and XLSX cells are neutralised against spreadsheet formula injection.
+the recipient may receive. CSV and XLSX cells are neutralised against spreadsheet formula injection;
+every text passes :func:`netintel._text.printable` (a control byte in a label gives valid XML);
+every file is written to a temporary file first and moved into place, so a failed export never
+leaves a partial file. The same graph gives the same bytes, run after run.
+
+``path`` is a file for ``gexf``, ``graphml``, ``cytoscape``, ``ftm``, ``stix`` and ``xlsx``
+(the format's extension is added when it has none). For the table formats ``i2`` and ``csv``
+it is a file *stem*: ``-o out/case`` writes ``out/case_i2_entities.csv``,
+``out/case_i2_links.csv`` and ``out/case_i2_import.ximp`` (an existing folder instead gets
+``<folder>/netintel_...``).
 
 Examples
 --------
@@ -25,23 +39,38 @@ Examples
 
 from __future__ import annotations
 
+import html
+import io
 import json
+import os
 import re
+import tempfile
+import uuid
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-import networkx as nx
+import numpy as np
 import pandas as pd
 
+from ._text import printable
 from .errors import NetintelError, ReleasabilityError
 from .handling import Marking
 
-__all__ = ["FORMATS", "ExportResult", "export_graph", "neutralise", "pseudonymise"]
+__all__ = ["FORMATS", "ExportResult", "export_graph", "neutralise", "pseudonymise", "write_marked_csv",
+           "STIX_EXTENSION_ID", "NETINTEL_NS"]
 
 FORMATS = ("gexf", "graphml", "cytoscape", "i2", "ftm", "stix", "csv", "xlsx")
+_EXTENSIONS = {"gexf": ".gexf", "graphml": ".graphml", "cytoscape": ".cyjs", "ftm": ".ftm.json",
+               "stix": ".stix.json", "xlsx": ".xlsx"}
+
+#: Namespace of every UUIDv5 netintel derives (STIX ids, the extension's own id).
+NETINTEL_NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://netintel.example/ns")
+#: The id of the STIX extension-definition that carries netintel's entities and provenance.
+STIX_EXTENSION_ID = f"extension-definition--{uuid.uuid5(NETINTEL_NS, 'stix-extension/1.0')}"
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?[\d\s().,/]+$")
@@ -69,6 +98,25 @@ class ExportResult:
     marking: Marking
     recipient: str | None = None
     skipped: dict[str, int] = field(default_factory=dict)
+    n_objects: int | None = None  # STIX objects, FtM entities: what the file holds
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (what ``netintel export --json`` prints)."""
+        return {"format": self.format, "paths": [str(p) for p in self.paths], "entities": self.n_nodes,
+                "links": self.n_edges, "objects": self.n_objects, "handling": self.marking.handling,
+                "releasable_to": list(self.marking.releasable_to), "recipient": self.recipient,
+                "not_representable": dict(self.skipped)}
+
+    def summary(self) -> str:
+        """A few readable lines: what was written, for whom, under which marking, what was left out."""
+        who = f" for {self.recipient}" if self.recipient else ""
+        held = f" ({self.n_objects} {'objects' if self.format == 'stix' else 'records'})" \
+            if self.n_objects is not None else ""
+        lines = [f"{self.format} export{who}: {self.n_nodes} entities, {self.n_edges} links{held}",
+                 f"marking: {self.marking.banner}"]
+        lines += [f"  wrote {p}" for p in self.paths]
+        lines += [f"  not representable: {n} {why}" for why, n in sorted(self.skipped.items())]
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         files = ", ".join(p.name for p in self.paths)
@@ -76,6 +124,13 @@ class ExportResult:
         skipped = f"; not representable: {self.skipped}" if self.skipped else ""
         return (f"<ExportResult {self.format}{who}: {self.n_nodes} entities, {self.n_edges} links -> {files} "
                 f"[{self.marking.banner}]{skipped}>")
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.paths)
+        skipped = "".join(f"<li>{n} {html.escape(why)}</li>" for why, n in sorted(self.skipped.items()))
+        return (f"<div><b>{html.escape(self.format)} export</b>: {self.n_nodes} entities, {self.n_edges} links"
+                f"<br><i>{html.escape(self.marking.banner)}</i><ul>{rows}</ul>"
+                + (f"not representable:<ul>{skipped}</ul>" if skipped else "") + "</div>")
 
 
 def pseudonymise(nodes: pd.DataFrame) -> dict[str, str]:
@@ -95,15 +150,33 @@ def export_graph(graph: Any, path: str | Path, *, format: str | None = None, rec
     ----------
     graph : CaseGraph
         What to write; its ``marking`` must allow ``recipient`` when one is named.
-    path : file (or, for ``i2``/``csv``, a folder or file stem) to write
+    path : str or Path
+        The file to write (its format's extension is added when it has none); for ``i2`` and
+        ``csv`` a file stem (``out/case`` -> ``out/case_i2_entities.csv`` ...) or an existing folder.
     format : one of :data:`FORMATS`
     recipient : ISO2 country the export is made for
     pseudonyms : replace labels by stable pseudonyms (PERSON-001)
+
+    Returns
+    -------
+    ExportResult
+        The files written and what the format could not represent.
 
     Raises
     ------
     ReleasabilityError
         When the graph holds material the recipient may not receive.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from netintel.graph import CaseGraph
+    >>> g = CaseGraph.from_frames(pd.DataFrame({"source": ["a"], "target": ["b"], "kind": ["associate_of"]}))
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> [p.name for p in export_graph(g, out / "case", format="i2").paths]
+    ['case_i2_entities.csv', 'case_i2_links.csv', 'case_i2_import.ximp']
+    >>> export_graph(g, out / "case", format="gexf").paths[0].name
+    'case.gexf'
     """
     path = Path(path)
     fmt = (format or _format_from_path(path)).lower()
@@ -116,31 +189,107 @@ def export_graph(graph: Any, path: str | Path, *, format: str | None = None, rec
             f"build it with build_graph(ws, recipient={recipient.upper()!r}) to keep only what "
             f"{recipient.upper()} may receive")
     nodes, edges = _tables(graph, pseudonyms)
+    if fmt in _EXTENSIONS and not path.suffix:
+        path = path.with_name(path.name + _EXTENSIONS[fmt])
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = {"gexf": _gexf, "graphml": _graphml, "cytoscape": _cytoscape, "i2": _i2, "ftm": _ftm,
               "stix": _stix, "csv": _csv, "xlsx": _xlsx}[fmt]
-    paths, skipped = writer(nodes, edges, path, marking)
+    paths, skipped, n_objects = writer(nodes, edges, path, marking)
     return ExportResult(fmt, tuple(paths), len(nodes), len(edges), marking,
-                        recipient.upper() if recipient else None, skipped)
+                        recipient.upper() if recipient else None, skipped, n_objects)
 
 
 def _format_from_path(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith((".stix.json", ".stix")):
+        return "stix"
+    if name.endswith((".ftm.json", ".jsonl", ".ftm")):
+        return "ftm"
     ext = path.suffix.lower().lstrip(".")
-    return {"json": "cytoscape", "cyjs": "cytoscape", "jsonl": "ftm", "ftm": "ftm", "stix": "stix",
-            "xml": "graphml", "": "csv"}.get(ext, ext)
+    return {"json": "cytoscape", "cyjs": "cytoscape", "xml": "graphml", "ximp": "i2", "": "csv"}.get(ext, ext)
 
 
-# -- tables ------------------------------------------------------------------------------------
+# -- writing files whole -----------------------------------------------------------------------
+@contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it only when the block succeeds."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write(path: Path, data: str | bytes) -> Path:
+    with _atomic(path) as tmp:
+        if isinstance(data, str):
+            tmp.write_text(data, "utf-8")
+        else:
+            tmp.write_bytes(data)
+    return path
+
+
+# -- tidy values -------------------------------------------------------------------------------
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return value is pd.NaT or (isinstance(value, pd.Timestamp) and pd.isna(value))
+
+
+def _iso(value: Any) -> str | None:
+    if _is_missing(value) or value == "":
+        return None
+    ts = pd.Timestamp(value)
+    return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
+
+
 def _flat(value: Any) -> Any:
+    """One cell: lists as ``;``-joined text, dicts as JSON, times in ISO 8601, text printable."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
     if isinstance(value, (list, tuple, set)):
-        return "; ".join(str(v) for v in value)
+        items = sorted(value) if isinstance(value, set) else value
+        return printable("; ".join(str(v) for v in items), keep_newlines=False)
+    if isinstance(value, dict):
+        return printable(json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True), keep_newlines=False)
     if isinstance(value, (pd.Timestamp, datetime)):
-        return None if pd.isna(value) else value.isoformat()
-    if value is None or (isinstance(value, float) and value != value):
+        return _iso(value)
+    if _is_missing(value):
         return None
     if hasattr(value, "item"):
         return value.item()
+    if isinstance(value, str):
+        return printable(value, keep_newlines=False)
     return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(printable(k)): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return [_jsonable(v) for v in (sorted(value) if isinstance(value, set) else value)]
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return _iso(value)
+    if _is_missing(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return printable(value)
+
+
+def _list(value: Any) -> list[str]:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple, set)):
+        return [str(printable(v, keep_newlines=False)) for v in value if not _is_missing(v)]
+    if _is_missing(value) or value == "":
+        return []
+    return [str(printable(value, keep_newlines=False))]
 
 
 def _tables(graph: Any, pseudonyms: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -149,15 +298,42 @@ def _tables(graph: Any, pseudonyms: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     if pseudonyms:
         names = pseudonymise(nodes)
         nodes["label"] = nodes["id"].map(names)
-    nodes = nodes.sort_values("id").reset_index(drop=True)
-    edges = edges.sort_values(["source", "target", "kind"]).reset_index(drop=True)
+        if "properties" in nodes:  # names inside properties would undo the pseudonyms
+            nodes["properties"] = [{} for _ in range(len(nodes))]
+    for col, default in (("label", None), ("handling", graph.marking.handling), ("grading", None)):
+        if col not in nodes:
+            nodes[col] = default
+    nodes["id"] = nodes["id"].astype(str)
+    nodes["label"] = [printable(str(lab), keep_newlines=False) if not _is_missing(lab) and str(lab) else i
+                      for lab, i in zip(nodes["label"], nodes["id"])]
+    nodes = nodes.sort_values("id", kind="stable").reset_index(drop=True)
+    for col, default in (("kind", "related_to"), ("directed", True), ("count", 1), ("weight", 1.0),
+                         ("handling", graph.marking.handling), ("grading", None), ("first_seen", pd.NaT),
+                         ("last_seen", pd.NaT)):
+        if col not in edges:
+            edges[col] = default
+    edges["source"] = edges["source"].astype(str)
+    edges["target"] = edges["target"].astype(str)
+    edges = edges.sort_values(["source", "target", "kind"], kind="stable").reset_index(drop=True)
     edges.insert(0, "edge_id", [f"e{i}" for i in range(len(edges))])
+    # a node's time is the span of its dated links (Gephi's timeline shows it then)
+    span = pd.concat([edges[["source", "first_seen", "last_seen"]].rename(columns={"source": "id"}),
+                      edges[["target", "first_seen", "last_seen"]].rename(columns={"target": "id"})])
+    span["first_seen"] = pd.to_datetime(span["first_seen"])
+    span["last_seen"] = pd.to_datetime(span["last_seen"])
+    agg = span.groupby("id").agg(first_seen=("first_seen", "min"), last_seen=("last_seen", "max"))
+    nodes["first_seen"] = nodes["id"].map(agg["first_seen"]) if len(agg) else pd.NaT
+    nodes["last_seen"] = nodes["id"].map(agg["last_seen"]) if len(agg) else pd.NaT
     return nodes, edges
 
 
-_NODE_ATTRS = ("label", "kind", "countries", "agencies", "n_records", "handling", "releasable_to", "community")
-_EDGE_ATTRS = ("kind", "weight", "count", "amount", "currency", "first_seen", "last_seen", "agencies",
-               "n_records", "grading", "handling", "link_ids")
+#: Node and link attributes every graph format carries (the entity's own properties as JSON).
+NODE_ATTRS = ("label", "kind", "country", "countries", "agencies", "n_records", "grading", "handling",
+              "releasable_to", "community", "first_seen", "last_seen", "properties")
+EDGE_ATTRS = ("kind", "directed", "weight", "count", "amount", "currency", "first_seen", "last_seen", "agencies",
+              "n_records", "grading", "handling", "releasable_to", "link_ids")
+_TYPES = {"n_records": "integer", "count": "integer", "weight": "double", "amount": "double",
+          "directed": "boolean", "community": "integer"}
 
 
 def _attrs(row: pd.Series, names: Iterable[str]) -> dict[str, Any]:
@@ -170,69 +346,204 @@ def _attrs(row: pd.Series, names: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _networkx(nodes: pd.DataFrame, edges: pd.DataFrame, marking: Marking) -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph(marking=marking.banner, handling=marking.handling,
-                        releasable_to="; ".join(marking.releasable_to))
-    for _, row in nodes.iterrows():
-        g.add_node(row["id"], **_attrs(row, _NODE_ATTRS))
-    for _, row in edges.iterrows():
-        g.add_edge(row["source"], row["target"], key=row["edge_id"], **_attrs(row, _EDGE_ATTRS))
-    return g
+def _records(frame: pd.DataFrame, names: Iterable[str]) -> list[dict[str, Any]]:
+    return [_attrs(row, names) for _, row in frame.iterrows()]
+
+
+def _xml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(printable(value, keep_newlines=False))
+
+
+# -- GEXF 1.3 ----------------------------------------------------------------------------------
+GEXF_NS = "http://gexf.net/1.3"
 
 
 def _gexf(nodes, edges, path, marking):
-    g = _networkx(nodes, edges, marking)
-    nx.write_gexf(g, path, version="1.2draft")
-    return [path], {}
+    ET.register_namespace("", GEXF_NS)
+    q = lambda tag: f"{{{GEXF_NS}}}{tag}"  # noqa: E731
+    root = ET.Element(q("gexf"), {"version": "1.3"})
+    meta = ET.SubElement(root, q("meta"), {"lastmodifieddate": _case_date(edges)})
+    ET.SubElement(meta, q("creator")).text = "netintel"
+    ET.SubElement(meta, q("keywords")).text = f"handling={marking.handling}; " \
+                                              f"releasable_to={'; '.join(marking.releasable_to)}"
+    ET.SubElement(meta, q("description")).text = marking.banner
+    dated = bool(edges["first_seen"].notna().any()) if len(edges) else False
+    graph_attrs = {"defaultedgetype": "directed", "mode": "dynamic" if dated else "static"}
+    if dated:
+        graph_attrs.update(timeformat="date" if _all_days(edges) else "dateTime", timerepresentation="interval")
+    g = ET.SubElement(root, q("graph"), graph_attrs)
+    node_rows, edge_rows = _records(nodes, NODE_ATTRS), _records(edges, EDGE_ATTRS)
+    # the marking of the whole graph, as attributes of the graph Gephi shows in its data laboratory
+    graph_keys = {"marking": marking.banner, "marking_handling": marking.handling,
+                  "marking_releasable_to": "; ".join(marking.releasable_to)}
+    for cls, rows, extra in (("node", node_rows, graph_keys), ("edge", edge_rows, {})):
+        names = sorted({k for r in rows for k in r if k not in ("label",)} | set(extra))
+        block = ET.SubElement(g, q("attributes"), {"class": cls, "mode": "static"})
+        for name in names:
+            a = ET.SubElement(block, q("attribute"), {"id": name, "title": name, "type": _TYPES.get(name, "string")})
+            if name in extra:
+                ET.SubElement(a, q("default")).text = extra[name]
+    fmt_time = (lambda v: v[:10]) if graph_attrs.get("timeformat") == "date" else (lambda v: v)
+    nodes_el = ET.SubElement(g, q("nodes"))
+    for (_, row), attrs in zip(nodes.iterrows(), node_rows):
+        el = ET.SubElement(nodes_el, q("node"), {"id": _xml_value(row["id"]), "label": _xml_value(attrs["label"])})
+        _gexf_time(el, attrs, fmt_time)
+        _gexf_attvalues(el, q, attrs)
+    edges_el = ET.SubElement(g, q("edges"))
+    for (_, row), attrs in zip(edges.iterrows(), edge_rows):
+        el = ET.SubElement(edges_el, q("edge"), {
+            "id": row["edge_id"], "source": _xml_value(row["source"]), "target": _xml_value(row["target"]),
+            "type": "directed" if attrs.get("directed", True) else "undirected", "label": _xml_value(row["kind"]),
+            "kind": _xml_value(row["kind"]), "weight": repr(float(attrs.get("weight", 1.0)))})
+        _gexf_time(el, attrs, fmt_time)
+        _gexf_attvalues(el, q, attrs)
+    ET.indent(root)
+    data = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return [_write(path, data)], {}, None
+
+
+def _case_date(edges: pd.DataFrame) -> str:
+    """The date of the newest link (never the clock: the same case gives the same file)."""
+    last = pd.to_datetime(edges["last_seen"]).max() if len(edges) else pd.NaT
+    return "2000-01-01" if pd.isna(last) else last.date().isoformat()
+
+
+def _all_days(edges: pd.DataFrame) -> bool:
+    times = pd.to_datetime(pd.concat([edges["first_seen"], edges["last_seen"]])).dropna()
+    return bool((times == times.dt.normalize()).all())
+
+
+def _gexf_time(el: ET.Element, attrs: dict[str, Any], fmt_time) -> None:
+    first, last = attrs.get("first_seen"), attrs.get("last_seen")
+    if first:
+        el.set("start", fmt_time(_full_iso(first)))
+        el.set("end", fmt_time(_full_iso(last or first)))
+
+
+def _full_iso(value: str) -> str:
+    return pd.Timestamp(value).isoformat()
+
+
+def _gexf_attvalues(el: ET.Element, q, attrs: dict[str, Any]) -> None:
+    values = ET.SubElement(el, q("attvalues"))
+    for name, value in sorted(attrs.items()):
+        if name == "label":
+            continue
+        ET.SubElement(values, q("attvalue"), {"for": name, "value": _xml_value(value)})
+
+
+# -- GraphML -----------------------------------------------------------------------------------
+GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 
 
 def _graphml(nodes, edges, path, marking):
-    g = _networkx(nodes, edges, marking)
-    nx.write_graphml(g, path, named_key_ids=True)
-    return [path], {}
+    ET.register_namespace("", GRAPHML_NS)
+    q = lambda tag: f"{{{GRAPHML_NS}}}{tag}"  # noqa: E731
+    root = ET.Element(q("graphml"))
+    node_rows, edge_rows = _records(nodes, NODE_ATTRS), _records(edges, EDGE_ATTRS)
+    graph_data = {"marking": marking.banner, "handling": marking.handling,
+                  "releasable_to": "; ".join(marking.releasable_to)}
+    keys: dict[tuple[str, str], str] = {}
+    for cls, names in (("graph", sorted(graph_data)), ("node", sorted({k for r in node_rows for k in r})),
+                       ("edge", sorted({k for r in edge_rows for k in r}))):
+        for name in names:
+            key_id = f"{cls[0]}_{name}"
+            keys[(cls, name)] = key_id
+            ET.SubElement(root, q("key"), {"id": key_id, "for": cls, "attr.name": name,
+                                           "attr.type": _TYPES.get(name, "string").replace("integer", "long")})
+    g = ET.SubElement(root, q("graph"), {"id": "netintel", "edgedefault": "directed"})
+    for name, value in graph_data.items():
+        ET.SubElement(g, q("data"), {"key": keys[("graph", name)]}).text = _xml_value(value)
+    for (_, row), attrs in zip(nodes.iterrows(), node_rows):
+        el = ET.SubElement(g, q("node"), {"id": _xml_value(row["id"])})
+        for name, value in sorted(attrs.items()):
+            ET.SubElement(el, q("data"), {"key": keys[("node", name)]}).text = _xml_value(value)
+    for (_, row), attrs in zip(edges.iterrows(), edge_rows):
+        el = ET.SubElement(g, q("edge"), {"id": row["edge_id"], "source": _xml_value(row["source"]),
+                                          "target": _xml_value(row["target"]),
+                                          "directed": "true" if attrs.get("directed", True) else "false"})
+        for name, value in sorted(attrs.items()):
+            ET.SubElement(el, q("data"), {"key": keys[("edge", name)]}).text = _xml_value(value)
+    ET.indent(root)
+    return [_write(path, ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")], {}, None
 
 
+# -- Cytoscape ---------------------------------------------------------------------------------
 def _cytoscape(nodes, edges, path, marking):
     elements = {
         # "value" and "name" as networkx's cytoscape reader expects; Cytoscape.js ignores extra data.
-        "nodes": [{"data": {"id": str(r["id"]), "value": str(r["id"]), "name": str(r.get("label") or r["id"]),
-                            **_attrs(r, _NODE_ATTRS)}} for _, r in nodes.iterrows()],
+        "nodes": [{"data": {"id": str(r["id"]), "value": str(r["id"]), "name": attrs["label"], **attrs}}
+                  for (_, r), attrs in zip(nodes.iterrows(), _records(nodes, NODE_ATTRS))],
         "edges": [{"data": {"id": r["edge_id"], "source": str(r["source"]), "target": str(r["target"]),
-                            **_attrs(r, _EDGE_ATTRS)}} for _, r in edges.iterrows()],
+                            "interaction": str(r["kind"]), **attrs}}
+                  for (_, r), attrs in zip(edges.iterrows(), _records(edges, EDGE_ATTRS))],
     }
     doc = {"format_version": "1.0", "generated_by": "netintel", "target_cytoscapejs_version": "~3.0",
            "directed": True, "multigraph": True,
            "data": {"name": "netintel export", "marking": marking.banner, "handling": marking.handling,
                     "releasable_to": list(marking.releasable_to)},
            "elements": elements}
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str), "utf-8")
-    return [path], {}
+    return [_write(path, json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n")], {}, None
 
 
+# -- CSV and XLSX tables -----------------------------------------------------------------------
 def _stem(path: Path) -> Path:
-    return path.with_suffix("") if path.suffix else path / "netintel"
+    if path.is_dir():
+        return path / "netintel"
+    return path.with_suffix("") if path.suffix.lower() in (".csv", ".ximp", ".xlsx") else path
 
 
 def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
-        out[col] = [neutralise(_flat(v)) for v in out[col]]
+        out[col] = pd.Series([neutralise(_flat(v)) for v in out[col]], index=out.index, dtype=object)
     return out
 
 
+#: Columns of the entity and link tables (csv, xlsx) in order.
+TABLE_NODE_COLUMNS = ("id",) + NODE_ATTRS
+TABLE_EDGE_COLUMNS = ("edge_id", "source", "target") + EDGE_ATTRS
+
+
 def _node_table(nodes: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in ("id",) + _NODE_ATTRS if c in nodes.columns]
-    return _safe_frame(nodes[cols])
+    return _safe_frame(nodes[[c for c in TABLE_NODE_COLUMNS if c in nodes.columns]])
 
 
 def _edge_table(edges: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in ("edge_id", "source", "target") + _EDGE_ATTRS if c in edges.columns]
-    return _safe_frame(edges[cols])
+    return _safe_frame(edges[[c for c in TABLE_EDGE_COLUMNS if c in edges.columns]])
 
 
 def _marking_rows(marking: Marking) -> pd.DataFrame:
     return pd.DataFrame([{"handling": marking.handling, "releasable_to": "; ".join(marking.releasable_to),
                           "caveat": marking.banner}])
+
+
+def _csv_text(frame: pd.DataFrame, **kw: Any) -> str:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n", **kw)
+    return buf.getvalue()
+
+
+def write_marked_csv(frame: pd.DataFrame, path: str | Path, marking: Marking) -> list[Path]:
+    """Write a tidy, formula-safe CSV table and its marking sidecar ``<stem>.marking.txt``.
+
+    Cells are tidy (lists ``;``-joined, dicts as JSON, no Python reprs), text is printable and
+    formulas are neutralised; the table keeps a plain header so every tool reads it, and the
+    sidecar beside it says how it must be handled. Both are written whole or not at all.
+
+    Returns the two paths (table, sidecar).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    side = path.with_name(path.name.rsplit(".", 1)[0] + ".marking.txt")
+    _write(path, _csv_text(_safe_frame(frame)))
+    _write(side, f"{marking.banner}\nhandling: {marking.handling}\n"
+                 f"releasable_to: {'; '.join(marking.releasable_to)}\ntable: {path.name}\n")
+    return [path, side]
 
 
 def _csv(nodes, edges, path, marking):
@@ -241,26 +552,20 @@ def _csv(nodes, edges, path, marking):
     written = []
     for name, frame in (("entities", _node_table(nodes)), ("links", _edge_table(edges)),
                         ("marking", _marking_rows(marking))):
-        target = stem.parent / f"{stem.name}_{name}.csv"
-        frame.to_csv(target, index=False)
-        written.append(target)
-    return written, {}
+        written.append(_write(stem.parent / f"{stem.name}_{name}.csv", _csv_text(frame)))
+    return written, {}, None
 
 
 def _xlsx(nodes, edges, path, marking):
-    import io
-
     from ._files import stable_xlsx
 
-    target = path if path.suffix else path.with_suffix(".xlsx")
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         _marking_rows(marking).to_excel(xl, sheet_name="Marking", index=False)
         _node_table(nodes).to_excel(xl, sheet_name="Entities", index=False)
         _edge_table(edges).to_excel(xl, sheet_name="Links", index=False)
     # the same graph gives the same bytes: no clock time inside the workbook
-    target.write_bytes(stable_xlsx(buf.getvalue(), datetime(2000, 1, 1)))
-    return [target], {}
+    return [_write(path, stable_xlsx(buf.getvalue(), datetime(2000, 1, 1)))], {}, None
 
 
 # -- i2 Analyst's Notebook ---------------------------------------------------------------------
@@ -272,72 +577,120 @@ I2_ENTITY_TYPES = {
     "ip_address": "IP Address", "url": "Web Site",
 }
 I2_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: i2 entity table columns: (column, role, attribute type, netintel column)
+I2_ENTITY_COLUMNS = (
+    ("Identity", "identity", None, "id"), ("Entity Type", "type", None, None), ("Label", "label", None, "label"),
+    ("Kind", "attribute", "text", "kind"), ("Countries", "attribute", "text", "countries"),
+    ("Agencies", "attribute", "text", "agencies"), ("Grading", "attribute", "text", "grading"),
+    ("Handling", "attribute", "text", "handling"), ("Releasable To", "attribute", "text", "releasable_to"),
+    ("Properties", "attribute", "text", "properties"),
+)
+I2_LINK_COLUMNS = (
+    ("Link Identity", "identity", None, "edge_id"), ("From Identity", "end1", None, "source"),
+    ("To Identity", "end2", None, "target"), ("Link Type", "type", None, "kind"),
+    ("Direction", "direction", None, "directed"), ("Strength", "attribute", "number", "weight"),
+    ("Count", "attribute", "number", "count"), ("Amount", "attribute", "number", "amount"),
+    ("Currency", "attribute", "text", "currency"), ("First Seen", "datetime", None, "first_seen"),
+    ("Last Seen", "datetime", None, "last_seen"), ("Agencies", "attribute", "text", "agencies"),
+    ("Grading", "attribute", "text", "grading"), ("Handling", "attribute", "text", "handling"),
+    ("Releasable To", "attribute", "text", "releasable_to"),
+)
+
+
+def _i2_paths(path: Path) -> tuple[Path, Path, Path]:
+    stem = _stem(path)
+    for suffix in ("_i2_entities", "_i2_links", "_i2_import"):  # named after one of its own files
+        if stem.name.endswith(suffix):
+            stem = stem.with_name(stem.name[: -len(suffix)])
+    return (stem.parent / f"{stem.name}_i2_entities.csv", stem.parent / f"{stem.name}_i2_links.csv",
+            stem.parent / f"{stem.name}_i2_import.ximp")
 
 
 def _i2(nodes, edges, path, marking):
-    stem = _stem(path)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    ent = pd.DataFrame({
-        "Identity": nodes["id"].astype(str),
-        "Entity Type": [I2_ENTITY_TYPES.get(k, "Other") for k in nodes["kind"]],
-        "Label": nodes["label"].fillna("").astype(str),
-        "Kind": nodes["kind"],
-        "Countries": [_flat(v) for v in nodes.get("countries", pd.Series([None] * len(nodes)))],
-        "Agencies": [_flat(v) for v in nodes.get("agencies", pd.Series([None] * len(nodes)))],
-        "Handling": nodes.get("handling", pd.Series([marking.handling] * len(nodes))),
-    })
-    def when(series_name):
-        s = edges[series_name] if series_name in edges else pd.Series([None] * len(edges))
-        return [pd.Timestamp(v).strftime(I2_DATE_FORMAT) if v is not None and not pd.isna(v) else "" for v in s]
-    lnk = pd.DataFrame({
-        "Link Identity": edges["edge_id"],
-        "From Identity": edges["source"].astype(str),
-        "To Identity": edges["target"].astype(str),
-        "Link Type": edges["kind"],
-        "Direction": ["Directed" if d else "None" for d in edges.get("directed", pd.Series([True] * len(edges)))],
-        "Strength": edges.get("weight", pd.Series([1.0] * len(edges))),
-        "Count": edges.get("count", pd.Series([1] * len(edges))),
-        "First Seen": when("first_seen"),
-        "Last Seen": when("last_seen"),
-        "Agencies": [_flat(v) for v in edges.get("agencies", pd.Series([None] * len(edges)))],
-        "Grading": edges.get("grading", pd.Series([None] * len(edges))),
-        "Handling": edges.get("handling", pd.Series([marking.handling] * len(edges))),
-    })
-    ent_path = stem.parent / f"{stem.name}_i2_entities.csv"
-    lnk_path = stem.parent / f"{stem.name}_i2_links.csv"
-    spec_path = stem.parent / f"{stem.name}_i2_import.ximp"
-    _safe_frame(ent).to_csv(ent_path, index=False, encoding="utf-8-sig")
-    _safe_frame(lnk).to_csv(lnk_path, index=False, encoding="utf-8-sig")
-    spec_path.write_text(_i2_spec(ent_path.name, lnk_path.name, marking), "utf-8")
-    return [ent_path, lnk_path, spec_path], {}
+    ent_path, lnk_path, spec_path = _i2_paths(path)
+    ent_path.parent.mkdir(parents=True, exist_ok=True)
+    ent = pd.DataFrame({col: (nodes[src] if src in nodes else None) if src else
+                        [I2_ENTITY_TYPES.get(k, "Other") for k in nodes["kind"]]
+                        for col, _, _, src in I2_ENTITY_COLUMNS}, index=nodes.index)
+
+    def when(series: pd.Series) -> list[str]:
+        return ["" if _is_missing(v) else pd.Timestamp(v).strftime(I2_DATE_FORMAT) for v in series]
+
+    lnk = pd.DataFrame({col: (edges[src] if src in edges else None) for col, _, _, src in I2_LINK_COLUMNS},
+                       index=edges.index)
+    lnk["Direction"] = ["Directed" if bool(d) else "None" for d in edges["directed"]]
+    lnk["First Seen"], lnk["Last Seen"] = when(edges["first_seen"]), when(edges["last_seen"])
+    _write(ent_path, "\ufeff" + _csv_text(_safe_frame(ent)))
+    _write(lnk_path, "\ufeff" + _csv_text(_safe_frame(lnk)))
+    _write(spec_path, _i2_spec(ent_path.name, lnk_path.name, marking))
+    return [ent_path, lnk_path, spec_path], {}, None
 
 
 def _i2_spec(entities_file: str, links_file: str, marking: Marking) -> str:
-    """An import specification in the spirit of i2 ANB's: which column is identity, type, label, date."""
+    """The import specification: which column is identity, type, label, end, direction and date.
+
+    Its structure is checked by :data:`I2_SPEC_SCHEMA` (tests validate every spec against it).
+    """
     root = ET.Element("ImportSpecification", {"name": "netintel", "version": "1", "caveat": marking.banner})
-    src = ET.SubElement(root, "Source", {"file": entities_file, "type": "entities", "headerRow": "1",
-                                         "encoding": "UTF-8", "delimiter": ","})
-    ET.SubElement(src, "Column", {"name": "Identity", "role": "identity"})
-    ET.SubElement(src, "Column", {"name": "Entity Type", "role": "type",
-                                  "allowed": "; ".join(sorted(set(I2_ENTITY_TYPES.values()) | {"Other"}))})
-    ET.SubElement(src, "Column", {"name": "Label", "role": "label"})
-    for name in ("Kind", "Countries", "Agencies", "Handling"):
-        ET.SubElement(src, "Column", {"name": name, "role": "attribute", "attributeType": "text"})
-    lsrc = ET.SubElement(root, "Source", {"file": links_file, "type": "links", "headerRow": "1",
-                                          "encoding": "UTF-8", "delimiter": ","})
-    ET.SubElement(lsrc, "Column", {"name": "Link Identity", "role": "identity"})
-    ET.SubElement(lsrc, "Column", {"name": "From Identity", "role": "end1", "references": "entities.Identity"})
-    ET.SubElement(lsrc, "Column", {"name": "To Identity", "role": "end2", "references": "entities.Identity"})
-    ET.SubElement(lsrc, "Column", {"name": "Link Type", "role": "type"})
-    ET.SubElement(lsrc, "Column", {"name": "Direction", "role": "direction", "allowed": "Directed; None"})
-    ET.SubElement(lsrc, "Column", {"name": "Strength", "role": "attribute", "attributeType": "number"})
-    ET.SubElement(lsrc, "Column", {"name": "Count", "role": "attribute", "attributeType": "number"})
-    for name in ("First Seen", "Last Seen"):
-        ET.SubElement(lsrc, "Column", {"name": name, "role": "datetime", "format": "yyyy-MM-dd HH:mm:ss"})
-    for name in ("Agencies", "Grading", "Handling"):
-        ET.SubElement(lsrc, "Column", {"name": name, "role": "attribute", "attributeType": "text"})
+    ET.SubElement(root, "Marking", {"handling": marking.handling,
+                                    "releasableTo": "; ".join(marking.releasable_to)}).text = marking.banner
+    for file, kind, columns in ((entities_file, "entities", I2_ENTITY_COLUMNS), (links_file, "links", I2_LINK_COLUMNS)):
+        src = ET.SubElement(root, "Source", {"file": file, "type": kind, "headerRow": "1", "encoding": "UTF-8",
+                                             "delimiter": ","})
+        for name, role, att_type, _ in columns:
+            attrs = {"name": name, "role": role}
+            if att_type:
+                attrs["attributeType"] = att_type
+            if role == "type" and kind == "entities":
+                attrs["allowed"] = "; ".join(sorted(set(I2_ENTITY_TYPES.values()) | {"Other"}))
+            if role in ("end1", "end2"):
+                attrs["references"] = "entities.Identity"
+            if role == "direction":
+                attrs["allowed"] = "Directed; None"
+            if role == "datetime":
+                attrs["format"] = "yyyy-MM-dd HH:mm:ss"
+            ET.SubElement(src, "Column", attrs)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+#: The structure of an import specification, as an XML Schema (checked with lxml in the tests).
+I2_SPEC_SCHEMA = """<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <xs:simpleType name="role"><xs:restriction base="xs:string">
+    <xs:enumeration value="identity"/><xs:enumeration value="type"/><xs:enumeration value="label"/>
+    <xs:enumeration value="attribute"/><xs:enumeration value="end1"/><xs:enumeration value="end2"/>
+    <xs:enumeration value="direction"/><xs:enumeration value="datetime"/>
+  </xs:restriction></xs:simpleType>
+  <xs:element name="ImportSpecification"><xs:complexType><xs:sequence>
+    <xs:element name="Marking"><xs:complexType><xs:simpleContent><xs:extension base="xs:string">
+      <xs:attribute name="handling" type="xs:string" use="required"/>
+      <xs:attribute name="releasableTo" type="xs:string" use="required"/>
+    </xs:extension></xs:simpleContent></xs:complexType></xs:element>
+    <xs:element name="Source" minOccurs="2" maxOccurs="2"><xs:complexType><xs:sequence>
+      <xs:element name="Column" maxOccurs="unbounded"><xs:complexType>
+        <xs:attribute name="name" type="xs:string" use="required"/>
+        <xs:attribute name="role" type="role" use="required"/>
+        <xs:attribute name="attributeType"><xs:simpleType><xs:restriction base="xs:string">
+          <xs:enumeration value="text"/><xs:enumeration value="number"/></xs:restriction></xs:simpleType></xs:attribute>
+        <xs:attribute name="allowed" type="xs:string"/><xs:attribute name="references" type="xs:string"/>
+        <xs:attribute name="format" type="xs:string"/>
+      </xs:complexType></xs:element>
+    </xs:sequence>
+      <xs:attribute name="file" type="xs:string" use="required"/>
+      <xs:attribute name="type" use="required"><xs:simpleType><xs:restriction base="xs:string">
+        <xs:enumeration value="entities"/><xs:enumeration value="links"/></xs:restriction></xs:simpleType></xs:attribute>
+      <xs:attribute name="headerRow" type="xs:positiveInteger" use="required"/>
+      <xs:attribute name="encoding" type="xs:string" use="required"/>
+      <xs:attribute name="delimiter" type="xs:string" use="required"/>
+    </xs:complexType></xs:element>
+  </xs:sequence>
+    <xs:attribute name="name" type="xs:string" use="required"/>
+    <xs:attribute name="version" type="xs:string" use="required"/>
+    <xs:attribute name="caveat" type="xs:string" use="required"/>
+  </xs:complexType></xs:element>
+</xs:schema>
+"""
 
 
 # -- FollowTheMoney ----------------------------------------------------------------------------
@@ -358,189 +711,396 @@ _FTM_LINKS = {
 }
 
 
+def _ftm_marks(proxy: Any, row: pd.Series, marking: Marking) -> None:
+    """Grading, handling and releasability as ``summary`` lines and agencies as ``publisher``.
+
+    Aleph keeps both properties on every schema (things and intervals alike), and
+    :mod:`netintel.ingest.ftm` reads the lines back.
+    """
+    proxy.add("summary", f"handling {row.get('handling') or marking.handling}", quiet=True)
+    if not _is_missing(row.get("grading")) and row.get("grading"):
+        proxy.add("summary", f"grading {row['grading']}", quiet=True)
+    rel = _list(row.get("releasable_to")) or list(marking.releasable_to)
+    proxy.add("summary", f"releasable_to {','.join(rel)}", quiet=True)
+    for agency in _list(row.get("agencies")):
+        proxy.add("publisher", agency, quiet=True)
+
+
 def _ftm(nodes, edges, path, marking):
     from followthemoney import model
 
     skipped: dict[str, int] = {}
+
+    def skip(why: str) -> None:
+        skipped[why] = skipped.get(why, 0) + 1
+
+    kinds = dict(zip(nodes["id"], nodes["kind"]))
+    labels = dict(zip(nodes["id"], nodes["label"]))
+    # who uses or owns each identifier and account: FtM needs a party at both ends of a call or payment
+    holder_of: dict[str, str] = {}
+    for _, row in edges.iterrows():
+        if row["kind"] in ("uses", "owns", "holds_document", "registered_to"):
+            party, thing = (row["source"], row["target"])
+            if row["kind"] == "registered_to":
+                party, thing = thing, party
+            if kinds.get(party) in ("person", "organisation") and thing not in holder_of:
+                holder_of[thing] = party
     proxies: dict[str, Any] = {}
     for _, row in nodes.iterrows():
         schema = _FTM_SCHEMA.get(row["kind"])
         if schema is None:
             continue
+        if schema == "Identification" and row["id"] not in holder_of:
+            skip("identity documents without a known holder (FtM's Identification requires one)")
+            continue
         proxy = model.make_entity(schema)
         proxy.id = str(row["id"])
-        label = str(row.get("label") or row["id"])
+        label = str(row["label"])
         proxy.add(_FTM_NAME_PROP[schema], label, quiet=True)
-        if schema not in ("Person", "Company", "Vessel"):
-            proxy.add("name", label, quiet=True) if schema in ("Vehicle", "BankAccount", "CryptoWallet", "UserAccount") else None
-        for cc in row.get("countries") or []:
+        if schema in ("Vehicle", "BankAccount", "CryptoWallet", "UserAccount", "Address", "Identification"):
+            proxy.add("name", label, quiet=True) if "name" in proxy.schema.properties else None
+        if schema == "Identification":
+            proxy.add("holder", holder_of[row["id"]])
+        for cc in _list(row.get("countries")):
             proxy.add("country", cc, quiet=True)
-        proxy.add("publisher", _flat(row.get("agencies")) or "", quiet=True)
-        proxy.add("summary", f"handling {row.get('handling') or marking.handling}", quiet=True)
+        _ftm_marks(proxy, row, marking)
         proxies[proxy.id] = proxy
-    kinds = dict(zip(nodes["id"].astype(str), nodes["kind"]))
-    labels = dict(zip(nodes["id"].astype(str), nodes["label"].fillna("").astype(str)))
-    lines = []
+    links = []
     for _, row in edges.iterrows():
-        src, dst = str(row["source"]), str(row["target"])
+        src, dst, kind = str(row["source"]), str(row["target"]), row["kind"]
         # Identifier entities FtM has no schema for become properties of who uses them.
-        if row["kind"] in ("uses", "owns", "registered_to"):
+        if kind in ("uses", "owns", "registered_to"):
             holder, ident = (src, dst) if kinds.get(dst) in _FTM_HOLDER_PROP else (dst, src)
             if kinds.get(ident) in _FTM_HOLDER_PROP and holder in proxies:
                 proxies[holder].add(_FTM_HOLDER_PROP[kinds[ident]], labels[ident], quiet=True)
                 continue
-        if row["kind"] == "call" and kinds.get(src) == "phone" and kinds.get(dst) == "phone":
-            lines.append(_ftm_call(model, row, labels[src], labels[dst]))
-            continue
-        if src not in proxies or dst not in proxies:
-            skipped[f"{row['kind']} links to entities without an FtM schema"] = \
-                skipped.get(f"{row['kind']} links to entities without an FtM schema", 0) + 1
-            continue
-        schema, sprop, tprop = _FTM_LINKS.get(row["kind"], ("UnknownLink", "subject", "object"))
-        if row["kind"] == "transfer" and kinds.get(src) == "bank_account" and kinds.get(dst) == "bank_account":
-            sprop, tprop = "payerAccount", "beneficiaryAccount"
-        link = model.make_entity(schema)
-        link.id = f"{row['edge_id']}-{src}-{dst}"[:120]
-        try:
-            link.add(sprop, src)
-            link.add(tprop, dst)
-        except Exception:  # the endpoints' schemata do not fit this interval: keep it as UnknownLink
-            link = model.make_entity("UnknownLink")
-            link.id = f"{row['edge_id']}-{src}-{dst}"[:120]
-            link.add("subject", src)
-            link.add("object", dst)
-        link.add("role", row["kind"], quiet=True)
-        if row.get("amount") is not None and not pd.isna(row.get("amount")) and schema == "Payment":
-            link.add("amount", f"{float(row['amount']):.2f}", quiet=True)
-            link.add("currency", str(row.get("currency") or ""), quiet=True)
-        for prop, col in (("startDate", "first_seen"), ("endDate", "last_seen")):
-            v = row.get(col)
-            if v is not None and not pd.isna(v):
-                link.add(prop, pd.Timestamp(v).date().isoformat(), quiet=True)
-        link.add("publisher", _flat(row.get("agencies")) or "", quiet=True)
-        lines.append(link.to_dict())
-    with open(path, "w", encoding="utf-8") as f:
-        for proxy in proxies.values():
-            f.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
-        for line in lines:
-            f.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        if kind == "holds_document" and proxies.get(dst) is not None and proxies[dst].schema.name == "Identification":
+            continue  # the document's holder property says it
+        link_id = f"{row['edge_id']}-{src}-{dst}"[:120]
+        if kind == "call" and (kinds.get(src) == "phone" or kinds.get(dst) == "phone"):
+            link = _ftm_call(model, row, link_id, labels, kinds, holder_of, proxies)
+            if not (link.get("caller") or link.get("callerNumber")) or \
+                    not (link.get("receiver") or link.get("receiverNumber")):
+                skip("calls with an end that is neither a number nor an FtM party")
+                continue
+            if not link.get("caller") or not link.get("receiver"):
+                skip("calls with a number whose user is unknown (caller/receiver left out, the number kept)")
+        elif kind == "transfer" and (kinds.get(src) == "bank_account" or kinds.get(dst) == "bank_account"):
+            link = _ftm_payment(model, row, link_id, holder_of, proxies)
+            if link.schema.name != "Payment":
+                skip("transfers between accounts without a known holder (written as UnknownLink)")
+        else:
+            if src not in proxies or dst not in proxies:
+                skip(f"{kind} links to entities without an FtM schema")
+                continue
+            schema, sprop, tprop = _FTM_LINKS.get(kind, ("UnknownLink", "subject", "object"))
+            link = model.make_entity(schema)
+            link.id = link_id
+            try:
+                link.add(sprop, src)
+                link.add(tprop, dst)
+                if not link.schema.name == "UnknownLink" and not _ranges_fit(link, sprop, tprop, proxies, src, dst):
+                    raise ValueError("range")
+            except Exception:  # the endpoints' schemata do not fit this relation: keep it as UnknownLink
+                link = model.make_entity("UnknownLink")
+                link.id = link_id
+                link.add("subject", src)
+                link.add("object", dst)
+            if link.schema.name == "Payment" and not _is_missing(row.get("amount")):
+                link.add("amount", f"{float(row['amount']):.2f}", quiet=True)
+                link.add("currency", str(row.get("currency") or ""), quiet=True)
+        link.add("role", kind, quiet=True)
+        _ftm_dates(link, row)
+        _ftm_marks(link, row, marking)
+        links.append(link)
+    lines = [json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True) for p in proxies.values()]
+    lines += [json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True) for p in links]
     not_ftm = nodes[~nodes["kind"].isin(list(_FTM_SCHEMA))]
     if len(not_ftm):
         skipped["entities of kinds FtM has no schema for (kept as properties where linked)"] = len(not_ftm)
-    return [path], skipped
+    return [_write(path, "".join(line + "\n" for line in lines))], skipped, len(lines)
 
 
-def _ftm_call(model: Any, row: pd.Series, caller: str, receiver: str) -> dict[str, Any]:
-    """Calls between two numbers: FtM's Call carries the numbers themselves."""
-    call = model.make_entity("Call")
-    call.id = f"{row['edge_id']}-{row['source']}-{row['target']}"[:120]
-    call.add("callerNumber", caller, quiet=True)
-    call.add("receiverNumber", receiver, quiet=True)
+def _ranges_fit(link: Any, sprop: str, tprop: str, proxies: dict[str, Any], src: str, dst: str) -> bool:
+    """Whether the two ends' schemata are in the range of the relation's properties."""
+    for prop, end in ((sprop, src), (tprop, dst)):
+        rng = link.schema.properties[prop].range
+        if rng is not None and not proxies[end].schema.is_a(rng):
+            return False
+    return True
+
+
+def _ftm_dates(proxy: Any, row: pd.Series) -> None:
     for prop, col in (("startDate", "first_seen"), ("endDate", "last_seen")):
         v = row.get(col)
-        if v is not None and not pd.isna(v):
-            call.add(prop, pd.Timestamp(v).date().isoformat(), quiet=True)
-    call.add("summary", f"{int(row.get('count') or 1)} calls", quiet=True)
-    call.add("publisher", _flat(row.get("agencies")) or "", quiet=True)
-    return call.to_dict()
+        if not _is_missing(v):
+            proxy.add(prop, pd.Timestamp(v).isoformat()[:19], quiet=True)
+
+
+def _ftm_party(prop_holder: str, thing: str, holder_of: dict[str, str], proxies: dict[str, Any]) -> str | None:
+    party = holder_of.get(thing)
+    return party if party in proxies else None
+
+
+def _ftm_call(model: Any, row: pd.Series, link_id: str, labels, kinds, holder_of, proxies) -> Any:
+    """A call: the users of the two numbers as caller and receiver, the numbers themselves beside."""
+    call = model.make_entity("Call")
+    call.id = link_id
+    for end, party_prop, number_prop in ((row["source"], "caller", "callerNumber"),
+                                         (row["target"], "receiver", "receiverNumber")):
+        if kinds.get(end) == "phone":
+            call.add(number_prop, labels[end], quiet=True)
+            party = _ftm_party(party_prop, end, holder_of, proxies)
+        else:
+            party = end if end in proxies else None
+        if party is not None:
+            call.add(party_prop, party)
+    call.add("description", f"{int(row.get('count') or 1)} calls", quiet=True)
+    return call
+
+
+def _ftm_payment(model: Any, row: pd.Series, link_id: str, holder_of, proxies) -> Any:
+    """A transfer between accounts: the holders pay, the accounts are payer/beneficiary accounts."""
+    ends = []
+    for end in (row["source"], row["target"]):
+        proxy = proxies.get(end)
+        if proxy is not None and proxy.schema.name == "BankAccount":
+            ends.append((_ftm_party("payer", end, holder_of, proxies), end))
+        else:
+            ends.append((end if proxy is not None else None, None))
+    (payer, payer_acc), (benef, benef_acc) = ends
+    if payer is None or benef is None:
+        link = model.make_entity("UnknownLink")
+        link.id = link_id
+        link.add("subject", payer_acc or payer or row["source"])
+        link.add("object", benef_acc or benef or row["target"])
+        return link
+    link = model.make_entity("Payment")
+    link.id = link_id
+    link.add("payer", payer)
+    link.add("beneficiary", benef)
+    if payer_acc:
+        link.add("payerAccount", payer_acc)
+    if benef_acc:
+        link.add("beneficiaryAccount", benef_acc)
+    if not _is_missing(row.get("amount")):
+        link.add("amount", f"{float(row['amount']):.2f}", quiet=True)
+        link.add("currency", str(row.get("currency") or ""), quiet=True)
+    return link
 
 
 # -- STIX 2.1 ----------------------------------------------------------------------------------
-_STIX_KINDS = {"domain", "ip_address", "url", "malware", "tool", "threat_actor", "crypto_wallet", "file",
-               "indicator", "infrastructure", "campaign", "attack_pattern", "vulnerability", "email"}
+def _sid(stix_type: str, key: str) -> str:
+    return f"{stix_type}--{uuid.uuid5(NETINTEL_NS, f'{stix_type}:{key}')}"
+
+
+#: netintel entity kinds written as STIX cyber-observables: kind -> (STIX type, value property)
+STIX_OBSERVABLES = {"domain": ("domain-name", "value"), "url": ("url", "value"), "email": ("email-addr", "value"),
+                    "user_account": ("user-account", "account_login"), "file": ("file", "name")}
+#: netintel entity kinds written as STIX domain objects
+STIX_DOMAIN_OBJECTS = {"malware": "malware", "tool": "tool", "threat_actor": "threat-actor",
+                       "infrastructure": "infrastructure", "campaign": "campaign", "attack_pattern": "attack-pattern",
+                       "vulnerability": "vulnerability", "person": "identity",
+                       "organisation": "identity", "location": "location", "address": "location"}
+#: The STIX type of every other entity: a new SDO the netintel extension defines.
+STIX_ENTITY_TYPE = "netintel-entity"
 _STIX_REL = {"uses": "uses", "indicates": "indicates", "attributed_to": "attributed-to", "targets": "targets",
-             "hosts": "hosts", "resolves_to": "resolves-to", "communicates_with": "communicates-with"}
+             "hosts": "hosts", "resolves_to": "resolves-to", "communicates_with": "communicates-with",
+             "owns": "owns", "controls": "controls", "member_of": "member-of", "associate_of": "cooperates-with"}
+_STIX_EPOCH = "2000-01-01T00:00:00.000Z"
+#: The identity every object netintel writes is created by (a reader skips it: it is no entity of the case).
+STIX_CREATOR_ID = _sid("identity", "netintel-export")
+#: Admiralty credibility -> STIX confidence (STIX 2.1 appendix A, "Admiralty Credibility" scale).
+ADMIRALTY_CONFIDENCE = {"1": 90, "2": 70, "3": 50, "4": 30, "5": 10}
+
+#: The JSON schema of the netintel extension's properties (written into its extension-definition).
+STIX_EXTENSION_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "netintel entity and provenance",
+    "type": "object",
+    "required": ["netintel_id", "kind", "handling"],
+    "properties": {
+        "extension_type": {"enum": ["property-extension", "new-sdo"]},
+        "netintel_id": {"type": "string"}, "kind": {"type": "string"}, "label": {"type": "string"},
+        "admiralty": {"type": "string", "pattern": "^[A-F][1-6]$"}, "handling": {"type": "string"},
+        "releasable_to": {"type": "array", "items": {"type": "string"}},
+        "agencies": {"type": "array", "items": {"type": "string"}},
+        "countries": {"type": "array", "items": {"type": "string"}},
+        "properties": {"type": "object"}, "count": {"type": "integer"}, "weight": {"type": "number"},
+        "amount": {"type": "number"}, "currency": {"type": "string"}, "directed": {"type": "boolean"},
+        "netintel_links": {"type": "array", "items": {
+            "type": "object", "required": ["source_ref", "target_ref", "kind", "netintel_id", "handling"],
+            "properties": {"source_ref": {"type": "string"}, "target_ref": {"type": "string"},
+                           "start_time": {"type": "string"}, "stop_time": {"type": "string"},
+                           "confidence": {"type": "integer", "minimum": 0, "maximum": 100}}}},
+    },
+}
 
 
-def _stix_marking(handling: str):
+def _stix_time(value: Any) -> str | None:
+    if _is_missing(value):
+        return None
+    return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _stix_marking_objects(handling: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The marking-definitions an object carries: the TLP one and, for other codes, a statement."""
     import stix2
 
-    code = {"H0": "TLP:GREEN", "H1": "TLP:AMBER", "H2": "TLP:AMBER+STRICT", "H3": "TLP:RED"}.get(handling, handling)
-    extra = []
-    base = {"TLP:CLEAR": stix2.TLP_WHITE, "TLP:GREEN": stix2.TLP_GREEN, "TLP:AMBER": stix2.TLP_AMBER,
-            "TLP:AMBER+STRICT": stix2.TLP_AMBER, "TLP:RED": stix2.TLP_RED}[code]
+    code = {"H0": "TLP:GREEN", "H1": "TLP:AMBER", "H2": "TLP:AMBER", "H3": "TLP:RED"}.get(handling, handling)
+    tlp = {"TLP:CLEAR": stix2.TLP_WHITE, "TLP:GREEN": stix2.TLP_GREEN, "TLP:AMBER": stix2.TLP_AMBER,
+           "TLP:AMBER+STRICT": stix2.TLP_AMBER, "TLP:RED": stix2.TLP_RED}.get(code, stix2.TLP_RED)
+    objs = [json.loads(tlp.serialize())]
     if code == "TLP:AMBER+STRICT" or handling.startswith("H"):
-        extra.append(stix2.MarkingDefinition(
-            definition_type="statement",
-            created="2026-01-01T00:00:00.000Z",
-            definition=stix2.StatementMarking(statement=f"Handling {handling}: recipients' organisation only, "
-                                                        "no further dissemination without the originator's consent")))
-    return base, extra
+        objs.append({"type": "marking-definition", "spec_version": "2.1", "id": _sid("marking-definition", handling),
+                     "created": _STIX_EPOCH, "definition_type": "statement",
+                     "definition": {"statement": f"Handling {handling}: recipients' organisation only, no further "
+                                                 "dissemination without the originator's consent"}})
+    return objs, [o["id"] for o in objs]
+
+
+def _stix_provenance(row: pd.Series, marking: Marking) -> tuple[dict[str, Any], int | None]:
+    grading = row.get("grading")
+    grading = None if _is_missing(grading) or not grading else str(grading)
+    ext: dict[str, Any] = {"handling": str(row.get("handling") or marking.handling),
+                           "releasable_to": _list(row.get("releasable_to")) or list(marking.releasable_to),
+                           "agencies": _list(row.get("agencies"))}
+    if grading:
+        ext["admiralty"] = grading
+    confidence = ADMIRALTY_CONFIDENCE.get(grading[1]) if grading else None
+    return ext, confidence
 
 
 def _stix(nodes, edges, path, marking):
     import stix2
 
-    tlp, extra = _stix_marking(marking.handling)
-    marks = [tlp.id] + [m.id for m in extra]
-    created = "2026-01-01T00:00:00.000Z"
-    identity = stix2.Identity(id="identity--5f5f5f5f-0000-4000-8000-000000000001", name="netintel export",
-                              identity_class="system", created=created, modified=created)
-    objects: list[Any] = [identity, *extra]
+    markings: dict[str, dict[str, Any]] = {}
+    refs_of: dict[str, list[str]] = {}
+
+    def marks(handling: str) -> list[str]:
+        if handling not in refs_of:
+            objs, refs = _stix_marking_objects(handling)
+            markings.update({o["id"]: o for o in objs})
+            refs_of[handling] = refs
+        return refs_of[handling]
+
+    # times from the data, never the clock: an entity is dated by the newest of the case's links
+    # (a receiving workspace counts its review period from there)
+    created = _stix_time(pd.to_datetime(edges["last_seen"]).max()) if len(edges) else None
+    created = created or _STIX_EPOCH
+    identity = {"type": "identity", "spec_version": "2.1", "id": STIX_CREATOR_ID,
+                "created": _STIX_EPOCH, "modified": _STIX_EPOCH, "name": "netintel export", "identity_class": "system"}
+    extension = {"type": "extension-definition", "spec_version": "2.1", "id": STIX_EXTENSION_ID,
+                 "created_by_ref": identity["id"], "created": _STIX_EPOCH, "modified": _STIX_EPOCH,
+                 "name": "netintel entity and provenance",
+                 "description": "netintel's entity kinds STIX has no object for (phones, bank accounts, vehicles, "
+                                "documents...) as new SDOs of type netintel-entity, and on every object the Admiralty "
+                                "grading, handling code, releasability and reporting agencies.",
+                 "schema": json.dumps(STIX_EXTENSION_SCHEMA, sort_keys=True), "version": "1.0",
+                 "extension_types": ["new-sdo", "property-extension"]}
+    objects: list[dict[str, Any]] = []
     ids: dict[str, str] = {}
     skipped: dict[str, int] = {}
-    import uuid
-
-    def sid(kind: str, key: str) -> str:
-        return f"{kind}--{uuid.uuid5(uuid.NAMESPACE_URL, 'netintel:' + key)}"
-
-    common = {"created_by_ref": identity.id, "created": created, "modified": created, "object_marking_refs": marks}
     for _, row in nodes.iterrows():
-        kind, label, key = row["kind"], str(row.get("label") or row["id"]), str(row["id"])
-        if kind not in _STIX_KINDS:
-            continue
+        obj = _stix_entity(row, marking, identity["id"], marks, created)
         try:
-            if kind == "domain":
-                obj = stix2.DomainName(value=label, object_marking_refs=marks)
-            elif kind == "ip_address":
-                obj = (stix2.IPv6Address if ":" in label else stix2.IPv4Address)(value=label, object_marking_refs=marks)
-            elif kind == "url":
-                obj = stix2.URL(value=label, object_marking_refs=marks)
-            elif kind == "email":
-                obj = stix2.EmailAddress(value=label, object_marking_refs=marks)
-            elif kind == "file":
-                obj = stix2.File(name=label, object_marking_refs=marks)
-            elif kind == "crypto_wallet":
-                # STIX 2.1 has no wallet observable: a custom one, as MISP and OpenCTI exchange them.
-                wallet = {"type": "x-crypto-wallet", "id": sid("x-crypto-wallet", key), "spec_version": "2.1",
-                          "value": label, "object_marking_refs": marks}
-                ids[key] = wallet["id"]
-                objects.append(wallet)
-                continue
-            elif kind == "malware":
-                obj = stix2.Malware(id=sid("malware", key), name=label, is_family=True, **common)
-            elif kind == "tool":
-                obj = stix2.Tool(id=sid("tool", key), name=label, **common)
-            elif kind == "threat_actor":
-                obj = stix2.ThreatActor(id=sid("threat-actor", key), name=label, **common)
-            elif kind == "infrastructure":
-                obj = stix2.Infrastructure(id=sid("infrastructure", key), name=label, **common)
-            elif kind == "campaign":
-                obj = stix2.Campaign(id=sid("campaign", key), name=label, **common)
-            elif kind == "attack_pattern":
-                obj = stix2.AttackPattern(id=sid("attack-pattern", key), name=label, **common)
-            elif kind == "vulnerability":
-                obj = stix2.Vulnerability(id=sid("vulnerability", key), name=label, **common)
-            else:  # indicator: we keep its label; the pattern needs its observables
-                skipped["indicators (exported through their observables)"] = \
-                    skipped.get("indicators (exported through their observables)", 0) + 1
-                continue
-        except Exception as exc:  # an invalid value (a malformed IP) is reported, not silently dropped
-            skipped[f"{kind}: {type(exc).__name__}"] = skipped.get(f"{kind}: {type(exc).__name__}", 0) + 1
-            continue
-        ids[key] = obj.id
+            stix2.parse(obj, allow_custom=False)
+        except Exception as exc:  # an invalid value (a malformed IP): as a netintel entity, never dropped
+            obj = _stix_entity(row, marking, identity["id"], marks, created, force_entity=True)
+            skipped[f"{row['kind']} written as netintel-entity ({type(exc).__name__})"] = \
+                skipped.get(f"{row['kind']} written as netintel-entity ({type(exc).__name__})", 0) + 1
+        ids[str(row["id"])] = obj["id"]
         objects.append(obj)
+    by_id = {o["id"]: o for o in objects}
     for _, row in edges.iterrows():
-        s, t = ids.get(str(row["source"])), ids.get(str(row["target"]))
-        if s is None or t is None:
+        s, t = ids[str(row["source"])], ids[str(row["target"])]
+        ext, confidence = _stix_provenance(row, marking)
+        ext.update(netintel_id=str(row["edge_id"]), kind=str(row["kind"]),
+                   directed=bool(row["directed"]), count=int(row["count"] if not _is_missing(row["count"]) else 1),
+                   weight=float(row["weight"] if not _is_missing(row["weight"]) else 1.0))
+        if not _is_missing(row.get("amount")):
+            ext["amount"] = float(row["amount"])
+        if isinstance(row.get("currency"), str) and row["currency"]:
+            ext["currency"] = row["currency"]
+        start, stop = _stix_time(row.get("first_seen")), _stix_time(row.get("last_seen"))
+        holder = next((by_id[r] for r in (s, t) if by_id[r]["type"] == STIX_ENTITY_TYPE), None)
+        if holder is not None:
+            # strict STIX parsers refuse a relationship to an object type they do not know: a link
+            # to a netintel entity travels inside that entity (the extension defines how)
+            link = {"source_ref": s, "target_ref": t, "start_time": start, "stop_time": stop,
+                    "confidence": confidence, **ext}
+            holder.setdefault("netintel_links", []).append(_drop_empty(link))
             continue
-        rel = stix2.Relationship(
-            id=sid("relationship", f"{row['source']}|{row['kind']}|{row['target']}"),
-            relationship_type=_STIX_REL.get(row["kind"], "related-to"), source_ref=s, target_ref=t,
-            description=f"netintel link {row['kind']}; reported by {_flat(row.get('agencies')) or 'n/a'}; "
-                        f"grading {row.get('grading') or 'n/a'}", **common)
+        rel = {"type": "relationship", "spec_version": "2.1",
+               "id": _sid("relationship", f"{row['source']}|{row['kind']}|{row['target']}"),
+               "created_by_ref": identity["id"], "created": start or created, "modified": stop or start or created,
+               "relationship_type": _STIX_REL.get(row["kind"], "related-to"), "source_ref": s, "target_ref": t,
+               "object_marking_refs": marks(ext["handling"]),
+               "extensions": {STIX_EXTENSION_ID: _drop_empty({**ext, "extension_type": "property-extension"})}}
+        if confidence is not None:
+            rel["confidence"] = confidence
+        if start:
+            rel["start_time"] = start
+            if stop and stop > start:
+                rel["stop_time"] = stop
         objects.append(rel)
-    bundle = stix2.Bundle(objects=objects, allow_custom=True,
-                          id=f"bundle--{uuid.uuid5(uuid.NAMESPACE_URL, 'netintel-bundle:' + '|'.join(sorted(ids)))}")
-    path.write_text(bundle.serialize(pretty=True), "utf-8")
-    return [path], skipped
+    ordered = [identity, extension] + sorted(markings.values(), key=lambda o: o["id"]) + \
+        sorted(objects, key=lambda o: o["id"])
+    bundle = {"type": "bundle", "id": _sid("bundle", "|".join(o["id"] for o in ordered)), "objects": ordered}
+    text = json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return [_write(path, text)], skipped, len(ordered)
+
+
+def _drop_empty(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v not in (None, "", [], {})}
+
+
+def _stix_entity(row: pd.Series, marking: Marking, creator: str, marks, created: str, *,
+                 force_entity: bool = False) -> dict:
+    kind, key, label = str(row["kind"]), str(row["id"]), str(row["label"])
+    ext, confidence = _stix_provenance(row, marking)
+    props = row.get("properties") if isinstance(row.get("properties"), dict) else {}
+    ext.update(netintel_id=key, kind=kind, label=label, countries=_list(row.get("countries")),
+               properties=_jsonable(props))
+    refs = marks(ext["handling"])
+    country = row.get("country") if isinstance(row.get("country"), str) else None
+    sdo_common = {"spec_version": "2.1", "created_by_ref": creator, "created": created, "modified": created,
+                  "object_marking_refs": refs}
+    if confidence is not None:
+        sdo_common["confidence"] = confidence
+    if not force_entity and kind == "ip_address":
+        stype = "ipv6-addr" if ":" in label else "ipv4-addr"
+        return {"type": stype, "spec_version": "2.1", "id": _sid(stype, label), "value": label,
+                "object_marking_refs": refs, "extensions": {STIX_EXTENSION_ID: _drop_empty(
+                    {**ext, "extension_type": "property-extension"})}}
+    if not force_entity and kind in STIX_OBSERVABLES:
+        stype, prop = STIX_OBSERVABLES[kind]
+        obj = {"type": stype, "spec_version": "2.1", "id": _sid(stype, label), prop: label,
+               "object_marking_refs": refs,
+               "extensions": {STIX_EXTENSION_ID: _drop_empty({**ext, "extension_type": "property-extension"})}}
+        if kind == "file" and props.get("hash_sha256"):
+            obj["hashes"] = {"SHA-256": str(props["hash_sha256"])}
+        return obj
+    stype = STIX_DOMAIN_OBJECTS.get(kind) if not force_entity else None
+    if stype == "location" and not country:
+        stype = None  # a STIX location needs a country, region or coordinates
+    if stype is None:
+        obj = {"type": STIX_ENTITY_TYPE, "id": _sid(STIX_ENTITY_TYPE, key), "name": label, **sdo_common,
+               **{k: v for k, v in _drop_empty(ext).items() if k != "label"},
+               "extensions": {STIX_EXTENSION_ID: {"extension_type": "new-sdo"}}}
+        return obj
+    obj = {"type": stype, "id": _sid(stype, key), "name": label, **sdo_common,
+           "extensions": {STIX_EXTENSION_ID: _drop_empty({**ext, "extension_type": "property-extension"})}}
+    if stype == "identity":
+        obj["identity_class"] = "individual" if kind == "person" else "organization"
+    elif stype == "malware":
+        obj["is_family"] = bool(props.get("is_family", True)) if not isinstance(props.get("is_family"), str) \
+            else props["is_family"].lower() == "true"
+    elif stype == "location":
+        obj["country"] = country
+        if kind == "address":
+            obj["street_address"] = label
+    elif stype == "grouping":
+        obj["context"] = "suspicious-activity"
+        obj["object_refs"] = [creator]
+    return obj

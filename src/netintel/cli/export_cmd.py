@@ -13,7 +13,10 @@ def register(sub) -> None:
                                    "only what that country may receive.")
     add_workspace_arg(p)
     p.add_argument("--format", "-f", choices=FORMATS, required=True)
-    p.add_argument("--out", "-o", required=True, help="file to write (a file stem for i2 and csv)")
+    p.add_argument("--out", "-o", required=True,
+                   help="the file to write (the format's extension is added when it has none); for i2 and csv a "
+                        "file stem: -o out/case writes out/case_i2_entities.csv, out/case_i2_links.csv and "
+                        "out/case_i2_import.ximp (csv: out/case_entities.csv, _links.csv, _marking.csv)")
     p.add_argument("--recipient", metavar="CC", help="the country the export is made for (ISO 3166-1 alpha-2)")
     p.add_argument("--pseudonyms", action="store_true", help="replace names by stable pseudonyms")
     p.add_argument("--min-grading", metavar="CODE", help="leave out links graded below this (e.g. B2)")
@@ -29,8 +32,8 @@ def run(args) -> int:
         graph = build_graph(ws, recipient=args.recipient, min_grading=args.min_grading)
         result = export_graph(graph, args.out, format=args.format, recipient=args.recipient,
                               pseudonyms=args.pseudonyms)
-    emit({"format": result.format, "paths": [str(p) for p in result.paths], "entities": result.n_nodes,
-          "links": result.n_edges, "handling": result.marking.handling,
-          "releasable_to": list(result.marking.releasable_to), "recipient": result.recipient,
-          "not_representable": result.skipped}, as_json=args.json)
+    if args.json:
+        emit(result.to_dict(), as_json=True)
+    else:
+        print(result.summary())
     return 0

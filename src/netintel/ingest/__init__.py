@@ -14,6 +14,9 @@ Formats (``format=`` forces one):
 ``events``  call records / transactions, by their columns (:mod:`netintel.ingest.events`)
 ``edgelist`` ``source, target[, weight]`` columns (:mod:`netintel.ingest.edgelist`)
 ``matrix``  a square matrix whose first row and column hold the same labels (UCINET style)
+``ucinet``  a UCINET DL file (:mod:`netintel.ingest.ucinet`)
+``exchange`` a graph netintel exported: GEXF, GraphML, Cytoscape JSON, i2/CSV tables, XLSX
+            (:mod:`netintel.ingest.exchange`)
 ========== ==================================================================================
 
 Examples
@@ -50,9 +53,10 @@ from .tabular import Mapping, read_table, sniff_kind
 __all__ = ["ingest", "IntakeReport", "Mapping", "detect_format", "find_sources", "SourceFile", "FORMATS"]
 
 #: Formats :func:`ingest` knows.
-FORMATS = ("stix", "ftm", "table", "events", "edgelist", "matrix")
+FORMATS = ("stix", "ftm", "table", "events", "edgelist", "matrix", "ucinet", "exchange")
 #: File extensions treated as data in a folder (a file named directly is always tried).
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".dl", ".gexf", ".graphml",
+                 ".cyjs")
 _MAPPING_SUFFIXES = (".mapping.yaml", ".mapping.yml", ".mapping.toml")
 _SOURCE_FILES = ("source.yaml", "source.yml")
 _REPORT_COLUMNS = ["file", "agency", "country", "format", "status", "read", "accepted", "quarantined", "entities",
@@ -158,10 +162,17 @@ def detect_format(path: str | Path, mapping: Mapping | None = None) -> str:
 
     Raises :class:`~netintel.errors.InputError` for a file that is none of :data:`FORMATS`.
     """
+    from .exchange import exchange_kind
+    from .ucinet import sniff as is_ucinet
+
     path = Path(path)
     kind = sniff_kind(path)
     if kind == "empty":
         raise InputError("is empty", file=str(path), hint="the partner's export holds no data; ask for it again")
+    if path.suffix.lower() == ".dl" or (kind != "binary" and kind != "json" and is_ucinet(path)):
+        return "ucinet"
+    if exchange_kind(path) is not None:
+        return "exchange"
     if kind == "json":
         return _json_format(path)
     if kind == "binary":
@@ -183,7 +194,11 @@ def _table_format(path: Path, table, mapping: Mapping | None) -> str:
     from .events import event_kind_of
     from .tabular import _column_resolver
 
+    from .exchange import exchange_kind_of_columns
+
     renames = mapping.columns if mapping else {}
+    if mapping is None and exchange_kind_of_columns(table.columns) is not None:
+        return "exchange"  # a table netintel exported (i2 or CSV), read back with its own columns
     if event_kind_of(table.columns, renames):
         return "events"
     resolve = _column_resolver(table.columns)

@@ -276,8 +276,9 @@ class BatchBuilder:
     def link(self, kind: str, source: str, target: str, *, source_record_id: str | None = None, locator: str,
              first_seen: datetime | None = None, last_seen: datetime | None = None, count: int = 1,
              weight: float | None = None, amount: float | None = None, currency: str | None = None,
-             properties: Mapping[str, Any] | None = None, prov: Mapping[str, Any] | None = None) -> str:
-        """Add a link between two entity record ids."""
+             properties: Mapping[str, Any] | None = None, prov: Mapping[str, Any] | None = None,
+             directed: bool | None = None) -> str:
+        """Add a link between two entity record ids (``directed`` as its kind says, unless given)."""
         try:
             kind = self.model.check_link_kind(kind)
         except SchemaError as exc:
@@ -291,7 +292,7 @@ class BatchBuilder:
             return lid
         self._links[lid] = {
             "link_id": lid, "kind": kind, "source": source, "target": target,
-            "directed": self.model.link(kind).directed, "first_seen": first_seen, "last_seen": last_seen or first_seen,
+            "directed": self.model.link(kind).directed if directed is None else bool(directed), "first_seen": first_seen, "last_seen": last_seen or first_seen,
             "count": count, "weight": float(weight if weight is not None else count), "amount": amount,
             "currency": currency, "properties": dict(properties or {}), "source_id": self.batch.source_id,
             "source_record_id": srid, "locator": locator, **(prov or self._base),

@@ -3,8 +3,8 @@
 An edge list has ``source`` and ``target`` columns and optionally ``weight`` (and ``kind``); an
 adjacency matrix has node labels in its first row and first column and a tie weight in every
 cell, 0 or empty for no tie. A symmetric matrix gives one undirected link per pair; an asymmetric
-one a directed link per non-zero cell (with an undirected link kind, both directions of a pair
-add up in one link). Nodes are ``person`` entities and links ``associate_of`` unless the mapping
+one a directed link per non-zero cell, whatever the link kind's default direction (the
+direction of who called whom is kept). Nodes are ``person`` entities and links ``associate_of`` unless the mapping
 (``node_kind``, ``link_kind``) or the caller says otherwise. A node's source record id is its
 label as written.
 
@@ -170,7 +170,6 @@ def load_matrix(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
                 cells[(row_label, label)] = w
     symmetric = all(cells.get((b, a)) == w for (a, b), w in cells.items() if (b, a) not in bad)
     directed = (not symmetric) if mapping.directed is None else mapping.directed
-    link_directed = model.link(link_kind).directed
     index = {label: i for i, label in enumerate(labels)}
     ids: dict[str, str] = {}
     base = builder.provenance()
@@ -199,6 +198,9 @@ def load_matrix(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
                 builder.quarantine(locator, f"tie weight {w:g} is negative; weights are tie strengths", raw)
                 continue
             a, b = ids[row_label], ids[label]
-            srid = f"{link_kind}:{a}->{b}" if (directed and link_directed) else _link_srid(builder, link_kind, a, b)
-            builder.link(link_kind, a, b, source_record_id=srid, locator=locator, weight=w, prov=base)
+            # an asymmetric matrix (who called whom) keeps each direction as its own directed link,
+            # whatever the kind's default: summing a->b and b->a would lose who initiated
+            srid = f"{link_kind}:{a}->{b}" if directed else _link_srid(builder, link_kind, a, b)
+            builder.link(link_kind, a, b, source_record_id=srid, locator=locator, weight=w, prov=base,
+                         directed=directed)
             builder.accept(locator, raw, srid)

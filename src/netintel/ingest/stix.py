@@ -33,11 +33,16 @@ sighting                            ``sighting`` events from the sighted object 
 observed-data                       ``sighting`` events from each observable (``object_refs``, or
                                     STIX 2.0 embedded ``objects``) to its creator
 report, grouping                    ``report``, linked ``related_to`` each entity it refers to
+course-of-action                    ``course_of_action`` (a ``mitigates`` relationship: ``related_to``)
+note, opinion                       ``note`` / ``opinion``, linked ``related_to`` each object it is about
+netintel-entity and the netintel    the entity kind, id, label, properties, Admiralty grading,
+extension on any object             handling and releasability netintel wrote (its STIX export);
+                                    ``netintel_links`` become links with their counts and dates
 marking-definition                  handling codes (below); no entity
 ================================== ========================================================
 
 Pattern comparisons with ``LIKE`` or ``MATCHES`` name no exact value and add no entity (the
-pattern is kept on the indicator). Other types (course-of-action, note, opinion, process,
+pattern is kept on the indicator). Other types (process,
 x509-certificate, custom ``x-`` types netintel does not know, ...) are quarantined as "not
 imported", never dropped unseen.
 
@@ -146,8 +151,21 @@ _SDO_KINDS = {
     "threat-actor": "threat_actor", "intrusion-set": "threat_actor", "campaign": "campaign",
     "infrastructure": "infrastructure", "malware": "malware", "tool": "tool", "attack-pattern": "attack_pattern",
     "vulnerability": "vulnerability", "indicator": "indicator", "report": "report", "grouping": "report",
-    "location": "location",
+    "location": "location", "course-of-action": "course_of_action", "note": "note", "opinion": "opinion",
 }
+#: The type netintel's STIX export gives entities STIX has no object for (a new SDO of its extension).
+NETINTEL_ENTITY_TYPE = "netintel-entity"
+#: The id of netintel's extension-definition (entities and provenance: grading, handling, releasability).
+NETINTEL_EXTENSION_ID = "extension-definition--e8546156-208b-50f6-bc82-12dfcff55ea2"
+NETINTEL_CREATOR_ID = "identity--de6d7067-e3e3-5961-beaf-115b08f113c8"
+
+
+def _netintel_ext(d: dict[str, Any]) -> dict[str, Any] | None:
+    """What netintel's extension says of an object (its kind, id, grading...), or None."""
+    if d.get("type") == NETINTEL_ENTITY_TYPE:
+        return d
+    ext = (d.get("extensions") or {}).get(NETINTEL_EXTENSION_ID)
+    return ext if isinstance(ext, dict) and ext.get("extension_type") == "property-extension" else None
 # cyber-observable type -> (kind, netintel property, STIX property holding the value)
 _SCO_KINDS = {
     "domain-name": ("domain", "name", "value"), "ipv4-addr": ("ip_address", "address", "value"),
@@ -240,13 +258,19 @@ def sniff(path: str | Path) -> bool:
         return False
     try:
         obj = json.loads(text)
-        return isinstance(obj, dict) and obj.get("type") == "bundle"
+        return isinstance(obj, dict) and (obj.get("type") == "bundle" or _is_stix_object(obj))
     except ValueError:
         pass
     # longer than the head, or truncated: the bundle's own keys come before its objects' keys
     before_objects = text.split('"objects"', 1)[0]
     return bool(re.search(r'"type"\s*:\s*"bundle"', before_objects)) or \
         bool(re.search(r'"id"\s*:\s*"bundle--', before_objects))
+
+
+def _is_stix_object(obj: dict[str, Any]) -> bool:
+    """A single STIX 2.1 object (not in a bundle): a type, an id of that type and a spec_version."""
+    t = obj.get("type")
+    return isinstance(t, str) and str(obj.get("id") or "").startswith(f"{t}--") and obj.get("spec_version") == "2.1"
 
 
 def _read_bundle(path: Path) -> list[_Obj]:
@@ -267,6 +291,8 @@ def _read_bundle(path: Path) -> list[_Obj]:
         what = "truncated" if exc.pos >= len(text.rstrip()) - 1 else "not valid JSON"
         raise InputError(f"is {what} (JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg})",
                          file=str(path), hint="ask the partner to export the STIX bundle again") from None
+    if isinstance(bundle, dict) and _is_stix_object(bundle):
+        bundle = {"type": "bundle", "objects": [bundle]}  # one object on its own (the OASIS examples)
     if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
         found = bundle.get("type") if isinstance(bundle, dict) else type(bundle).__name__
         raise InputError(f"is not a STIX bundle (its top object is {found!r}, not \"bundle\")", file=str(path),
@@ -559,9 +585,16 @@ class _Loader:
     # -- the entity each object becomes -----------------------------------------------------------
     def _ref_of(self, o: _Obj) -> EntityRef | None:
         t, d = o.type, o.data
+        ext = _netintel_ext(d)
+        if ext is not None and ext.get("kind") and ext.get("netintel_id") and t != "relationship":
+            if ext["kind"] not in self.b.model.entities:
+                raise RecordError(f"not imported: netintel has no entity kind {ext['kind']!r} (netintel extension)")
+            return EntityRef(str(ext["kind"]), str(ext["netintel_id"]))
         if t in _SDO_KINDS:
             return EntityRef(_SDO_KINDS[t], o.id)
         if t == "identity":
+            if o.id == NETINTEL_CREATOR_ID:
+                return None  # the system identity netintel's exports are created by: no entity of the case
             return EntityRef("person" if d.get("identity_class") == "individual" else "organisation", o.id)
         if t in _SCO_KINDS:
             kind, _, value = _sco_value(d)
@@ -586,6 +619,11 @@ class _Loader:
                 unknown.append(ref)
         handling = max(codes, key=_rank) if codes else None
         confidence = d.get("confidence")
+        ext = _netintel_ext(d) or {}
+        admiralty = ext.get("admiralty")
+        if ext.get("handling"):
+            handling = str(ext["handling"])
+        releasable = tuple(ext["releasable_to"]) if ext.get("releasable_to") else None
         when = d.get("modified") or d.get("created")
         reported = None
         if when:
@@ -595,12 +633,17 @@ class _Loader:
                 raise RecordError(f"modified/created: {exc}") from None
         if confidence is not None and not (isinstance(confidence, (int, float)) and 0 <= confidence <= 100):
             raise RecordError(f"confidence {confidence!r} is not a number from 0 to 100")
-        key = (confidence, handling, reported)
+        key = (confidence, admiralty, handling, releasable, reported)
         prov = self._prov_cache.get(key)
         if prov is None:
             try:
-                prov = self.b.provenance(grading=confidence, grading_scheme="stix_confidence"
-                                         if confidence is not None else None, handling=handling, reported=reported)
+                if admiralty:  # the exact Admiralty code netintel's extension carries beats its confidence band
+                    prov = self.b.provenance(grading=admiralty, grading_scheme="admiralty", handling=handling,
+                                             releasable_to=releasable, reported=reported)
+                else:
+                    prov = self.b.provenance(grading=confidence, grading_scheme="stix_confidence"
+                                             if confidence is not None else None, handling=handling,
+                                             releasable_to=releasable, reported=reported)
             except SchemaError as exc:
                 raise RecordError(str(exc)) from None
             self._prov_cache[key] = prov
@@ -636,7 +679,7 @@ class _Loader:
         prov, unknown = self._prov(d)
         plan = Plan(self.b, o.locator, prov=prov)
         common = self._common_props(d, unknown)
-        if t in _META_TYPES:
+        if t in _META_TYPES or (t == "identity" and o.ref is None):
             return plan
         if t == "relationship":
             self._relationship(plan, d, common)
@@ -648,11 +691,47 @@ class _Loader:
             self._traffic(plan, d, common)
         elif t == "email-message":
             self._email(plan, d, common)
+        elif _netintel_ext(d) is not None:
+            self._netintel(plan, o, common)
         elif t in _SCO_KINDS:
             self._observable(plan, o, common)
         else:
             self._sdo(plan, o, common)
         return plan
+
+    def _netintel(self, plan: Plan, o: _Obj, common: dict[str, Any]) -> None:
+        """An entity netintel wrote: its kind, label, properties and the links it carries."""
+        d, ref = o.data, o.ref
+        ext = _netintel_ext(d) or {}
+        props = {**(ext.get("properties") or {}), **common, "stix_type": o.type}
+        label = ext.get("label") or d.get("name") or d.get("value")
+        ek = self.b.model.entity(ref.kind)
+        if label and self.b.model.label_of(ref.kind, props) != label and ek.label:
+            props[ek.label[0]] = label
+        if ext.get("agencies"):
+            props["reported_by"] = list(ext["agencies"])
+        me = plan.entity(ref.kind, ref.source_record_id, props)
+        if d.get("type") == "relationship":
+            return
+        for i, link in enumerate(d.get("netintel_links") or []):
+            where = f"netintel_links[{i}]"
+            if not isinstance(link, dict) or not link.get("kind"):
+                raise RecordError(f"{where} is not a link with a kind")
+            ends = [me if link.get(r) == d.get("id") else self._target(plan, str(link.get(r)), f"{where}.{r}")
+                    for r in ("source_ref", "target_ref")]
+            self._netintel_link(plan, link, ends[0], ends[1], where)
+
+    def _netintel_link(self, plan: Plan, link: dict[str, Any], source: EntityRef, target: EntityRef,
+                       where: str) -> None:
+        lprov, _ = self._prov({"extensions": {NETINTEL_EXTENSION_ID: {**link, "extension_type": "property-extension"}},
+                               "confidence": link.get("confidence")})
+        first = _time(link.get("start_time"), f"{where}.start_time")
+        last = _time(link.get("stop_time"), f"{where}.stop_time") or first
+        props = {"reported_by": list(link["agencies"])} if link.get("agencies") else {}
+        plan.link(str(link["kind"]), source, target, source_record_id=str(link.get("netintel_id") or where),
+                  first_seen=first, last_seen=last, count=int(link.get("count") or 1),
+                  weight=float(link["weight"]) if link.get("weight") is not None else None,
+                  amount=link.get("amount"), currency=link.get("currency"), properties=props, prov=lprov)
 
     def _sdo(self, plan: Plan, o: _Obj, common: dict[str, Any]) -> None:
         d, t, ref = o.data, o.type, o.ref
@@ -687,6 +766,13 @@ class _Loader:
                          type=d.get("region"))
         elif t in ("report", "grouping"):
             props.update(published=d.get("published"), type=d.get("report_types") or d.get("context"))
+        elif t == "note":
+            content = str(d.get("content") or "")
+            props.update(name=d.get("abstract") or (content[:77] + "..." if len(content) > 80 else content),
+                         content=content, authors=d.get("authors"))
+        elif t == "opinion":
+            props.update(name=f"opinion: {d.get('opinion')}", opinion=d.get("opinion"),
+                         explanation=d.get("explanation"), authors=d.get("authors"))
         elif t == "indicator":
             props.update(pattern=d.get("pattern"), pattern_type=d.get("pattern_type") or "stix",
                          valid_from=d.get("valid_from"), valid_until=d.get("valid_until"),
@@ -700,7 +786,7 @@ class _Loader:
             for kind, prop, value in found:
                 plan.link("indicates", me, plan.identifier(kind, value, prop=prop),
                           properties={"via": "pattern", "stix_id": d.get("id")})
-        if t in ("report", "grouping"):
+        if t in ("report", "grouping", "note", "opinion"):
             missing = []
             for ref_id in d.get("object_refs") or []:
                 target = self.by_id.get(ref_id)
@@ -729,6 +815,13 @@ class _Loader:
             plan.entity(ref.kind, ref.source_record_id, {"missing_refs": missing})
 
     def _relationship(self, plan: Plan, d: dict[str, Any], common: dict[str, Any]) -> None:
+        ext = _netintel_ext(d)
+        if ext is not None and ext.get("kind"):
+            self._netintel_link(plan, {**ext, "start_time": d.get("start_time"), "stop_time": d.get("stop_time"),
+                                       "confidence": d.get("confidence")},
+                                self._target(plan, d["source_ref"], "source_ref"),
+                                self._target(plan, d["target_ref"], "target_ref"), "relationship")
+            return
         rtype = str(d.get("relationship_type") or "related-to")
         kind = RELATIONSHIP_KINDS.get(rtype.lower(), "related_to")
         source = self._target(plan, d["source_ref"], "source_ref")

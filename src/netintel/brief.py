@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .errors import NetintelError
-from .export import export_graph, neutralise
+from .export import export_graph, neutralise, write_marked_csv
 from .handling import Marking
 from .viz.style import save
 
@@ -214,9 +214,8 @@ def brief(sources: str | Path | Sequence[str | Path], out: str | Path, *, worksp
         for name, fig in charts.items():
             written += save(fig, out / "charts" / name, formats=("png", "svg", "pdf"))
         for name, frame in tables.items():
-            path = out / "tables" / f"{name}.csv"
-            _safe(frame).to_csv(path, index=False)
-            written.append(path)
+            # tidy cells and the marking in a sidecar beside each table
+            written += write_marked_csv(frame, out / "tables" / f"{name}.csv", marking)
         step("charts")
         for fmt, name in _EXPORTS:
             written += list(export_graph(graph, out / "exports" / name, format=fmt, recipient=recipient,
@@ -282,15 +281,6 @@ def _community_table(comms: Any, typ: pd.DataFrame, prio: Any) -> pd.DataFrame:
     p = p.rename(columns={"score": "priority"})
     table = summary.merge(t, on="community", how="left").merge(p, on="community", how="left")
     return table.sort_values(["priority", "community"], ascending=[False, True]).reset_index(drop=True)
-
-
-def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Formula-safe cells (lists joined with "; ")."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = [neutralise("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for v in out[col]]
-    return out
 
 
 _CSS = """

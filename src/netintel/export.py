@@ -494,7 +494,7 @@ def _cytoscape(nodes, edges, path, marking):
 def _stem(path: Path) -> Path:
     if path.is_dir():
         return path / "netintel"
-    return path.with_suffix("") if path.suffix.lower() in (".csv", ".ximp", ".xlsx") else path
+    return path.with_suffix("") if path.suffix else path
 
 
 def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -67,9 +67,11 @@ def test_asymmetric_matrix_gives_directed_links_and_quarantines_bad_cells(ws, tm
     report = _ingest(ws, path, format="matrix", mapping=None)
     links = ws.links()
     ents = ws.entities().set_index("entity_id").label
-    pairs = {frozenset((ents[s], ents[t])): w for s, t, w in zip(links.source, links.target, links.weight)}
-    # with an undirected kind the two directions of A-C add up; B->C is quarantined; C-C is on the diagonal
-    assert pairs == {frozenset("AB"): 2.0, frozenset("AC"): 4.0}
+    ties = {(ents[s], ents[t]): w for s, t, w in zip(links.source, links.target, links.weight)}
+    # who called whom is kept, even with an undirected kind: A->C and C->A stay two directed links;
+    # B->C is quarantined; C-C is on the diagonal
+    assert ties == {("A", "B"): 2.0, ("A", "C"): 3.0, ("C", "A"): 1.0}
+    assert links.directed.all()
     q = report.quarantine.set_index("locator").reason
     assert "'x' is not a number" in q["line 3, column C"]
     assert "diagonal" in q["line 4, column C"]

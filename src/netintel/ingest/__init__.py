@@ -208,6 +208,11 @@ def _table_format(path: Path, table, mapping: Mapping | None) -> str:
     rows = [r.values.get(corner) if r.values is not None else None for r in table.records]
     if looks_like_matrix(table.columns, rows):
         return "matrix"
+    from .edgelist import looks_like_two_mode
+
+    if not table.truncated and looks_like_two_mode(
+            table.columns, [[r.values.get(c) for c in table.columns] for r in table.records if r.values is not None]):
+        return "matrix"  # two-mode: persons x the meetings they attended
     if table.truncated and rows and [str(r).strip() for r in rows] == [str(c).strip() for c in
                                                                         table.columns[1:len(rows) + 1]]:
         return "matrix"  # a large matrix: its rows so far follow the header's labels

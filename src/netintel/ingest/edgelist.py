@@ -31,7 +31,7 @@ from ._common import BatchBuilder, RecordError, clean
 from .tabular import (Mapping, Table, TableRecord, _column_resolver, _named, parse_number, read_table,
                       row_provenance, run_records)
 
-__all__ = ["EDGE_FIELDS", "load_edgelist", "load_matrix", "looks_like_matrix"]
+__all__ = ["EDGE_FIELDS", "load_edgelist", "load_matrix", "looks_like_matrix", "looks_like_two_mode"]
 
 #: Canonical fields of an edge list; source and target are required.
 EDGE_FIELDS = ("source", "target", "weight", "kind", "id")
@@ -44,6 +44,34 @@ def looks_like_matrix(header: Sequence[str], row_labels: Sequence[Any]) -> bool:
     cols = [str(h).strip() for h in header[1:]]
     rows = [str(r).strip() for r in row_labels if r is not None and str(r).strip()]
     return bool(cols) and len(cols) == len(rows) and len(set(cols)) == len(cols) and set(cols) == set(rows)
+
+
+def looks_like_two_mode(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bool:
+    """True for a rectangular 0/1 (or weighted) matrix of row nodes against other column nodes.
+
+    A two-mode network (persons x the meetings they attended, as 'Ndrangheta summit data is
+    published): labelled rows, labelled columns, numbers in every other cell, and no row label
+    among the column labels.
+
+    >>> looks_like_two_mode(["", "meeting 1", "meeting 2"], [["ana", "1", "0"], ["bo", "0", "1"]])
+    True
+    >>> looks_like_two_mode(["", "ana", "bo"], [["ana", "0", "1"], ["bo", "1", "0"]])
+    False
+    """
+    cols = [str(h).strip() for h in header[1:]]
+    labels = [str(r[0]).strip() for r in rows if r and r[0] is not None and str(r[0]).strip()]
+    if len(cols) < 2 or len(labels) < 2 or len(labels) != len(rows) or set(labels) & set(cols):
+        return False
+    for r in rows:
+        for v in r[1:]:
+            v = clean(v)
+            if v is None:
+                continue
+            try:
+                float(str(v).replace(",", "."))
+            except ValueError:
+                return False
+    return True
 
 
 def _node_prop(builder: BatchBuilder, kind: str) -> str:
@@ -145,6 +173,10 @@ def load_matrix(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
     if len(set(labels)) != len(labels) or "" in labels:
         raise InputError("is not an adjacency matrix: the first row has empty or repeated node labels",
                          file=str(path), hint="give every column a unique node label")
+    if not looks_like_matrix(header, row_labels) and len(good_rows) == len(table.records) and looks_like_two_mode(
+            table.columns, [[r.values.get(c) for c in table.columns] for r in good_rows]):
+        _load_two_mode(builder, table, good_rows, row_labels, node_kind, mapping)
+        return
     if not looks_like_matrix(header, row_labels) or len(good_rows) != len(table.records):
         extra = sorted(set(map(str, filter(None, row_labels))) - set(labels))[:5]
         lacking = sorted(set(labels) - set(map(str, filter(None, row_labels))))[:5]
@@ -204,3 +236,40 @@ def load_matrix(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
             builder.link(link_kind, a, b, source_record_id=srid, locator=locator, weight=w, prov=base,
                          directed=directed)
             builder.accept(locator, raw, srid)
+
+
+def _load_two_mode(builder: BatchBuilder, table: Table, rows: list[TableRecord], row_labels: list[str],
+                   node_kind: str, mapping: Mapping) -> None:
+    """Rows are ``node_kind`` entities, columns ``event`` entities (a meeting, a summit), each
+    non-zero cell a directed link (``related_to`` unless the mapping names ``link_kind``) from the
+    row to the column with the cell as weight. Every row, every column and every tie is a record."""
+    model = builder.model
+    link_kind = model.check_link_kind(mapping.link_kind or "related_to")
+    prop = _node_prop(builder, node_kind)
+    base = builder.provenance()
+    columns = {}
+    for col in table.columns[1:]:
+        label = str(col).strip()
+        builder.read()
+        columns[col] = builder.entity("event", label, {"name": label}, locator=f"column {label}", prov=base)
+        builder.accept(f"column {label}", {"column": label}, f"event:{label}")
+    for rec, row_label in zip(rows, row_labels):
+        builder.read()
+        me = builder.entity(node_kind, row_label, {prop: row_label}, locator=rec.locator, prov=base)
+        builder.accept(rec.locator, {"node": row_label}, f"{node_kind}:{row_label}")
+        for col in table.columns[1:]:
+            raw = rec.values.get(col)
+            locator = f"{rec.locator}, column {str(col).strip()}"
+            try:
+                w = parse_number(raw, "tie weight")
+            except RecordError as exc:
+                builder.read()
+                builder.quarantine(locator, str(exc), {"row": row_label, "column": col, "value": raw})
+                continue
+            if not w:
+                continue
+            builder.read()
+            srid = f"{link_kind}:{me}->{columns[col]}"
+            builder.link(link_kind, me, columns[col], source_record_id=srid, locator=locator, weight=w, prov=base,
+                         directed=True)
+            builder.accept(locator, {"row": row_label, "column": col, "value": raw}, srid)

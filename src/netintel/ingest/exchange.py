@@ -224,7 +224,7 @@ def load_exchange(path: str | Path, builder: BatchBuilder) -> None:
     """
     path = Path(path)
     kind = exchange_kind(path)
-    kinds_of: dict[str, str] = {}
+    refs: dict[str, dict] = {}
     if kind == "gexf":
         nodes, edges = _gexf_rows(path)
     elif kind == "graphml":
@@ -254,8 +254,8 @@ def load_exchange(path: str | Path, builder: BatchBuilder) -> None:
                 raise InputError(f"is a link table but the entity table {sibling.name} is not beside it",
                                  file=str(path), hint="import the export's files together (the folder)")
             entity_rows = _frame_rows(_read_csv(sibling), _I2_NODES if table == "i2_links" else None)
-            kinds_of = {str(r.get("id")): str(r.get("kind")) for r in entity_rows}
-    _load_rows(builder, nodes, edges, kinds_of)
+            refs = {str(_text(r.get("id"))): r for r in entity_rows}
+    _load_rows(builder, nodes, edges, refs)
 
 
 def _text(value: Any) -> str | None:
@@ -299,36 +299,41 @@ def _prov(builder: BatchBuilder, row: dict[str, Any]) -> dict[str, Any]:
                               releasable_to=rel or None)
 
 
-def _load_rows(builder: BatchBuilder, nodes: Iterable[dict], edges: Iterable[dict], kinds_of: dict[str, str]) -> None:
+def _entity(builder: BatchBuilder, row: dict[str, Any], locator: str) -> tuple[str, str]:
+    """Add the entity a node row describes; returns (exported id, entity record id)."""
     model = builder.model
+    node_id, kind = _text(row.get("id")), _text(row.get("kind"))
+    if node_id is None or kind is None:
+        raise RecordError("a node needs an id and a kind")
+    if kind not in model.entities:
+        raise RecordError(f"unknown entity kind {kind!r}")
+    props_text = _text(row.get("properties"))
+    try:
+        props = json.loads(props_text) if props_text else {}
+    except ValueError:
+        raise RecordError(f"properties are not JSON: {props_text[:60]!r}") from None
+    props = dict(props) if isinstance(props, dict) else {}
+    label = _text(row.get("label"))
+    ek = model.entity(kind)
+    if label and model.label_of(kind, props) != label and ek.label:
+        props[ek.label[0]] = label  # the label shown is what the partner saw
+    if _split(row.get("agencies")):
+        props["reported_by"] = _split(row.get("agencies"))
+    props["exported_id"] = node_id
+    return node_id, builder.entity(kind, node_id, props, locator=locator, prov=_prov(builder, row))
+
+
+def _load_rows(builder: BatchBuilder, nodes: Iterable[dict], edges: Iterable[dict], refs: dict[str, dict]) -> None:
     ids: dict[str, str] = {}
     for i, row in enumerate(nodes, start=1):
         locator = f"node {row.get('id') or i}"
         builder.read()
         try:
-            node_id, kind = _text(row.get("id")), _text(row.get("kind"))
-            if node_id is None or kind is None:
-                raise RecordError("a node needs an id and a kind")
-            props_text = _text(row.get("properties"))
-            try:
-                props = json.loads(props_text) if props_text else {}
-            except ValueError:
-                raise RecordError(f"properties are not JSON: {props_text[:60]!r}") from None
-            props = dict(props) if isinstance(props, dict) else {}
-            label = _text(row.get("label"))
-            ek = model.entity(model.check_entity_kind(kind)) if kind in model.entities else None
-            if ek is None:
-                raise RecordError(f"unknown entity kind {kind!r}")
-            if label and model.label_of(kind, props) != label and ek.label:
-                props[ek.label[0]] = label  # the label shown is what the partner saw
-            if _split(row.get("agencies")):
-                props["reported_by"] = _split(row.get("agencies"))
-            props["exported_id"] = node_id
-            ids[node_id] = builder.entity(kind, node_id, props, locator=locator, prov=_prov(builder, row))
-            kinds_of.setdefault(node_id, kind)
+            node_id, ids_value = _entity(builder, row, locator)
         except RecordError as exc:
             builder.quarantine(locator, str(exc), row)
             continue
+        ids[node_id] = ids_value
         builder.accept(locator, row, node_id)
     for i, row in enumerate(edges, start=1):
         locator = f"edge {row.get('edge_id') or i}"
@@ -341,11 +346,11 @@ def _load_rows(builder: BatchBuilder, nodes: Iterable[dict], edges: Iterable[dic
                 if end is None:
                     raise RecordError(f"the {role} is missing")
                 if end not in ids:
-                    end_kind = kinds_of.get(end)
-                    if end_kind is None:
+                    if end not in refs:
                         raise RecordError(f"the {role} {end!r} is not an entity of the export")
-                    # an entity of the entity table beside this link table: same agency, same id
-                    ids[end] = builder.entity(end_kind, end, {}, locator=locator)
+                    # an entity of the entity table beside this link table: the same record (same
+                    # agency, id, properties and marking), so the two files agree on it
+                    ids[end] = _entity(builder, refs[end], f"node {end}")[1]
                 ends.append(ids[end])
             if kind is None:
                 raise RecordError("the link kind is missing")

@@ -591,14 +591,22 @@ class _Loader:
         props = rec.data["properties"]
         reported = rec.data.get("last_change") or next(
             iter(props.get("modifiedAt") or props.get("retrievedAt") or []), None)
-        handling = None
+        handling = grading = releasable = None
+        # the marking lines netintel's FtM export writes (Aleph keeps summary on every schema)
         for summary in props.get("summary") or []:
-            m = re.match(r"^handling\s+(\S+)$", summary.strip(), re.I)
+            m = re.match(r"^(handling|grading|releasable_to)\s+(\S+)$", summary.strip(), re.I)
             if m:
-                handling = m.group(1)
-        key = (str(reported)[:10] if reported else None, handling)
+                what, value = m.group(1).lower(), m.group(2)
+                if what == "handling":
+                    handling = value
+                elif what == "grading":
+                    grading = value
+                else:
+                    releasable = tuple(v for v in value.split(",") if v)
+        key = (str(reported)[:10] if reported else None, handling, grading, releasable)
         if key not in self._prov_cache:
-            self._prov_cache[key] = self.b.provenance(reported=key[0], handling=handling)
+            self._prov_cache[key] = self.b.provenance(reported=key[0], handling=handling, grading=grading,
+                                                      releasable_to=releasable)
         return self._prov_cache[key]
 
     def _map(self, rec: _Record) -> Plan:

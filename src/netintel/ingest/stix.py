@@ -703,7 +703,7 @@ class _Loader:
         """An entity netintel wrote: its kind, label, properties and the links it carries."""
         d, ref = o.data, o.ref
         ext = _netintel_ext(d) or {}
-        props = {**(ext.get("properties") or {}), **common, "stix_type": o.type}
+        props = {**(ext.get("properties") or {}), **common, "stix_type": o.type, "exported_id": ref.source_record_id}
         label = ext.get("label") or d.get("name") or d.get("value")
         ek = self.b.model.entity(ref.kind)
         if label and self.b.model.label_of(ref.kind, props) != label and ek.label:

@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .errors import NetintelError
-from .export import export_graph, neutralise, write_marked_csv
+from .export import export_graph, write_marked_csv
 from .handling import Marking
 from .viz.style import save
 

@@ -257,15 +257,17 @@ def _flat(value: Any) -> Any:
         return printable("; ".join(str(v) for v in items), keep_newlines=False)
     if isinstance(value, dict):
         return printable(json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True), keep_newlines=False)
+    return _scalar(value, one_line=True)
+
+
+def _scalar(value: Any, *, one_line: bool) -> Any:
     if isinstance(value, (pd.Timestamp, datetime)):
         return _iso(value)
     if _is_missing(value):
         return None
     if hasattr(value, "item"):
         return value.item()
-    if isinstance(value, str):
-        return printable(value, keep_newlines=False)
-    return value
+    return printable(value, keep_newlines=not one_line)
 
 
 def _jsonable(value: Any) -> Any:
@@ -273,13 +275,7 @@ def _jsonable(value: Any) -> Any:
         return {str(printable(k)): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, np.ndarray)):
         return [_jsonable(v) for v in (sorted(value) if isinstance(value, set) else value)]
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return _iso(value)
-    if _is_missing(value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return printable(value)
+    return _scalar(value, one_line=False)
 
 
 def _list(value: Any) -> list[str]:

@@ -81,6 +81,14 @@ def test_round_trip_keeps_everything(case, fmt, tmp_path):
     assert back_edges.keys() == edges.keys()
     wrong = {k: (edges[k], back_edges[k]) for k in edges if edges[k] != back_edges[k]}
     assert not wrong, list(wrong.items())[:3]
+    if fmt == "stix":
+        import stix2
+
+        from .stix_schemas import schema_errors
+
+        for obj in json.loads(result.paths[0].read_text("utf-8"))["objects"]:
+            assert schema_errors(obj) == [], obj["id"]
+            stix2.parse(obj, allow_custom=False)
     again = export_graph(case, tmp_path / "again" / "case", format=fmt)
     for a, b in zip(result.paths, again.paths):
         assert a.read_bytes() == b.read_bytes(), f"{fmt}: the same case gives the same {a.name}"
@@ -103,5 +111,10 @@ def test_ftm_round_trip_keeps_what_ftm_carries(case, tmp_path):
                        tuple(sorted(r.releasable_to))) for r in case.nodes.itertuples() if r.kind in kinds}
     assert back == expected
     lines = [json.loads(x) for x in path.read_text("utf-8").splitlines()]
+    from followthemoney import model
+
+    for line in lines:  # every entity carries its schema's required properties
+        proxy = model.get_proxy(line)
+        assert not [r for r in proxy.schema.required if not proxy.get(r)], line
     payments = [x for x in lines if x["schema"] == "Payment"]
     assert payments and all(x["properties"].get("payer") and x["properties"].get("beneficiary") for x in payments)

@@ -508,3 +508,27 @@ def test_opencti_observables_phone_and_bank_account(tmp_path):
     assert sorted((e["kind"], e["source_record_id"]) for e in batch.entities if e["kind"] != "indicator") == [
         ("bank_account", "0042-77"), ("bank_account", "RO49AAAA1B31007593840000"), ("phone", "+40 721 000 111")]
     assert len(batch.links) == 2  # the indicator's pattern names the phone and the IBAN objects
+
+
+def test_course_of_action_note_opinion_grouping_location_are_read(tmp_path):
+    def sdo(t, n, **kw):
+        return {"type": t, "spec_version": "2.1", "id": f"{t}--{n:08d}-0000-4000-8000-000000000000",
+                "created": "2026-03-01T10:00:00.000Z", "modified": "2026-03-01T10:00:00.000Z", **kw}
+    mal = sdo("malware", 1, name="MantisLock", is_family=True)
+    coa = sdo("course-of-action", 2, name="Block the C2 domains")
+    note = sdo("note", 3, abstract="Seen again in March", content="Same C2 as January.", object_refs=[mal["id"]])
+    opinion = sdo("opinion", 4, opinion="agree", object_refs=[mal["id"]])
+    where = sdo("location", 5, name="Port of Constanta", country="RO", latitude=44.17, longitude=28.65)
+    group = sdo("grouping", 6, name="March activity", context="suspicious-activity", object_refs=[mal["id"], where["id"]])
+    rel = sdo("relationship", 7, relationship_type="mitigates", source_ref=coa["id"], target_ref=mal["id"])
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000009",
+                                "objects": [mal, coa, note, opinion, where, group, rel]}))
+    b = load_stix(path, Provenance("CERT-RO", "RO"))
+    assert b.n_quarantined == 0
+    kinds = {e["kind"]: e for e in b.entities}
+    assert set(kinds) == {"malware", "course_of_action", "note", "opinion", "location", "report"}
+    assert kinds["note"]["label"] == "Seen again in March" and kinds["opinion"]["properties"]["opinion"] == "agree"
+    assert kinds["location"]["properties"]["country"] == "RO"
+    links = Counter(x["kind"] for x in b.links)
+    assert links == {"related_to": 1 + 1 + 2 + 1}  # mitigates, note, grouping x2, opinion

@@ -35,6 +35,7 @@ def graph() -> FakeGraph:
         "agencies": [["Police BG"], ["Politie NL"], ["Telecom RO"], ["FIU BE"], ["CERT EE"], ["Registry CY"],
                      ["CERT EE"]],
         "n_records": [3, 1, 2, 1, 1, 1, 1],
+        "grading": ["B2", "C3", "A1", "B2", "B2", "C3", "B2"],
         "handling": ["TLP:AMBER"] * 7,
     })
     edges = pd.DataFrame({
@@ -86,8 +87,8 @@ def test_gexf_is_1_3_with_time_and_the_marking(graph, tmp_path):
     defaults = {a.get("id"): a.findtext("g:default", namespaces=ns)
                 for a in doc.iterfind(".//g:attributes[@class='node']/g:attribute", ns)}
     assert defaults["marking_handling"] == "TLP:AMBER"
-    grading = {a.get("for"): a.get("value") for a in petrov.iterfind(".//g:attvalue", ns)}
-    assert grading["grading"] if "grading" in grading else True
+    values = {a.get("for"): a.get("value") for a in call.iterfind(".//g:attvalue", ns)}
+    assert (values["grading"], values["handling"], values["count"]) == ("A1", "TLP:AMBER", "14")
 
 
 def test_control_characters_give_valid_xml(graph, tmp_path):
@@ -107,6 +108,8 @@ def test_graphml_reads_in_igraph_and_keeps_provenance(graph, tmp_path):
     assert "agencies" in g.es.attributes() and "grading" in g.es.attributes()
     call = [e for e in g.es if e["kind"] == "call"][0]
     assert call["agencies"] == "Telecom RO" and call["weight"] == 14.0
+    assert dict(zip(g.vs["id"], g.vs["grading"]))["N2"] == "C3", "grading on nodes too"
+    assert dict(zip(g.vs["id"], g.vs["handling"]))["N2"] == "TLP:AMBER"
 
 
 CYTOSCAPE_SCHEMA = {  # Cytoscape.js element JSON, as its documentation defines it

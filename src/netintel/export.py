@@ -753,8 +753,8 @@ def _ftm(nodes, edges, path, marking):
         proxy.id = str(row["id"])
         label = str(row["label"])
         proxy.add(_FTM_NAME_PROP[schema], label, quiet=True)
-        if schema in ("Vehicle", "BankAccount", "CryptoWallet", "UserAccount", "Address", "Identification"):
-            proxy.add("name", label, quiet=True) if "name" in proxy.schema.properties else None
+        if schema not in ("Person", "Company", "Vessel") and "name" in proxy.schema.properties:
+            proxy.add("name", label, quiet=True)
         if schema == "Identification":
             proxy.add("holder", holder_of[row["id"]])
         for cc in _list(row.get("countries")):
@@ -768,7 +768,7 @@ def _ftm(nodes, edges, path, marking):
         if kind in ("uses", "owns", "registered_to"):
             holder, ident = (src, dst) if kinds.get(dst) in _FTM_HOLDER_PROP else (dst, src)
             if kinds.get(ident) in _FTM_HOLDER_PROP and holder in proxies:
-                proxies[holder].add(_FTM_HOLDER_PROP[kinds[ident]], labels[ident], quiet=True)
+                _ftm_add_value(proxies[holder], _FTM_HOLDER_PROP[kinds[ident]], labels[ident])
                 continue
         if kind == "holds_document" and proxies.get(dst) is not None and proxies[dst].schema.name == "Identification":
             continue  # the document's holder property says it
@@ -817,6 +817,17 @@ def _ftm(nodes, edges, path, marking):
     return [_write(path, "".join(line + "\n" for line in lines))], skipped, len(lines)
 
 
+def _ftm_add_value(proxy: Any, prop: str, value: str) -> None:
+    """Add a phone number, e-mail or website as FtM cleans it; a number in the international
+    ``00`` form as ``+``; one FtM cannot parse as written (never silently dropped)."""
+    before = len(proxy.get(prop))
+    proxy.add(prop, value, quiet=True)
+    if len(proxy.get(prop)) == before and value.startswith("00"):
+        proxy.add(prop, "+" + value[2:], quiet=True)
+    if len(proxy.get(prop)) == before:
+        proxy.add(prop, value, cleaned=True)
+
+
 def _ranges_fit(link: Any, sprop: str, tprop: str, proxies: dict[str, Any], src: str, dst: str) -> bool:
     """Whether the two ends' schemata are in the range of the relation's properties."""
     for prop, end in ((sprop, src), (tprop, dst)):
@@ -833,7 +844,8 @@ def _ftm_dates(proxy: Any, row: pd.Series) -> None:
             proxy.add(prop, pd.Timestamp(v).isoformat()[:19], quiet=True)
 
 
-def _ftm_party(prop_holder: str, thing: str, holder_of: dict[str, str], proxies: dict[str, Any]) -> str | None:
+def _ftm_party(thing: str, holder_of: dict[str, str], proxies: dict[str, Any]) -> str | None:
+    """Who holds an account or uses a number, when FtM has an entity for them."""
     party = holder_of.get(thing)
     return party if party in proxies else None
 
@@ -845,8 +857,8 @@ def _ftm_call(model: Any, row: pd.Series, link_id: str, labels, kinds, holder_of
     for end, party_prop, number_prop in ((row["source"], "caller", "callerNumber"),
                                          (row["target"], "receiver", "receiverNumber")):
         if kinds.get(end) == "phone":
-            call.add(number_prop, labels[end], quiet=True)
-            party = _ftm_party(party_prop, end, holder_of, proxies)
+            _ftm_add_value(call, number_prop, labels[end])
+            party = _ftm_party(end, holder_of, proxies)
         else:
             party = end if end in proxies else None
         if party is not None:
@@ -861,7 +873,7 @@ def _ftm_payment(model: Any, row: pd.Series, link_id: str, holder_of, proxies) -
     for end in (row["source"], row["target"]):
         proxy = proxies.get(end)
         if proxy is not None and proxy.schema.name == "BankAccount":
-            ends.append((_ftm_party("payer", end, holder_of, proxies), end))
+            ends.append((_ftm_party(end, holder_of, proxies), end))
         else:
             ends.append((end if proxy is not None else None, None))
     (payer, payer_acc), (benef, benef_acc) = ends

@@ -48,7 +48,9 @@ def test_jit_command(ws_file, capsys):
 def test_mla_command(ws_file, capsys, tmp_path):
     assert main(["mla", "-w", ws_file, "--country", "DE", "--requesting", "NL"]) == 0
     md = capsys.readouterr().out
-    assert "Request 1 — Account information and statements for the account DE89370400440532013000" in md
+    # NL and DE are both bound by the EIO directive: the annex is an EIO in the Annex A layout
+    assert "European Investigation Order — Annex A of Directive 2014/41/EU — to Germany (DE)" in md
+    assert "1. Account information and statements for the account DE89370400440532013000" in md
     out = _json(capsys, ["mla", "-w", ws_file, "--country", "BE", "--json", "--out", str(tmp_path / "be")])
     assert [r["item"] for r in out["requests"]] == ["+32470111222", "BE71096123456769", "Marc Peeters"]
     assert (tmp_path / "be.html").exists() and (tmp_path / "be.md").read_text("utf-8") == out["markdown"]

@@ -303,6 +303,8 @@ def jit_basis(a: str, b: str, *, reference: Any = None) -> tuple[str, str | None
     a, b = a.upper(), b.upper()
     if a == b:
         return "in force", None
+    if ref.country(a) is None or ref.country(b) is None:
+        return "none known", None  # not in the reference data: nothing is known about it
     unknown = None
     for iid in JIT_BASES:
         inst = ref.instruments.get(iid)
@@ -380,11 +382,20 @@ def _cliques(countries: Sequence[str], ok: dict[tuple[str, str], bool], forced: 
     return found
 
 
+def _team_rank(r: JitRecommendation) -> tuple:
+    """Better teams sort first: reaching the target with the fewest countries, then the largest share."""
+    return (0, len(r.countries), -r.share) if r.achieved else (1, -r.share, len(r.countries))
+
+
 def _best_in(records: CaseRecords, groups: list[tuple[str, ...]], kw: dict[str, Any]) -> JitRecommendation | None:
+    """The best recommendation within any one group: reaching the target with the fewest countries, then
+    the largest share; short of it, the largest share. A team has at least two countries."""
     best = None
     for group in groups:
+        if len(group) < 2:
+            continue
         r = recommend_jit(records, candidates=list(group), **kw)
-        key = (not r.achieved, len(r.countries), -r.share, r.countries)
+        key = (*_team_rank(r), r.countries)
         if best is None or key < best[0]:
             best = (key, r)
     return best[1] if best else None
@@ -431,8 +442,7 @@ def feasible_jit(source: Any, members: Iterable[str] | None = None, *, min_share
         team = sorted(with_agreement.countries)
         needs = tuple(f"{a}-{b}: ad hoc JIT agreement under UNTOC art. 19" for a, b in combinations(team, 2)
                       if not standing[(a, b)])
-        if not needs or (feasible is not None and (not feasible.achieved, len(feasible.countries), -feasible.share)
-                         <= (not with_agreement.achieved, len(with_agreement.countries), -with_agreement.share)):
+        if not needs or (feasible is not None and _team_rank(feasible) <= _team_rank(with_agreement)):
             with_agreement, needs = None, ()
 
     def status_of(team: Sequence[str]) -> str:

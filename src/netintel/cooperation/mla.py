@@ -165,8 +165,10 @@ class MlaAnnex(MarkedResult):
                 "route": self.route.to_dict() if self.route is not None else None}
 
     def __repr__(self) -> str:
+        form = f"; {self.route.instrument or 'no instrument known'}" if self.route is not None else ""
         return (f"<MlaAnnex to {self.country} [{self.caveat}]: {len(self.requests)} requests, {len(self.facts)} facts "
-                f"quoted, {int(self.restricted['n_records'].sum()) if len(self.restricted) else 0} restricted records>")
+                f"quoted, {int(self.restricted['n_records'].sum()) if len(self.restricted) else 0} restricted "
+                f"records{form}>")
 
     def _repr_html_(self) -> str:
         return self.html

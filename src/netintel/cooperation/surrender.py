@@ -320,8 +320,8 @@ def surrender_plan(source: Any, members: Iterable[str] | None = None, *, request
     members : entity ids of the community; None for the whole case
     requesting : ISO2 of the country that wants the players surrendered
     key_players : entity ids to plan for (default: :func:`default_key_players`, ``top`` of them)
-    graph : the person graph the arrests are simulated on (default: ``build_graph(ws).person_view()``
-        narrowed to ``members``; required when ``source`` is CaseRecords)
+    graph : the person graph the arrests are simulated on, narrowed to ``members`` when given
+        (default: ``build_graph(ws).person_view()``; required when ``source`` is CaseRecords)
     recipient : compute only from what this country may receive
     reference : the legal reference data (default: the packaged files)
     """
@@ -374,12 +374,12 @@ def surrender_plan(source: Any, members: Iterable[str] | None = None, *, request
         from ..graph import build_graph
 
         graph = build_graph(source, recipient=recipient).person_view()
-        if members is not None:
-            wanted = set(records.nodes)
-            graph = graph.subgraph([n for n in graph.ids if n in wanted])
     from ..analysis._graphs import as_case_graph
 
     graph = as_case_graph(graph)
+    if members is not None:  # the network in scope, not the whole case
+        wanted = set(records.nodes)
+        graph = graph.subgraph([n for n in graph.ids if n in wanted])
     actionable = [p for p in players if p in best]
     sequence = _sequence(graph, actionable, best, labels)
     unconstrained = _sequence(graph, players, {p: best.get(p, ("-", "not actionable")) for p in players}, labels)

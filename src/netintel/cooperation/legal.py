@@ -193,9 +193,9 @@ class LegalReference:
 
     def _repr_html_(self) -> str:
         return (f"<p><b>Legal reference data</b> v{self.version}, compiled {self.compiled}: "
-                f"{len(self.instruments)} instruments, {len(self.countries)} countries</p>"
-                + self.sources()[["instrument", "reference", "checked"]].to_html(index=False, escape=True)
-                .replace("<table", f"<table title='{html.escape(', '.join(self.files))}'", 1))
+                f"{len(self.instruments)} instruments, {len(self.countries)} countries "
+                f"<small>({html.escape(', '.join(Path(f).name for f in self.files))})</small></p>"
+                + self.sources()[["instrument", "reference", "checked"]].to_html(index=False, escape=True))
 
 
 def _read(path: Path, errors: dict[str, str]) -> dict[str, Any]:

@@ -185,6 +185,12 @@ def brief(sources: str | Path | Sequence[str | Path], out: str | Path, *, worksp
             tables["jurisdictions"] = pd.concat(jur_rows, ignore_index=True)
             tables["evidence_holders"] = pd.concat(holders, ignore_index=True)
             tables["jit"] = pd.concat(jit_rows, ignore_index=True)
+        if len(top):  # legal routes, feasible JIT and surrender table of the top-priority network
+            from .cooperation._briefing import legal_tables
+
+            top_players = list(kp.loc[kp["community"] == top.iloc[0]["community"]].sort_values("rank")["id"].head(5))
+            tables.update(legal_tables(ws, top_members, recipient=recipient, min_share=min_share,
+                                       key_players=top_players, graph=graph.person_view()))
         step("jurisdictions and JIT")
         disruption = compare_strategies(graph.person_view(), steps=10, seed=seed)
         tables["disruption"] = disruption.table
@@ -322,6 +328,10 @@ def _summary_html(title: str, marking: Marking, recipient: str | None, intake: p
     if "jit" in tables:
         parts.append("<h2>JIT recommendation</h2>")
         parts.append(_table(tables["jit"].head(15)))
+    for name, heading in (("jit_feasibility", "JIT: the legally feasible team"),
+                          ("legal_routes", "Legal routes (top-priority network)"), ("surrender", "Surrender planning")):
+        if name in tables:
+            parts.append(f"<h2>{heading}</h2>" + _table(tables[name].head(20)))
     parts.append("<p class='small'>Files: charts/, tables/, exports/, manifest.json (inputs' hashes and "
                  "parameters, to reproduce this pack).</p>")
     parts.append(banner)

@@ -48,7 +48,9 @@ def test_jit_command(ws_file, capsys):
 def test_mla_command(ws_file, capsys, tmp_path):
     assert main(["mla", "-w", ws_file, "--country", "DE", "--requesting", "NL"]) == 0
     md = capsys.readouterr().out
-    assert "Request 1 — Account information and statements for the account DE89370400440532013000" in md
+    # NL and DE are both bound by the EIO directive: the annex is an EIO in the Annex A layout
+    assert "European Investigation Order — Annex A of Directive 2014/41/EU — to Germany (DE)" in md
+    assert "1. Account information and statements for the account DE89370400440532013000" in md
     out = _json(capsys, ["mla", "-w", ws_file, "--country", "BE", "--json", "--out", str(tmp_path / "be")])
     assert [r["item"] for r in out["requests"]] == ["+32470111222", "BE71096123456769", "Marc Peeters"]
     assert (tmp_path / "be.html").exists() and (tmp_path / "be.md").read_text("utf-8") == out["markdown"]
@@ -84,3 +86,33 @@ def test_retention_lists_and_purges_with_an_audit_entry(tmp_path, capsys):
     demo_workspace(path2, reported=date(2020, 1, 1)).close()
     with Workspace(path2, read_only=True) as ws:
         assert "Police BE" not in set(ws.entities()["agency"])  # today is past every review date
+
+
+def test_routes_command(ws_file, capsys):
+    out = _json(capsys, ["routes", "--requesting", "NL", "--countries", "DE", "DK", "CH", "XK", "--json"])
+    assert [(r["requested"], r["instrument"]) for r in out["routes"]] == [
+        ("DE", "eio"), ("DK", "eu_mla_2000"), ("CH", "ets030"), ("XK", None)]
+    case = _json(capsys, ["routes", "-w", ws_file, "--requesting", "NL", "--json"])
+    assert {r["requested"] for r in case["routes"]} == {"BE", "DE", "TR"}  # the demo case's other countries
+    assert main(["routes", "--requesting", "NL", "--countries", "TR"]) == 0
+    assert "letter rogatory under ETS 030" in capsys.readouterr().out
+    assert main(["routes", "--requesting", "NL"]) == 1  # neither countries nor a workspace
+
+
+def test_surrender_command(ws_file, capsys):
+    out = _json(capsys, ["surrender", "-w", ws_file, "--requesting", "NL", "--json"])
+    players = {p["label"]: p for p in out["players"]}
+    assert players["Jan de Vries"]["status"] == "domestic" and players["Marc Peeters"]["arrest_in"] == "BE"
+    # Ali Kaya is placed only in Turkey, by his Turkish nationality: Turkey does not extradite its nationals
+    assert players["Ali Kaya"]["status"] == "no country can act" and players["Ali Kaya"]["can_act"] == []
+    assert all(s["status"] in ("domestic", "possible", "conditional") for s in out["sequence"])
+    assert main(["surrender", "-w", ws_file, "--requesting", "NL"]) == 0
+    assert "Arrest sequence (legally feasible)" in capsys.readouterr().out
+
+
+def test_jit_legal_command(ws_file, capsys):
+    out = _json(capsys, ["jit", "-w", ws_file, "--min-share", "0.8", "--legal", "--json"])
+    assert out["countries"] == ["NL", "BE"] and [r["option"] for r in out["comparison"]] == [
+        "legally feasible", "law ignored"]
+    assert main(["jit", "-w", ws_file, "--legal"]) == 0
+    assert "Legal basis between the members" in capsys.readouterr().out

@@ -112,3 +112,34 @@ def test_bad_requests_and_saving(demo, tmp_path):
     paths = mla_annex(ws, country="BE").save(tmp_path / "annex_be")
     assert [p.suffix for p in paths] == [".md", ".html"]
     assert paths[1].read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_eio_state_gets_an_annex_a(demo):
+    ws, _ = demo
+    annex = mla_annex(ws, country="DE", requesting="NL", typology="money_laundering")
+    assert annex.route.instrument == "eio" and annex.form.startswith("EIO Annex A")
+    md = annex.markdown
+    positions = [md.index(f"## Section {s} — ") for s in "ABCDEFGHIJKL"]
+    assert positions == sorted(positions)  # every section of Annex A, in the form's order
+    assert "| **Issuing State** | Netherlands (NL) |" in md and "| **Executing State** | Germany (DE) |" in md
+    assert "**H3** Information on bank and other financial accounts (art. 26)" in md
+    assert "laundering of the proceeds of crime" in md  # Annex D category of the typology
+    assert "source: Police BE (BE), grading A2, H1" in md and "90 days" in md
+    assert annex.to_dict()["route"]["instrument"] == "eio"
+
+
+def test_non_eio_states_get_the_instrument_that_applies(demo):
+    ws, _ = demo
+    dk = mla_annex(ws, country="DK", requesting="NL")
+    assert dk.route.instrument == "eu_mla_2000" and "Section A" not in dk.markdown
+    tr = mla_annex(ws, country="TR", requesting="NL")
+    assert tr.route.instrument == "ets030"
+    assert "Council of Europe, ETS No. 030" in tr.markdown and "letter rogatory under ETS 030" in tr.markdown
+    # Ali Kaya is Turkish, but Politie NL released its records to the partners only (not TR): nothing is quoted
+    assert tr.requests.empty and "Ali Kaya" not in tr.markdown
+    xk = mla_annex(ws, country="XK", requesting="NL")
+    assert xk.route.instrument is None and "**No legal instrument is known**" in xk.markdown
+    assert "no instrument known" in repr(xk)
+    # without the requesting country the instrument cannot be settled: the generic template
+    generic = mla_annex(ws, country="DE")
+    assert generic.route is None and "[EIO reference] (Directive 2014/41/EU) or [MLA" in generic.markdown

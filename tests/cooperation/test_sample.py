@@ -132,3 +132,52 @@ def test_jit_covers_the_share_it_claims(sample, community):
     for k in range(len(r.countries)):
         for team in combinations(sorted(held), k):
             assert len(set().union(*(held[c] for c in team))) < 0.8 * len(total) if team else True
+
+
+@pytest.fixture(scope="module")
+def person_view(sample):
+    from netintel.graph import build_graph
+
+    return build_graph(sample[0]).person_view()
+
+
+@pytest.mark.parametrize("community", ["HS01", "DT01", "CY01"])
+def test_surrender_plan_on_the_sample(sample, person_view, community):
+    from netintel.cooperation import surrender_plan
+    from netintel.cooperation.legal import legal_reference
+
+    ws, records, truth = sample
+    ents, r = truth["entities"], truth["records"]
+    leaders = set(ents.loc[(ents["community"] == community) & (ents["kind"] == "person") & (ents["role"] != ""),
+                           "true_id"])
+    # one record per person with a role (the sample is not resolved here: a person has a record per agency)
+    # (six of them: the arrest search simulates every candidate at every step)
+    players = sorted(r[r["true_id"].isin(leaders) & (r["kind"] == "person")].groupby("true_id")["entity_id"].min())[:6]
+    plan = surrender_plan(records, _members(truth, community), requesting="NL", key_players=players,
+                          graph=person_view, expand=False)
+    assert len(plan.players) >= 3
+    ref = legal_reference()
+    for o in plan.options.itertuples():
+        if o.national and o.instrument != "eaw" and o.country != "NL":
+            if ref.nationals_rule(o.country) in ("barred", "treaty_only", "unknown"):
+                assert o.status not in ("possible", "conditional"), o
+    actionable = set(plan.players.loc[plan.players["can_act"].map(len) > 0, "node"])
+    assert set(plan.sequence["node"]) <= actionable
+    assert set(plan.sequence["status"]) <= {"domestic", "possible", "conditional"}
+    # the sequence's curve is what is left after each arrest: never growing
+    assert plan.sequence["lcc_size"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("community", ["HS01", "DT01", "CY01", "ML01"])
+def test_feasible_jit_on_the_sample(sample, community):
+    from netintel.cooperation import feasible_jit
+    from netintel.cooperation.legal import legal_reference
+
+    ws, records, truth = sample
+    holders = set(truth["evidence"].loc[truth["evidence"]["community"] == community, "country"])
+    ref = legal_reference()
+    # by the truth every holder is an EU state: the law costs nothing, the feasible team is the optimum
+    assert all(ref.country(c).eu for c in holders)
+    f = feasible_jit(records, _members(truth, community), min_share=0.8, expand=False)
+    assert set(f.countries) == set(f.unconstrained.countries) and f.feasible.share == f.unconstrained.share
+    assert f.with_agreement is None

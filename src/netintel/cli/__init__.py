@@ -18,7 +18,8 @@ __all__ = ["main", "build_parser"]
 # Subcommand modules, in the order they appear in --help. A module missing here is not loaded.
 COMMANDS = (
     "ingest", "report", "resolve", "pprl", "communities", "centrality", "paths", "disrupt",
-    "timeline", "switches", "jurisdictions", "jit", "mla", "priorities", "retention", "export", "brief",
+    "timeline", "switches", "jurisdictions", "jit", "mla", "routes", "surrender", "priorities", "retention", "export",
+    "brief",
 )
 
 

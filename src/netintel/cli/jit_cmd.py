@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..cooperation import recommend_jit
+from ..cooperation import feasible_jit, recommend_jit
 from ..cooperation._cli import add_scope_args, scope_members
 from ..workspace import Workspace
 from ._output import add_workspace_arg, emit
@@ -24,12 +24,28 @@ def register(subparsers) -> None:
     p.add_argument("--include", nargs="+", default=[], metavar="CC", help="countries that must be in the team")
     p.add_argument("--measure", choices=["units", "records"], default="units",
                    help="count distinct entities and ties (units, default) or records")
+    p.add_argument("--legal", action="store_true",
+                   help="only teams whose members can legally form a JIT together (EU framework decision, ETS 182 "
+                        "art. 20, EU-US / EU-Norway agreements), beside the unconstrained optimum and, when it does "
+                        "better, a team needing ad hoc agreements (UNTOC art. 19)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     with Workspace(args.workspace, read_only=True) as ws:
         members, _ = scope_members(ws, args)
+        if args.legal:
+            feasible = feasible_jit(ws, members, min_share=args.min_share, recipient=args.recipient,
+                                    include=args.include, measure=args.measure)
+            if args.json:
+                emit(feasible.to_dict(), as_json=True)
+                return 0
+            emit(f"{feasible!r}", as_json=False)
+            emit(feasible.comparison, as_json=False, title="\nTeams")
+            emit(feasible.members, as_json=False, title="\nLegal basis between the members of the unconstrained team")
+            if feasible.needs:
+                emit("\n".join(feasible.needs), as_json=False, title="\nAd hoc agreements needed")
+            return 0
         result = recommend_jit(ws, members, min_share=args.min_share, recipient=args.recipient,
                                include=args.include, measure=args.measure)
     if args.json:

@@ -32,7 +32,8 @@ from ..handling import Marking
 from ._records import CaseRecords, node_kinds, scoped_records
 from .markings import MarkedResult, banner_html
 
-__all__ = ["JitRecommendation", "recommend_jit", "evidence_units", "covered_share"]
+__all__ = ["JitRecommendation", "recommend_jit", "evidence_units", "covered_share", "JitFeasibility", "feasible_jit",
+           "jit_basis", "JIT_BASES"]
 
 
 def evidence_units(records: CaseRecords, *, measure: str = "units") -> pd.DataFrame:
@@ -275,3 +276,197 @@ def recommend_jit(source: Any, members: Iterable[str] | None = None, *, min_shar
         countries=tuple(order), share=best_n / max(1, n_units), min_share=min_share, achieved=best_n >= need - 1e-9,
         method=method, alternatives=alternatives, steps=steps_df, coverage=coverage, n_units=n_units,
         measure=measure, marking=records.marking(), record_ids=records.record_ids, recipient=records.recipient)
+
+
+# -- legal feasibility -----------------------------------------------------------------------------
+
+#: Instruments that give a standing legal basis for a JIT between two countries, most specific first.
+JIT_BASES: tuple[str, ...] = ("eu_jit_fd", "eu_no_is_mla", "ets182", "eu_us_mla")
+#: Instruments under which a JIT needs an agreement made for the case (UNTOC art. 19).
+JIT_AD_HOC: tuple[str, ...] = ("untoc",)
+
+
+def jit_basis(a: str, b: str, *, reference: Any = None) -> tuple[str, str | None]:
+    """The legal basis for ``a`` and ``b`` to be in one JIT: ``(status, instrument)``.
+
+    ``status`` is ``"in force"`` (a standing basis: the EU framework decision, the EU-Iceland/Norway
+    agreement, ETS 182 art. 20, the EU-US agreement art. 5), ``"ad hoc agreement"`` (only UNTOC art.
+    19: possible by an agreement made for the case), ``"unknown"`` (a basis may exist but is not
+    established) or ``"none known"``.
+
+    >>> jit_basis("NL", "BE"), jit_basis("NL", "CH"), jit_basis("NL", "CO")
+    (('in force', 'eu_jit_fd'), ('in force', 'ets182'), ('ad hoc agreement', 'untoc'))
+    """
+    from .legal import legal_reference
+
+    ref = reference or legal_reference()
+    a, b = a.upper(), b.upper()
+    if a == b:
+        return "in force", None
+    if ref.country(a) is None or ref.country(b) is None:
+        return "none known", None  # not in the reference data: nothing is known about it
+    unknown = None
+    for iid in JIT_BASES:
+        inst = ref.instruments.get(iid)
+        bound = inst.binds(a, b) if inst is not None else False
+        if bound:
+            return "in force", iid
+        if bound is None and unknown is None:
+            unknown = iid
+    for iid in JIT_AD_HOC:
+        inst = ref.instruments.get(iid)
+        if inst is not None and inst.binds(a, b):
+            return "ad hoc agreement", iid
+    return ("unknown", unknown) if unknown else ("none known", None)
+
+
+@dataclass(frozen=True, eq=False)
+class JitFeasibility(MarkedResult):
+    """The JIT recommendation with the law applied, beside the unconstrained optimum.
+
+    Attributes
+    ----------
+    feasible : the best team whose every pair of members has a standing legal basis (None if none)
+    with_agreement : the best team when pairs that need an ad hoc agreement (UNTOC art. 19) are allowed,
+        when it differs from ``feasible``; ``needs`` says which agreements it would take
+    unconstrained : :func:`recommend_jit` with the law ignored
+    comparison : one row per option: option, countries, share, reaches_target, legal (what it needs)
+    pairs : the legal basis of every pair of candidate countries (a, b, status, instrument)
+    members : each country of the unconstrained team: whether it can join the others and how
+    """
+
+    feasible: JitRecommendation | None
+    with_agreement: JitRecommendation | None
+    needs: tuple[str, ...]
+    unconstrained: JitRecommendation
+    comparison: pd.DataFrame
+    pairs: pd.DataFrame
+    members: pd.DataFrame
+    marking: Marking
+    record_ids: frozenset[str] = field(default_factory=frozenset)
+    recipient: str | None = None
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The recommended (legally feasible) team; empty when no team can be formed."""
+        return self.feasible.countries if self.feasible is not None else ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"marking": {"handling": self.marking.handling, "releasable_to": list(self.marking.releasable_to)},
+                "recipient": self.recipient, "countries": list(self.countries),
+                "feasible": self.feasible.to_dict() if self.feasible is not None else None,
+                "with_agreement": self.with_agreement.to_dict() if self.with_agreement is not None else None,
+                "needs": list(self.needs), "unconstrained": self.unconstrained.to_dict(),
+                "comparison": self.comparison, "pairs": self.pairs, "members": self.members}
+
+    def __repr__(self) -> str:
+        f = self.feasible
+        legal = (f"{', '.join(f.countries)} hold {f.share:.1%}" if f is not None else "no legally feasible team")
+        return (f"<JitFeasibility [{self.caveat}]: {legal}; law ignored {', '.join(self.unconstrained.countries)} "
+                f"hold {self.unconstrained.share:.1%}>")
+
+    def _repr_html_(self) -> str:
+        return (banner_html(self.marking, self.recipient)
+                + f"<h4>Legally feasible team: {html.escape(', '.join(self.countries) or 'none')}</h4>"
+                + self.comparison.to_html(index=False, escape=True, float_format=lambda x: f"{x:.3f}")
+                + "<h4>Members of the unconstrained team</h4>" + self.members.to_html(index=False, escape=True))
+
+
+def _cliques(countries: Sequence[str], ok: dict[tuple[str, str], bool], forced: Sequence[str]) -> list[tuple[str, ...]]:
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(countries)
+    g.add_edges_from((a, b) for (a, b), v in ok.items() if v)
+    found = sorted({tuple(sorted(c)) for c in nx.find_cliques(g) if set(forced) <= set(c)})
+    return found
+
+
+def _team_rank(r: JitRecommendation) -> tuple:
+    """Better teams sort first: reaching the target with the fewest countries, then the largest share."""
+    return (0, len(r.countries), -r.share) if r.achieved else (1, -r.share, len(r.countries))
+
+
+def _best_in(records: CaseRecords, groups: list[tuple[str, ...]], kw: dict[str, Any]) -> JitRecommendation | None:
+    """The best recommendation within any one group: reaching the target with the fewest countries, then
+    the largest share; short of it, the largest share. A team has at least two countries."""
+    best = None
+    for group in groups:
+        if len(group) < 2:
+            continue
+        r = recommend_jit(records, candidates=list(group), **kw)
+        key = (*_team_rank(r), r.countries)
+        if best is None or key < best[0]:
+            best = (key, r)
+    return best[1] if best else None
+
+
+def feasible_jit(source: Any, members: Iterable[str] | None = None, *, min_share: float = 0.8,
+                 recipient: str | None = None, include: Sequence[str] = (), measure: str = "units",
+                 max_exact: int = 15, top: int = 5, expand: bool = True, reference: Any = None) -> JitFeasibility:
+    """:func:`recommend_jit` among countries that can legally form a team together.
+
+    A team is feasible when every pair of its members has a standing legal basis (:func:`jit_basis`).
+    The search runs :func:`recommend_jit` within each largest group of mutually compatible countries
+    (holding evidence, and containing ``include``) and keeps the team that reaches ``min_share`` with
+    the fewest countries, then the largest share. The same search allowing pairs that need an ad hoc
+    agreement (UNTOC art. 19) is reported beside it when it does better, with the agreements it
+    needs, and the unconstrained optimum with every member's legal status.
+
+    Examples
+    --------
+    >>> from netintel.cooperation._demo import demo_workspace
+    >>> f = feasible_jit(demo_workspace(), min_share=0.8)
+    >>> f.countries, f.comparison["option"].tolist()
+    (('NL', 'BE'), ['legally feasible', 'law ignored'])
+    """
+    from .legal import legal_reference
+
+    ref = reference or legal_reference()
+    records = scoped_records(source, members, recipient=recipient, expand=expand)
+    kw = dict(min_share=min_share, include=include, measure=measure, max_exact=max_exact, top=top)
+    unconstrained = recommend_jit(records, **kw)
+    forced = sorted({c.upper() for c in include})
+    pool = sorted(set(unconstrained.coverage["country"]) | set(forced))
+    pair_rows, standing, agreed = [], {}, {}
+    for a, b in combinations(pool, 2):
+        status, inst = jit_basis(a, b, reference=ref)
+        pair_rows.append({"a": a, "b": b, "status": status, "instrument": inst})
+        standing[(a, b)] = status == "in force"
+        agreed[(a, b)] = status in ("in force", "ad hoc agreement")
+    pairs = pd.DataFrame(pair_rows, columns=["a", "b", "status", "instrument"])
+    feasible = _best_in(records, _cliques(pool, standing, forced), kw)
+    with_agreement = _best_in(records, _cliques(pool, agreed, forced), kw)
+    needs: tuple[str, ...] = ()
+    if with_agreement is not None:
+        team = sorted(with_agreement.countries)
+        needs = tuple(f"{a}-{b}: ad hoc JIT agreement under UNTOC art. 19" for a, b in combinations(team, 2)
+                      if not standing[(a, b)])
+        if not needs or (feasible is not None and _team_rank(feasible) <= _team_rank(with_agreement)):
+            with_agreement, needs = None, ()
+
+    def status_of(team: Sequence[str]) -> str:
+        problems = []
+        for a, b in combinations(sorted(team), 2):
+            status, inst = jit_basis(a, b, reference=ref)
+            if status != "in force":
+                problems.append(f"{a}-{b} {status}" + (f" ({inst})" if inst else ""))
+        return "standing legal basis between every pair" if not problems else "; ".join(problems)
+
+    options = [("legally feasible", feasible), ("with ad hoc agreements", with_agreement),
+               ("law ignored", unconstrained)]
+    comparison = pd.DataFrame(
+        [{"option": name, "countries": list(r.countries), "n_countries": len(r.countries), "share": r.share,
+          "reaches_target": r.achieved, "legal": status_of(r.countries)} for name, r in options if r is not None],
+        columns=["option", "countries", "n_countries", "share", "reaches_target", "legal"])
+    member_rows = []
+    for c in unconstrained.countries:
+        others = [o for o in unconstrained.countries if o != c]
+        bases = [(o, *jit_basis(c, o, reference=ref)) for o in others]
+        worst = max((b[1] for b in bases), key=["in force", "ad hoc agreement", "unknown", "none known"].index,
+                    default="in force")
+        member_rows.append({"country": c, "status": worst,
+                            "with": "; ".join(f"{o}: {s}" + (f" ({i})" if i else "") for o, s, i in bases)})
+    members_df = pd.DataFrame(member_rows, columns=["country", "status", "with"])
+    return JitFeasibility(feasible, with_agreement, needs, unconstrained, comparison, pairs, members_df,
+                          records.marking(), records.record_ids, records.recipient)

@@ -11,6 +11,12 @@ the annex says "restricted, available through the originator" and names the orig
 an item known only from such material is not named at all. Material marked RED (or H3) is for
 named recipients only: the annex does not mention it.
 
+The form follows the legal route (:func:`netintel.cooperation.routes.legal_route`) from the
+``requesting`` to the requested country: between states bound by the EIO directive, the annex is
+laid out as Annex A of Directive 2014/41/EU (sections A to L); otherwise it is a request under the
+instrument that applies (ETS 030, the 2000 EU convention, UNTOC art. 18, ...), named in its header,
+and when no instrument is known the annex says so at the top. ``annex.route`` is the route.
+
 Examples
 --------
 >>> from netintel.cooperation._demo import demo_workspace
@@ -134,6 +140,12 @@ class MlaAnnex(MarkedResult):
     marking: Marking
     record_ids: frozenset[str] = field(default_factory=frozenset)
     recipient: str | None = None
+    route: Any = None
+
+    @property
+    def form(self) -> str:
+        """The form the annex is written in (``EIO Annex A ...``, a letter rogatory, ...)."""
+        return self.route.form if self.route is not None else "MLA / EIO annex (no requesting country given)"
 
     def save(self, path: str | Path) -> list[Path]:
         """Write ``<path>.md`` and ``<path>.html``; returns the paths written."""
@@ -149,11 +161,14 @@ class MlaAnnex(MarkedResult):
     def to_dict(self) -> dict[str, Any]:
         return {"marking": {"handling": self.marking.handling, "releasable_to": list(self.marking.releasable_to)},
                 "country": self.country, "requests": self.requests, "facts": self.facts,
-                "restricted": self.restricted, "markdown": self.markdown}
+                "restricted": self.restricted, "markdown": self.markdown,
+                "route": self.route.to_dict() if self.route is not None else None}
 
     def __repr__(self) -> str:
+        form = f"; {self.route.instrument or 'no instrument known'}" if self.route is not None else ""
         return (f"<MlaAnnex to {self.country} [{self.caveat}]: {len(self.requests)} requests, {len(self.facts)} facts "
-                f"quoted, {int(self.restricted['n_records'].sum()) if len(self.restricted) else 0} restricted records>")
+                f"quoted, {int(self.restricted['n_records'].sum()) if len(self.restricted) else 0} restricted "
+                f"records{form}>")
 
     def _repr_html_(self) -> str:
         return self.html
@@ -384,10 +399,34 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
                      if len(lk) else lk]
     marking = marking_of_frames(*quoted_frames, partners=partners)
     record_ids = frozenset(used)
-    doc = _document(country, requesting, typology, case_title, req_df, facts_df, restr_df, visible, places, kinds,
-                    vis_labels, marking)
+    from .routes import legal_route
+
+    route = legal_route(requesting, country, typology=typology) if requesting else None
+    if route is not None and route.is_eio:
+        from ._eio import eio_document
+
+        doc = eio_document(route, typology, case_title, req_df, facts_df, restr_df, visible, places, kinds,
+                           vis_labels, marking)
+    else:
+        doc = _document(country, requesting, typology, case_title, req_df, facts_df, restr_df, visible, places,
+                        kinds, vis_labels, marking, route=route)
     return MlaAnnex(country, req_df, facts_df, restr_df, doc.markdown(), doc.html(banner_html(marking, country)),
-                    marking, record_ids, country)
+                    marking, record_ids, country, route)
+
+
+def _fact_lines(number: int, facts: pd.DataFrame, restricted: pd.DataFrame) -> list[str]:
+    """The quoted facts of one request, each with its source and grading, then what is restricted."""
+    lines = []
+    for f in facts[facts["request"] == number].itertuples():
+        if f.record_id is None or f.record_id != f.record_id:
+            lines.append(_md_escape(f.text) + ".")
+        else:
+            lines.append(f"{_md_escape(f.text)} — source: {_md_escape(f.agency)} ({f.country}), "
+                         f"grading {f.grading}, {f.handling}.")
+    for h in restricted[restricted["request"] == number].itertuples():
+        lines.append(f"{h.n_records} further fact(s) reported by {_md_escape(h.agency)}: {RESTRICTED} "
+                     f"({_md_escape(h.agency)}).")
+    return lines
 
 
 def _summary_persons(visible: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str], facts: pd.DataFrame,
@@ -401,16 +440,23 @@ def _summary_persons(visible: pd.DataFrame, kinds: dict[str, str], labels: dict[
 
 def _document(country: str, requesting: str | None, typology: str | None, case_title: str | None,
               req: pd.DataFrame, facts: pd.DataFrame, restricted: pd.DataFrame, visible: pd.DataFrame,
-              places: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str], marking: Marking) -> _Doc:
+              places: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str], marking: Marking,
+              route: Any = None) -> _Doc:
     name = country_name(country)
     doc = _Doc()
     doc.add("p", f"**{marking.banner}**")
     doc.add("h1", f"Annex to the request for mutual legal assistance — {_md_escape(name)} ({country})")
+    if route is not None and route.instrument is None:
+        doc.add("note", f"**No legal instrument is known** between {_md_escape(country_name(requesting))} and "
+                        f"{_md_escape(name)}: {_md_escape(route.notes)}.")
+    basis = ("[EIO reference] (Directive 2014/41/EU) or [MLA convention and article]" if route is None else
+             f"{_md_escape(route.title)} — {_md_escape(route.reference)}; form: {_md_escape(route.form)}; "
+             f"channel: {_md_escape(route.channel)}" if route.instrument else "[legal basis: none known]")
     doc.add("fields", [
         ("To", f"[competent authority in {_md_escape(name)}]"),
         ("From", f"[issuing authority{', ' + _md_escape(country_name(requesting)) if requesting else ''}]"),
         ("Our reference", "[case reference]"),
-        ("Legal basis", "[EIO reference] (Directive 2014/41/EU) or [MLA convention and article]"),
+        ("Legal basis", basis),
         ("Offences", "[legal qualification of the offences and the applicable provisions]"),
         ("Date", "[date]"),
         ("Contact", "[name, telephone and e-mail of the case officer]"),
@@ -419,14 +465,8 @@ def _document(country: str, requesting: str | None, typology: str | None, case_t
                     "quoted with their originating agency and source grading (Admiralty code: reliability A-F, "
                     "credibility 1-6).")
     doc.add("h2", "1. Summary of the case")
-    persons = sorted(labels[n] for n in set(visible["node"]) if kinds.get(n) == "person" and n in labels)
-    named = sorted({labels[n] for n in _summary_persons(visible, kinds, labels, facts, req)})
-    countries = sorted(set(places["country"]))
-    crime = f"suspected of {typology.replace('_', ' ')}" if typology else "suspected of [offences]"
-    title = _md_escape(case_title) if case_title else "[short title of the investigation]"
-    doc.add("p", f"The investigation {title} concerns a network of {len(persons)} identified person(s) {crime}, "
-                 f"with activity linked to {', '.join(_md_escape(country_name(c)) for c in countries) or '[countries]'}. "
-                 "[Describe the facts under investigation, the role of the suspects and the state of the proceedings.]")
+    summary, named = _case_summary(visible, kinds, labels, facts, req, places, typology, case_title)
+    doc.add("p", summary)
     if named:
         doc.add("p", "Persons concerned by this request: " + "; ".join(_md_escape(p) for p in named[:20])
                 + (f" and {len(named) - 20} more" if len(named) > 20 else "") + ".")
@@ -439,22 +479,39 @@ def _document(country: str, requesting: str | None, typology: str | None, case_t
     for r in req.itertuples():
         doc.add("h3", f"Request {r.number} — {_md_escape(r.title)}")
         doc.add("p", f"**Measure requested:** {_md_escape(r.measure)}")
-        lines = []
-        for f in facts[facts["request"] == r.number].itertuples():
-            if f.record_id is None or f.record_id != f.record_id:
-                lines.append(_md_escape(f.text) + ".")
-            else:
-                lines.append(f"{_md_escape(f.text)} — source: {_md_escape(f.agency)} ({f.country}), "
-                             f"grading {f.grading}, {f.handling}.")
-        hidden = restricted[restricted["request"] == r.number]
-        for h in hidden.itertuples():
-            lines.append(f"{h.n_records} further fact(s) reported by {_md_escape(h.agency)}: {RESTRICTED} "
-                         f"({_md_escape(h.agency)}).")
+        lines = _fact_lines(r.number, facts, restricted)
         doc.add("p", "**Why it is needed:** the item is tied to the network under investigation by the following "
                      "facts:")
         doc.add("ol", lines)
-    unnamed = restricted[restricted["request"].isna()]
     doc.add("h2", "3. Information held under restrictions")
+    _restricted_section(doc, name, restricted)
+    doc.add("h2", "4. Confidentiality, use and urgency")
+    doc.add("p", f"This annex is marked **{marking.banner}**. The information may be used only for the execution of "
+                 "this request [conditions on use / speciality]. Please do not inform the persons concerned.")
+    doc.add("p", "[Urgency: state deadlines, e.g. the operators' retention periods for traffic data, and whether "
+                 "preservation of the data is requested pending the formal request.]")
+    doc.add("p", f"Prepared with netintel on [date] by [analyst]. {len(req)} request(s), "
+                 f"{int(facts['record_id'].notna().sum())} fact(s) quoted.")
+    return doc
+
+
+def _case_summary(visible: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str], facts: pd.DataFrame,
+                  req: pd.DataFrame, places: pd.DataFrame, typology: str | None,
+                  case_title: str | None) -> tuple[str, list[str]]:
+    """The summary paragraph (from releasable records only) and the persons it concerns."""
+    persons = sorted(labels[n] for n in set(visible["node"]) if kinds.get(n) == "person" and n in labels)
+    named = sorted({labels[n] for n in _summary_persons(visible, kinds, labels, facts, req)})
+    countries = sorted(set(places["country"]))
+    crime = f"suspected of {typology.replace('_', ' ')}" if typology else "suspected of [offences]"
+    title = _md_escape(case_title) if case_title else "[short title of the investigation]"
+    text = (f"The investigation {title} concerns a network of {len(persons)} identified person(s) {crime}, "
+            f"with activity linked to {', '.join(_md_escape(country_name(c)) for c in countries) or '[countries]'}. "
+            "[Describe the facts under investigation, the role of the suspects and the state of the proceedings.]")
+    return text, named
+
+
+def _restricted_section(doc: _Doc, name: str, restricted: pd.DataFrame) -> None:
+    unnamed = restricted[restricted["request"].isna()]
     if unnamed.empty and restricted.empty:
         doc.add("p", "None: every fact on the items above may be shared with the requested authority.")
     else:
@@ -467,11 +524,3 @@ def _document(country: str, requesting: str | None, typology: str | None, case_t
                          "originator for permission before adding them to this request:")
             doc.add("ul", [f"{_md_escape(h.what)} ({h.n_records} record(s)) — {RESTRICTED} ({_md_escape(h.agency)})."
                            for h in unnamed.itertuples()])
-    doc.add("h2", "4. Confidentiality, use and urgency")
-    doc.add("p", f"This annex is marked **{marking.banner}**. The information may be used only for the execution of "
-                 "this request [conditions on use / speciality]. Please do not inform the persons concerned.")
-    doc.add("p", "[Urgency: state deadlines, e.g. the operators' retention periods for traffic data, and whether "
-                 "preservation of the data is requested pending the formal request.]")
-    doc.add("p", f"Prepared with netintel on [date] by [analyst]. {len(req)} request(s), "
-                 f"{int(facts['record_id'].notna().sum())} fact(s) quoted.")
-    return doc

@@ -1,0 +1,185 @@
+"""Scoring person pairs on Apache Spark with Splink's Spark backend.
+
+Resolution has three parts that grow differently with the case: training (a bounded sample of
+pairs: u by random sampling, m by EM on identifier blocks), scoring the blocked candidate pairs
+(grows with the blocks, tens of millions of pairs past a few million records) and clustering
+(the pairs kept). Only scoring outgrows one machine first, so ``engine="spark"`` scores on Spark
+and keeps the rest where it is: the model is trained on DuckDB (one thread, bit for bit the same
+file whatever the engine) and the clusters are built from the scored pairs as before.
+
+The person model's comparison levels are written in DuckDB's SQL (list lambdas, DuckDB's
+Jaro-Winkler). Spark has neither in the same form, and a Jaro-Winkler of another library differs
+from DuckDB's on some strings (rapidfuzz's disagreed on 1% of random pairs), which would move
+records across the threshold. So each level's condition is evaluated by DuckDB itself, inside a
+vectorised (Arrow) Spark UDF over each batch of pairs: both engines compute every level with the
+same code and give the same scores, and a model file serves both unchanged.
+
+PySpark and a Java runtime are optional: ``pip install 'netintel[spark]'`` and, on Debian,
+``apt-get install openjdk-17-jre-headless``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import warnings
+from typing import Any, Sequence
+
+import pandas as pd
+
+from ..errors import ResolutionError
+
+__all__ = ["spark_session", "spark_settings", "predict_on_spark", "DEFAULT_MASTER"]
+
+#: The Spark master used when none is given: two local cores (tests, a laptop).
+DEFAULT_MASTER = "local[2]"
+
+_COLUMN = re.compile(r"\b([a-z][a-z0-9_]*?)_(l|r)\b")
+
+
+def _require_spark() -> Any:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise ResolutionError(
+            "engine='spark' needs PySpark: pip install 'netintel[spark]' (and a Java 17 runtime, on Debian "
+            "apt-get install openjdk-17-jre-headless); or resolve with engine='duckdb'") from exc
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise ResolutionError(
+            "engine='spark' needs a Java runtime and none was found (no JAVA_HOME, no java on PATH): on Debian "
+            "apt-get install openjdk-17-jre-headless; or resolve with engine='duckdb'")
+    return pyspark
+
+
+def spark_session(master: str | None = None) -> Any:
+    """The Spark session resolution scores on: the running one, or a new one on ``master``.
+
+    ``master`` is passed through as Spark takes it (``local[2]``, ``spark://host:7077``, ``yarn``);
+    default :data:`DEFAULT_MASTER`, or the ``NETINTEL_SPARK_MASTER`` environment variable.
+    """
+    _require_spark()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active
+    master = master or os.environ.get("NETINTEL_SPARK_MASTER") or DEFAULT_MASTER
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (SparkSession.builder.master(master).appName("netintel-resolve")
+               .config("spark.ui.enabled", "false")
+               # the workers run this interpreter (with netintel's DuckDB and Arrow), not the PATH's
+               .config("spark.pyspark.python", sys.executable)
+               .config("spark.pyspark.driver.python", sys.executable)
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.sql.shuffle.partitions", os.environ.get("NETINTEL_SPARK_PARTITIONS", "8"))
+               .config("spark.driver.memory", os.environ.get("NETINTEL_SPARK_DRIVER_MEMORY", "4g")))
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start: say what to check, not a py4j traceback
+        raise ResolutionError(f"Spark did not start on master {master!r}: {exc}. Check the Java runtime "
+                              "(java -version) and the master URL; or resolve with engine='duckdb'") from exc
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison levels evaluated by DuckDB inside Spark
+# ---------------------------------------------------------------------------------------------
+def _level_columns(condition: str) -> list[str]:
+    """The ``<col>_l`` / ``<col>_r`` columns a level's SQL reads, in a fixed order."""
+    found = {f"{m.group(1)}_{m.group(2)}" for m in _COLUMN.finditer(condition)}
+    return sorted(found)
+
+
+def _udf_name(condition: str) -> str:
+    return "ni_level_" + hashlib.sha1(condition.encode("utf-8")).hexdigest()[:12]
+
+
+def _arrow_column(series: pd.Series, arrow_type: Any) -> Any:
+    import numpy as np
+    import pyarrow as pa
+
+    if pa.types.is_list(arrow_type):
+        values = [None if v is None or (isinstance(v, float) and np.isnan(v)) else list(v) for v in series]
+        return pa.array(values, type=arrow_type)
+    values = [None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v for v in series]
+    if pa.types.is_integer(arrow_type):
+        values = [None if v is None else int(v) for v in values]
+    return pa.array(values, type=arrow_type)
+
+
+def _register_level(spark: Any, condition: str, types: dict[str, Any]) -> str:
+    """Register one level's DuckDB condition as a vectorised Spark UDF; returns the call SQL."""
+    from pyspark.sql.functions import pandas_udf
+
+    cols = _level_columns(condition)
+    name = _udf_name(condition)
+    col_types = [types[c.rsplit("_", 1)[0]] for c in cols]
+    sql = f"SELECT ({condition}) AS v FROM batch"
+
+    def evaluate(*series: pd.Series) -> pd.Series:
+        import duckdb
+        import pyarrow as pa
+
+        table = pa.table({c: _arrow_column(s, t) for c, s, t in zip(cols, series, col_types)})
+        con = duckdb.connect()
+        try:
+            con.execute("SET threads TO 1")
+            con.register("batch", table)
+            column = con.execute(sql).to_arrow_table().column("v")
+        finally:
+            con.close()
+        return pd.Series(column.to_pylist(), dtype="boolean")
+
+    spark.udf.register(name, pandas_udf(evaluate, "boolean"))
+    return f"{name}({', '.join(cols)})"
+
+
+def spark_settings(settings: dict[str, Any], spark: Any, types: dict[str, Any]) -> dict[str, Any]:
+    """A copy of Splink ``settings`` (DuckDB dialect) that scores the same on Spark.
+
+    Every comparison level's condition becomes a call of a UDF that evaluates the original
+    condition with DuckDB; blocking rules are plain equalities and arithmetic and run as Spark
+    SQL. ``types`` gives the Arrow type of each feature column (``unique_id``, ``name_tokens``...).
+    """
+    out = json.loads(json.dumps(settings))
+    out["sql_dialect"] = "spark"
+    for comp in out.get("comparisons", []):
+        for level in comp["comparison_levels"]:
+            cond = level["sql_condition"]
+            if cond.strip().upper() == "ELSE":
+                continue
+            level["sql_condition"] = _register_level(spark, cond, types)
+    out["blocking_rules_to_generate_predictions"] = [
+        dict(rule, sql_dialect="spark") if isinstance(rule, dict) else rule
+        for rule in out.get("blocking_rules_to_generate_predictions", [])]
+    return out
+
+
+def predict_on_spark(settings: dict[str, Any], features: pd.DataFrame, columns: Sequence[str], *,
+                     floor: float, master: str | None = None) -> pd.DataFrame:
+    """Score the blocked pairs of ``features`` with ``settings`` on Spark; Splink's predictions as pandas."""
+    import pyarrow as pa
+
+    spark = spark_session(master)
+    from splink import Linker
+    from splink.backends.spark import SparkAPI
+
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    table = pa.Table.from_pandas(features[list(columns)], preserve_index=False)
+    types = {f.name: f.type for f in table.schema}
+    for name, typ in list(types.items()):  # an all-null column has no type Spark can read
+        if pa.types.is_null(typ):
+            types[name] = pa.string()
+    table = table.cast(pa.schema([pa.field(n, types[n]) for n in table.column_names]))
+    frame = spark.createDataFrame(table)
+    db = SparkAPI(spark_session=spark, break_lineage_method="persist", register_udfs_automatically=False)
+    linker = Linker(db.register(frame), spark_settings(settings, spark, types), log_level=None,
+                    validate_settings=False)
+    pred = linker.inference.predict(threshold_match_probability=floor)
+    return pred.as_pandas_dataframe()

@@ -11,8 +11,9 @@ The person model's comparison levels are written in DuckDB's SQL (list lambdas, 
 Jaro-Winkler). Spark has neither in the same form, and a Jaro-Winkler of another library differs
 from DuckDB's on some strings (rapidfuzz's disagreed on 1% of random pairs), which would move
 records across the threshold. So each level's condition is evaluated by DuckDB itself, inside a
-vectorised (Arrow) Spark UDF over each batch of pairs: both engines compute every level with the
-same code and give the same scores, and a model file serves both unchanged.
+vectorised (Arrow) Spark UDF over each batch of pairs — one UDF and one DuckDB query per batch for
+all comparisons together: both engines compute every level with the same code and give the same
+scores, and a model file serves both unchanged.
 
 PySpark and a Java runtime are optional: ``pip install 'netintel[spark]'`` and, on Debian,
 ``apt-get install openjdk-17-jre-headless``.
@@ -96,31 +97,41 @@ def _level_columns(condition: str) -> list[str]:
     return sorted(found)
 
 
-def _udf_name(condition: str) -> str:
-    return "ni_level_" + hashlib.sha1(condition.encode("utf-8")).hexdigest()[:12]
-
-
 def _arrow_column(series: pd.Series, arrow_type: Any) -> Any:
-    import numpy as np
+    """A Spark batch's column as the Arrow type the feature table had (NaN and None are null)."""
     import pyarrow as pa
 
-    if pa.types.is_list(arrow_type):
-        values = [None if v is None or (isinstance(v, float) and np.isnan(v)) else list(v) for v in series]
-        return pa.array(values, type=arrow_type)
-    values = [None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v for v in series]
-    if pa.types.is_integer(arrow_type):
-        values = [None if v is None else int(v) for v in values]
-    return pa.array(values, type=arrow_type)
+    return pa.array(series, type=arrow_type, from_pandas=True)
 
 
-def _register_level(spark: Any, condition: str, types: dict[str, Any]) -> str:
-    """Register one level's DuckDB condition as a vectorised Spark UDF; returns the call SQL."""
+def _levels_sql(comparisons: list[dict[str, Any]]) -> str:
+    """DuckDB SQL giving, per pair, the position of the level that applies in each comparison."""
+    cases = []
+    for comp in comparisons:
+        whens, default = [], -1
+        for j, level in enumerate(comp["comparison_levels"]):
+            cond = level["sql_condition"]
+            if cond.strip().upper() == "ELSE":
+                default = j
+                break
+            whens.append(f"WHEN ({cond}) THEN {j}")
+        cases.append(f"(CASE {' '.join(whens)} ELSE {default} END)::INTEGER AS c{len(cases)}")
+    return f"SELECT {', '.join(cases)} FROM batch"
+
+
+def _register_levels(spark: Any, comparisons: list[dict[str, Any]], types: dict[str, Any]) -> str:
+    """Register one vectorised UDF that evaluates every comparison's levels with DuckDB.
+
+    Returns the UDF's call in SQL. Spark evaluates a UDF called with the same arguments once per
+    row however many levels refer to it, so each batch of pairs makes one trip to Python and one
+    DuckDB query for all comparisons together.
+    """
     from pyspark.sql.functions import pandas_udf
 
-    cols = _level_columns(condition)
-    name = _udf_name(condition)
+    sql = _levels_sql(comparisons)
+    cols = sorted({c for comp in comparisons for level in comp["comparison_levels"]
+                   for c in _level_columns(level["sql_condition"])})
     col_types = [types[c.rsplit("_", 1)[0]] for c in cols]
-    sql = f"SELECT ({condition}) AS v FROM batch"
 
     def evaluate(*series: pd.Series) -> pd.Series:
         import duckdb
@@ -129,32 +140,34 @@ def _register_level(spark: Any, condition: str, types: dict[str, Any]) -> str:
         table = pa.table({c: _arrow_column(s, t) for c, s, t in zip(cols, series, col_types)})
         con = duckdb.connect()
         try:
-            con.execute("SET threads TO 1")
+            con.execute("SET threads TO 1")  # Spark already runs one Python worker per core
             con.register("batch", table)
-            column = con.execute(sql).to_arrow_table().column("v")
+            levels = con.sql(sql).to_arrow_table().to_pandas()
         finally:
             con.close()
-        return pd.Series(column.to_pylist(), dtype="boolean")
+        return levels
 
-    spark.udf.register(name, pandas_udf(evaluate, "boolean"))
+    name = "ni_levels_" + hashlib.sha1(sql.encode("utf-8")).hexdigest()[:12]
+    struct = ", ".join(f"c{i} int" for i in range(len(comparisons)))
+    spark.udf.register(name, pandas_udf(evaluate, f"struct<{struct}>"))
     return f"{name}({', '.join(cols)})"
 
 
 def spark_settings(settings: dict[str, Any], spark: Any, types: dict[str, Any]) -> dict[str, Any]:
     """A copy of Splink ``settings`` (DuckDB dialect) that scores the same on Spark.
 
-    Every comparison level's condition becomes a call of a UDF that evaluates the original
-    condition with DuckDB; blocking rules are plain equalities and arithmetic and run as Spark
-    SQL. ``types`` gives the Arrow type of each feature column (``unique_id``, ``name_tokens``...).
+    Every comparison level's condition becomes "DuckDB's evaluation of this comparison chose this
+    level" (:func:`_register_levels`); blocking rules are plain equalities and arithmetic and run
+    as Spark SQL. ``types`` gives the Arrow type of each feature column.
     """
     out = json.loads(json.dumps(settings))
     out["sql_dialect"] = "spark"
-    for comp in out.get("comparisons", []):
-        for level in comp["comparison_levels"]:
-            cond = level["sql_condition"]
-            if cond.strip().upper() == "ELSE":
-                continue
-            level["sql_condition"] = _register_level(spark, cond, types)
+    comparisons = out.get("comparisons", [])
+    call = _register_levels(spark, comparisons, types)
+    for i, comp in enumerate(comparisons):
+        for j, level in enumerate(comp["comparison_levels"]):
+            if level["sql_condition"].strip().upper() != "ELSE":
+                level["sql_condition"] = f"{call}.c{i} = {j}"
     out["blocking_rules_to_generate_predictions"] = [
         dict(rule, sql_dialect="spark") if isinstance(rule, dict) else rule
         for rule in out.get("blocking_rules_to_generate_predictions", [])]

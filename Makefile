@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKSPACE ?= out/demo.duckdb
 
-.PHONY: demo test lab sample bench clean install notebooks
+.PHONY: demo test lab sample bench clean install notebooks sysdeps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(BIN)/python:
 
 # Reinstall whenever the project's metadata changes.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -25,7 +25,17 @@ demo: $(STAMP)
 	$(BIN)/netintel ingest data/sample --workspace $(WORKSPACE)
 	$(BIN)/netintel brief data/sample --workspace $(WORKSPACE) --out out/briefing
 
-test: $(STAMP)
+# System packages the tests use for real: a Java runtime for local Spark (resolve --engine spark).
+# Installed with apt-get when the command is missing (CI runs as root); nothing happens when present.
+SYSDEPS := java:openjdk-17-jre-headless
+sysdeps:
+	@missing=""; for dep in $(SYSDEPS); do command -v $${dep%%:*} >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -q
 
 # Re-execute the notebooks in place (outputs kept for nbval, execution timestamps dropped).

@@ -29,6 +29,8 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -151,6 +153,32 @@ class ImportBatch:
         return len(self.quarantine)
 
 
+#: Share of the machine's memory a workspace's DuckDB may hold; past it, joins, sorts and
+#: aggregations spill to disk (a warrant's call records can be larger than the memory).
+MEMORY_SHARE = 0.5
+
+
+def configure_memory(con: "duckdb.DuckDBPyConnection", path: Path | None) -> str:
+    """Bound DuckDB's memory and give it a place to spill; returns the limit set.
+
+    The limit is :data:`MEMORY_SHARE` of this machine's memory, or ``NETINTEL_MEMORY_LIMIT``
+    (DuckDB's form: ``2GB``, ``800MB``). Spill files go beside the workspace file
+    (``<file>.tmp``), or to the system's temporary folder for an in-memory workspace.
+    """
+    limit = os.environ.get("NETINTEL_MEMORY_LIMIT")
+    if not limit:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        limit = f"{max(256, int(total * MEMORY_SHARE / 2**20))}MiB"
+    spill = Path(f"{path}.tmp") if path else Path(tempfile.gettempdir()) / f"netintel-spill-{os.getpid()}"
+    try:
+        con.execute(f"SET memory_limit = '{limit}'")
+        con.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    except duckdb.Error as exc:
+        raise WorkspaceError(f"NETINTEL_MEMORY_LIMIT={limit!r} is not a memory size DuckDB takes "
+                             "(write it like 2GB or 800MB)") from exc
+    return limit
+
+
 class Workspace:
     """A case workspace in a DuckDB file (or in memory when ``path`` is None).
 
@@ -175,6 +203,7 @@ class Workspace:
                 f"{self.path}: cannot open as a netintel workspace ({exc}); "
                 "is another program using it, or is it not a DuckDB file?"
             ) from exc
+        configure_memory(self.con, self.path)
         self.actor = actor or _login()
         if not read_only:
             for ddl in DDL:

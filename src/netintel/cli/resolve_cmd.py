@@ -28,6 +28,11 @@ def register(subparsers) -> None:
     p.add_argument("--threshold", type=float, default=None, metavar="P",
                    help="match probability at or above which two person records are one person (default 0.9)")
     p.add_argument("--seed", type=int, default=0, help="seed of the model training (default 0)")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="where person pairs are scored: duckdb on this machine (default) or spark, Splink's Spark "
+                        "backend (needs pip install 'netintel[spark]' and Java); same results either way")
+    p.add_argument("--spark-master", metavar="URL",
+                   help="Spark master for --engine spark (default local[2]; e.g. spark://host:7077, yarn)")
     p.add_argument("--model", metavar="FILE", help="a trained person model (JSON) to use instead of training")
     p.add_argument("--save-model", metavar="FILE", help="write the person model used to this JSON file")
     p.add_argument("--clusters-out", metavar="FILE.csv",
@@ -64,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         kw = {}
         if args.threshold is not None:
             kw["threshold"] = args.threshold
-        result = R.resolve(ws, seed=args.seed, model=args.model, **kw)
+        result = R.resolve(ws, seed=args.seed, model=args.model, engine=args.engine,
+                           spark_master=args.spark_master, **kw)
     if args.save_model:
         if result.model is None:
             raise ResolutionError("no person model was used (fewer than two person records); nothing to save")

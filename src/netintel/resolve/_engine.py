@@ -16,7 +16,7 @@ from ..errors import ResolutionError
 from ..workspace import Workspace
 from . import decisions as D
 from .deterministic import STRONG_PERSON_KEYS, entity_keys, identifier_pairs, linked_keys, organisation_pairs
-from .probabilistic import MatchModel, constrained_clusters, person_features
+from .probabilistic import ENGINES, MatchModel, constrained_clusters, person_features
 
 __all__ = ["resolve", "explain", "ResolutionResult", "Explanation", "resolve_persons", "default_model", "stored_model",
            "DEFAULT_THRESHOLD", "MIN_TRAINING_RECORDS"]
@@ -42,17 +42,19 @@ def default_model() -> MatchModel:
 def resolve_persons(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 0,
                     model: MatchModel | str | Path | None = None, train: bool | None = None,
                     must_link: Sequence[tuple[str, str]] = (),
-                    cannot_link: Sequence[tuple[str, str]] = ()) -> tuple[pd.Series, pd.DataFrame, MatchModel]:
+                    cannot_link: Sequence[tuple[str, str]] = (), engine: str = "duckdb",
+                    spark_master: str | None = None) -> tuple[pd.Series, pd.DataFrame, MatchModel]:
     """Resolve a frame of person records (see :func:`~netintel.resolve.probabilistic.person_features`).
 
     Returns ``(cluster, pairs, model)``: ``cluster`` maps each ``unique_id`` to the smallest
     ``unique_id`` of its cluster; ``pairs`` are the scored candidate pairs.
     ``train``: True trains on these records, False uses ``model`` or the packaged model, None
-    trains when there are at least :data:`MIN_TRAINING_RECORDS` records.
+    trains when there are at least :data:`MIN_TRAINING_RECORDS` records. ``engine`` scores the
+    pairs on ``"duckdb"`` or ``"spark"`` (at ``spark_master``), as :func:`resolve`.
     """
     feats = person_features(records)
     model = _pick_model(feats, model, train, seed)
-    pairs = model.predict(feats, floor=min(REVIEW_FLOOR, threshold))
+    pairs = model.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine, spark_master=spark_master)
     strong = _strong_person_pairs(feats)
     clusters = constrained_clusters(feats["unique_id"].tolist(), pairs, threshold=threshold, features=feats,
                                     must_link=list(must_link) + strong, cannot_link=cannot_link)
@@ -269,7 +271,8 @@ def _assign_ids(ws: Workspace, clusters: dict[str, str], run_id: int, now: datet
 
 
 def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 0,
-            model: MatchModel | str | Path | None = None, train: bool | None = None) -> ResolutionResult:
+            model: MatchModel | str | Path | None = None, train: bool | None = None,
+            engine: str = "duckdb", spark_master: str | None = None) -> ResolutionResult:
     """Resolve every entity record of the workspace into real-world entities.
 
     Identifier entities (phones, e-mails, accounts, wallets, documents, plates, addresses ...)
@@ -286,6 +289,12 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     model : a trained :class:`MatchModel` (or its JSON file) to use instead of training.
     train : True to train on this case, False to use ``model`` or the packaged model, None to
         train when the case has at least :data:`MIN_TRAINING_RECORDS` person records.
+    engine : where the candidate pairs are scored: ``"duckdb"`` on this machine, or ``"spark"``
+        with Splink's Spark backend (PySpark and Java: ``pip install 'netintel[spark]'``). The
+        blocking rules, model, clustering, stable ids and decisions are the same, and so are the
+        resolved ids; training stays on DuckDB (a bounded sample, the same model file either way).
+    spark_master : the Spark master URL for ``engine="spark"`` (default ``local[2]``, or the
+        ``NETINTEL_SPARK_MASTER`` environment variable); a cluster URL is passed through.
 
     Examples
     --------
@@ -297,6 +306,8 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     """
     if not 0 < threshold <= 1:
         raise ResolutionError(f"threshold {threshold} must be a probability in (0, 1]")
+    if engine not in ENGINES:
+        raise ResolutionError(f"unknown resolution engine {engine!r}; use one of {', '.join(ENGINES)}")
     D.ensure_tables(ws)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     run_id = int(ws.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM resolution_runs").fetchone()[0])
@@ -328,7 +339,8 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
             feats = person_features(_person_frame(persons, linked))
             model_used = _pick_model(feats, model, train, seed)
             trained = bool(train) or (train is None and model is None and len(feats) >= MIN_TRAINING_RECORDS)
-            pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold))
+            pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine,
+                                       spark_master=spark_master)
             labels = model_used.level_labels()
             gammas = [c for c in pairs.columns if c.startswith("gamma_")]
             for row in pairs.to_dict(orient="records"):
@@ -385,6 +397,7 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
         "person_entities": int(records.loc[records["kind"] == "person", "resolved_id"].nunique()),
         "decisions_applied": int(len(must) + len(cannot)),
         "model": "trained on this case" if trained else ("given" if model is not None else "packaged"),
+        "engine": engine,
         "blocking_left_out": list(pairs.attrs.get("blocking_left_out", [])) if len(ents) else [],
         "merged_pairs": dict(sorted(by_ev.items())),
     }

@@ -473,16 +473,20 @@ class MatchModel:
         settings["probability_two_random_records_match"] = round(min(scaled, 0.5), 12)
         return MatchModel(settings=settings, seed=self.seed, trained_on=n_records)
 
-    def predict(self, features: pd.DataFrame, *, floor: float = 0.05) -> pd.DataFrame:
+    def predict(self, features: pd.DataFrame, *, floor: float = 0.05, engine: str = "duckdb",
+                spark_master: str | None = None) -> pd.DataFrame:
         """Scored candidate pairs with ``match_probability >= floor``.
 
         Columns: ``unique_id_l, unique_id_r, match_weight, match_probability`` and one
         ``gamma_<comparison>`` column per comparison (the level that applied), and ``rule``
         (the blocking rule that found the pair).
-        """
-        from splink import Linker
-        from splink.backends.duckdb import DuckDBAPI
 
+        ``engine``: ``"duckdb"`` (this machine) or ``"spark"`` (Splink's Spark backend on
+        ``spark_master``, default ``local[2]``; see :mod:`netintel.resolve._spark`). Both score
+        every pair with the same code and give the same pairs, levels and weights.
+        """
+        if engine not in ENGINES:
+            raise ResolutionError(f"unknown resolution engine {engine!r}; use one of {', '.join(ENGINES)}")
         if len(features) < 2:
             return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_weight", "match_probability"])
         settings = dict(self.settings)
@@ -494,14 +498,12 @@ class MatchModel:
         settings["retain_intermediate_calculation_columns"] = True  # keeps the gamma (level) columns
         settings["retain_matching_columns"] = True
         with _quiet_splink():
-            db = DuckDBAPI()
-            _configure_duckdb(db)
-            # the settings were validated when the model was trained; validating again costs seconds
-            linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None,
-                            validate_settings=False)
-            chunks = {"num_chunks_left": plan.chunks, "num_chunks_right": 1} if plan.chunks > 1 else {}
-            pred = linker.inference.predict(threshold_match_probability=floor, **chunks)
-            df = pred.as_pandas_dataframe()
+            if engine == "spark":
+                from ._spark import predict_on_spark
+
+                df = predict_on_spark(settings, features, FEATURE_COLUMNS, floor=floor, master=spark_master)
+            else:
+                df = _predict_on_duckdb(settings, features, floor=floor, chunks=plan.chunks)
         keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", "match_key"] + \
             [c for c in df.columns if c.startswith(("gamma_", "mw_"))]
         df = df[[c for c in keep if c in df.columns]].copy()
@@ -511,6 +513,12 @@ class MatchModel:
                           for k in df.pop("match_key")]
         df["unique_id_l"] = df["unique_id_l"].astype(str)
         df["unique_id_r"] = df["unique_id_r"].astype(str)
+        for g in [c for c in df.columns if c.startswith("gamma_")]:
+            df[g] = df[g].astype("int64")
+        # the engines' libm may differ in the last bit of a logarithm: scores are kept to 12
+        # places, so the same pair has the same score (and rank) on either engine
+        for col in ["match_weight", "match_probability"] + [c for c in df.columns if c.startswith("mw_")]:
+            df[col] = df[col].astype(float).round(12)
         df = df.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
         df.attrs["blocking_left_out"] = [" & ".join(r.keys) for r in plan.left_out]
         return df
@@ -566,6 +574,23 @@ def _fill_untrained(model: dict[str, Any]) -> None:
                 floor = MIN_M_IDENTIFIER_DIFFERENT[name]
             lvl["m_probability"] = float(max(lvl["m_probability"], floor))
             lvl["u_probability"] = float(max(lvl["u_probability"], MIN_PROBABILITY / 50))
+
+
+#: Where candidate pairs can be scored: this machine, or a Spark cluster.
+ENGINES = ("duckdb", "spark")
+
+
+def _predict_on_duckdb(settings: dict[str, Any], features: pd.DataFrame, *, floor: float,
+                       chunks: int) -> pd.DataFrame:
+    from splink import Linker
+    from splink.backends.duckdb import DuckDBAPI
+
+    db = DuckDBAPI()
+    _configure_duckdb(db)
+    # the settings were validated when the model was trained; validating again costs seconds
+    linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None, validate_settings=False)
+    slices = {"num_chunks_left": chunks, "num_chunks_right": 1} if chunks > 1 else {}
+    return linker.inference.predict(threshold_match_probability=floor, **slices).as_pandas_dataframe()
 
 
 class _quiet_splink:

@@ -1,0 +1,198 @@
+"""Scoring person pairs on Apache Spark with Splink's Spark backend.
+
+Resolution has three parts that grow differently with the case: training (a bounded sample of
+pairs: u by random sampling, m by EM on identifier blocks), scoring the blocked candidate pairs
+(grows with the blocks, tens of millions of pairs past a few million records) and clustering
+(the pairs kept). Only scoring outgrows one machine first, so ``engine="spark"`` scores on Spark
+and keeps the rest where it is: the model is trained on DuckDB (one thread, bit for bit the same
+file whatever the engine) and the clusters are built from the scored pairs as before.
+
+The person model's comparison levels are written in DuckDB's SQL (list lambdas, DuckDB's
+Jaro-Winkler). Spark has neither in the same form, and a Jaro-Winkler of another library differs
+from DuckDB's on some strings (rapidfuzz's disagreed on 1% of random pairs), which would move
+records across the threshold. So each level's condition is evaluated by DuckDB itself, inside a
+vectorised (Arrow) Spark UDF over each batch of pairs — one UDF and one DuckDB query per batch for
+all comparisons together: both engines compute every level with the same code and give the same
+scores, and a model file serves both unchanged.
+
+PySpark and a Java runtime are optional: ``pip install 'netintel[spark]'`` and, on Debian,
+``apt-get install openjdk-17-jre-headless``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import warnings
+from typing import Any, Sequence
+
+import pandas as pd
+
+from ..errors import ResolutionError
+
+__all__ = ["spark_session", "spark_settings", "predict_on_spark", "DEFAULT_MASTER"]
+
+#: The Spark master used when none is given: two local cores (tests, a laptop).
+DEFAULT_MASTER = "local[2]"
+
+_COLUMN = re.compile(r"\b([a-z][a-z0-9_]*?)_(l|r)\b")
+
+
+def _require_spark() -> Any:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise ResolutionError(
+            "engine='spark' needs PySpark: pip install 'netintel[spark]' (and a Java 17 runtime, on Debian "
+            "apt-get install openjdk-17-jre-headless); or resolve with engine='duckdb'") from exc
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise ResolutionError(
+            "engine='spark' needs a Java runtime and none was found (no JAVA_HOME, no java on PATH): on Debian "
+            "apt-get install openjdk-17-jre-headless; or resolve with engine='duckdb'")
+    return pyspark
+
+
+def spark_session(master: str | None = None) -> Any:
+    """The Spark session resolution scores on: the running one, or a new one on ``master``.
+
+    ``master`` is passed through as Spark takes it (``local[2]``, ``spark://host:7077``, ``yarn``);
+    default :data:`DEFAULT_MASTER`, or the ``NETINTEL_SPARK_MASTER`` environment variable.
+    """
+    _require_spark()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active
+    master = master or os.environ.get("NETINTEL_SPARK_MASTER") or DEFAULT_MASTER
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (SparkSession.builder.master(master).appName("netintel-resolve")
+               .config("spark.ui.enabled", "false")
+               # the workers run this interpreter (with netintel's DuckDB and Arrow), not the PATH's
+               .config("spark.pyspark.python", sys.executable)
+               .config("spark.pyspark.driver.python", sys.executable)
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.sql.shuffle.partitions", os.environ.get("NETINTEL_SPARK_PARTITIONS", "8"))
+               .config("spark.driver.memory", os.environ.get("NETINTEL_SPARK_DRIVER_MEMORY", "4g")))
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start: say what to check, not a py4j traceback
+        raise ResolutionError(f"Spark did not start on master {master!r}: {exc}. Check the Java runtime "
+                              "(java -version) and the master URL; or resolve with engine='duckdb'") from exc
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison levels evaluated by DuckDB inside Spark
+# ---------------------------------------------------------------------------------------------
+def _level_columns(condition: str) -> list[str]:
+    """The ``<col>_l`` / ``<col>_r`` columns a level's SQL reads, in a fixed order."""
+    found = {f"{m.group(1)}_{m.group(2)}" for m in _COLUMN.finditer(condition)}
+    return sorted(found)
+
+
+def _arrow_column(series: pd.Series, arrow_type: Any) -> Any:
+    """A Spark batch's column as the Arrow type the feature table had (NaN and None are null)."""
+    import pyarrow as pa
+
+    return pa.array(series, type=arrow_type, from_pandas=True)
+
+
+def _levels_sql(comparisons: list[dict[str, Any]]) -> str:
+    """DuckDB SQL giving, per pair, the position of the level that applies in each comparison."""
+    cases = []
+    for comp in comparisons:
+        whens, default = [], -1
+        for j, level in enumerate(comp["comparison_levels"]):
+            cond = level["sql_condition"]
+            if cond.strip().upper() == "ELSE":
+                default = j
+                break
+            whens.append(f"WHEN ({cond}) THEN {j}")
+        cases.append(f"(CASE {' '.join(whens)} ELSE {default} END)::INTEGER AS c{len(cases)}")
+    return f"SELECT {', '.join(cases)} FROM batch"
+
+
+def _register_levels(spark: Any, comparisons: list[dict[str, Any]], types: dict[str, Any]) -> str:
+    """Register one vectorised UDF that evaluates every comparison's levels with DuckDB.
+
+    Returns the UDF's call in SQL. Spark evaluates a UDF called with the same arguments once per
+    row however many levels refer to it, so each batch of pairs makes one trip to Python and one
+    DuckDB query for all comparisons together.
+    """
+    from pyspark.sql.functions import pandas_udf
+
+    sql = _levels_sql(comparisons)
+    cols = sorted({c for comp in comparisons for level in comp["comparison_levels"]
+                   for c in _level_columns(level["sql_condition"])})
+    col_types = [types[c.rsplit("_", 1)[0]] for c in cols]
+
+    def evaluate(*series: pd.Series) -> pd.Series:
+        import duckdb
+        import pyarrow as pa
+
+        table = pa.table({c: _arrow_column(s, t) for c, s, t in zip(cols, series, col_types)})
+        con = duckdb.connect()
+        try:
+            con.execute("SET threads TO 1")  # Spark already runs one Python worker per core
+            con.register("batch", table)
+            levels = con.sql(sql).to_arrow_table().to_pandas()
+        finally:
+            con.close()
+        return levels
+
+    name = "ni_levels_" + hashlib.sha1(sql.encode("utf-8")).hexdigest()[:12]
+    struct = ", ".join(f"c{i} int" for i in range(len(comparisons)))
+    spark.udf.register(name, pandas_udf(evaluate, f"struct<{struct}>"))
+    return f"{name}({', '.join(cols)})"
+
+
+def spark_settings(settings: dict[str, Any], spark: Any, types: dict[str, Any]) -> dict[str, Any]:
+    """A copy of Splink ``settings`` (DuckDB dialect) that scores the same on Spark.
+
+    Every comparison level's condition becomes "DuckDB's evaluation of this comparison chose this
+    level" (:func:`_register_levels`); blocking rules are plain equalities and arithmetic and run
+    as Spark SQL. ``types`` gives the Arrow type of each feature column.
+    """
+    out = json.loads(json.dumps(settings))
+    out["sql_dialect"] = "spark"
+    comparisons = out.get("comparisons", [])
+    call = _register_levels(spark, comparisons, types)
+    for i, comp in enumerate(comparisons):
+        for j, level in enumerate(comp["comparison_levels"]):
+            if level["sql_condition"].strip().upper() != "ELSE":
+                level["sql_condition"] = f"{call}.c{i} = {j}"
+    out["blocking_rules_to_generate_predictions"] = [
+        dict(rule, sql_dialect="spark") if isinstance(rule, dict) else rule
+        for rule in out.get("blocking_rules_to_generate_predictions", [])]
+    return out
+
+
+def predict_on_spark(settings: dict[str, Any], features: pd.DataFrame, columns: Sequence[str], *,
+                     floor: float, master: str | None = None) -> pd.DataFrame:
+    """Score the blocked pairs of ``features`` with ``settings`` on Spark; Splink's predictions as pandas."""
+    import pyarrow as pa
+
+    spark = spark_session(master)
+    from splink import Linker
+    from splink.backends.spark import SparkAPI
+
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    table = pa.Table.from_pandas(features[list(columns)], preserve_index=False)
+    types = {f.name: f.type for f in table.schema}
+    for name, typ in list(types.items()):  # an all-null column has no type Spark can read
+        if pa.types.is_null(typ):
+            types[name] = pa.string()
+    table = table.cast(pa.schema([pa.field(n, types[n]) for n in table.column_names]))
+    frame = spark.createDataFrame(table)
+    db = SparkAPI(spark_session=spark, break_lineage_method="persist", register_udfs_automatically=False)
+    linker = Linker(db.register(frame), spark_settings(settings, spark, types), log_level=None,
+                    validate_settings=False)
+    pred = linker.inference.predict(threshold_match_probability=floor)
+    return pred.as_pandas_dataframe()

@@ -110,6 +110,10 @@ def export_graph(graph: Any, path: str | Path, *, format: str | None = None, rec
     if fmt not in FORMATS:
         raise NetintelError(f"{path}: unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     marking: Marking = graph.marking
+    if recipient is not None:
+        from .handling import country_code
+
+        recipient = country_code(recipient, what="recipient")
     if recipient is not None and not marking.allows(recipient):
         raise ReleasabilityError(
             f"this graph is marked {marking.banner}: it may not be exported for {recipient.upper()}; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._codes import country_arg
 from ._output import add_workspace_arg, emit
 
 
@@ -14,7 +15,7 @@ def register(sub) -> None:
     add_workspace_arg(p)
     p.add_argument("--format", "-f", choices=FORMATS, required=True)
     p.add_argument("--out", "-o", required=True, help="file to write (a file stem for i2 and csv)")
-    p.add_argument("--recipient", metavar="CC", help="the country the export is made for (ISO 3166-1 alpha-2)")
+    p.add_argument("--recipient", metavar="CC", type=country_arg("recipient"), help="the country the export is made for (ISO 3166-1 alpha-2)")
     p.add_argument("--pseudonyms", action="store_true", help="replace names by stable pseudonyms")
     p.add_argument("--min-grading", metavar="CODE", help="leave out links graded below this (e.g. B2)")
     p.set_defaults(func=run)

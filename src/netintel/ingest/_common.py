@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..errors import InputError, SchemaError
+from ..errors import NetintelError, InputError, SchemaError
 from ..grading import parse_grading
 from ..handling import canonical_handling, default_releasable
 from ..model import Model, default_model
@@ -45,11 +45,13 @@ class Provenance:
 
     @staticmethod
     def check_country(country: str, *, file: str | None = None) -> str:
-        cc = (country or "").strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", cc):
-            raise InputError(f"country {country!r} is not an ISO 3166-1 alpha-2 code",
-                             file=file, hint="give --country with two letters, e.g. --country NL")
-        return cc
+        from ..handling import country_code  # the one country check of netintel
+
+        try:
+            return country_code(country, what="country")
+        except NetintelError as exc:
+            raise InputError(str(exc), file=file, hint="give --country (or country: in source.yaml) as two "
+                             "letters, e.g. NL") from None
 
 
 def clean(value: Any) -> Any:

@@ -456,26 +456,37 @@ _STIX_REL = {"uses": "uses", "indicates": "indicates", "attributed_to": "attribu
              "hosts": "hosts", "resolves_to": "resolves-to", "communicates_with": "communicates-with"}
 
 
-def _stix_marking(handling: str):
+def _stix_marking(handling: str, restrictions: tuple[str, ...] = ()):
+    import uuid
+
     import stix2
 
-    code = {"H0": "TLP:GREEN", "H1": "TLP:AMBER", "H2": "TLP:AMBER+STRICT", "H3": "TLP:RED"}.get(handling, handling)
+    from .handling import _spec as handling_spec, handling_rank
+
+    # a non-TLP code maps onto the TLP level of its rank, and its meaning goes in a statement
+    code = handling if handling.startswith("TLP:") else \
+        ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")[min(handling_rank(handling), 4)]
     extra = []
     base = {"TLP:CLEAR": stix2.TLP_WHITE, "TLP:GREEN": stix2.TLP_GREEN, "TLP:AMBER": stix2.TLP_AMBER,
             "TLP:AMBER+STRICT": stix2.TLP_AMBER, "TLP:RED": stix2.TLP_RED}[code]
-    if code == "TLP:AMBER+STRICT" or handling.startswith("H"):
+    spec = handling_spec()
+    notes = [spec.get("restrictions", {}).get(r, r) for r in restrictions]
+    if code == "TLP:AMBER+STRICT" or not handling.startswith("TLP:") or notes:
+        statement = f"Handling {handling}: {spec['codes'][handling]['description']}" + "".join(
+            f"; {n}" for n in notes)
+        # the same statement is the same marking definition in every export (a stable id, not a random one)
         extra.append(stix2.MarkingDefinition(
+            id=f"marking-definition--{uuid.uuid5(uuid.NAMESPACE_URL, 'netintel:' + statement)}",
             definition_type="statement",
             created="2026-01-01T00:00:00.000Z",
-            definition=stix2.StatementMarking(statement=f"Handling {handling}: recipients' organisation only, "
-                                                        "no further dissemination without the originator's consent")))
+            definition=stix2.StatementMarking(statement=statement)))
     return base, extra
 
 
 def _stix(nodes, edges, path, marking):
     import stix2
 
-    tlp, extra = _stix_marking(marking.handling)
+    tlp, extra = _stix_marking(marking.handling, tuple(getattr(marking, "restrictions", ())))
     marks = [tlp.id] + [m.id for m in extra]
     created = "2026-01-01T00:00:00.000Z"
     identity = stix2.Identity(id="identity--5f5f5f5f-0000-4000-8000-000000000001", name="netintel export",

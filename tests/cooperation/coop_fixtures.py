@@ -103,9 +103,11 @@ def build_workspace(spec: dict[str, Any], *, only_for: str | None = None, path: 
                         currency="EUR" if kind == "transfer" else None)
             else:
                 b.link(kind, ids[s], ids[t], locator=f"rel {j}", prov=prov, source_record_id=f"rel-{j}")
-        b.read(1)
-        b.accept("row 0")
-        ws.write_import(b.finish())
+        batch = b.finish()
+        # one row read and accepted per distinct locator written (what a file of these records holds)
+        batch.n_read = batch.n_accepted = len({r.get("locator") for part in (batch.entities, batch.links,
+                                                                           batch.events) for r in part})
+        ws.write_import(batch)
     return ws
 
 

@@ -209,7 +209,9 @@ class BatchBuilder:
                       default_source: bool = False) -> dict[str, Any]:
         g = parse_grading(grading if grading is not None else prov.grading,
                           scheme=scheme or (prov.grading_scheme if grading is None else None))
-        h = canonical_handling(handling if handling is not None else prov.handling)
+        # a UK grading carries its handling (3x5x2 P/C, 5x5x5 1-5): it applies unless a handling is given
+        h = canonical_handling(handling if handling is not None else
+                               (g.handling if g.handling and grading is not None else None) or prov.handling)
         rel = releasable_to if releasable_to is not None else prov.releasable_to
         if rel is None or (not isinstance(rel, str) and len(rel) == 0):
             rel = default_releasable(h, prov.country)

@@ -190,6 +190,7 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
 
     for sub in ("charts", "tables", "exports"):
         (out / sub).mkdir(parents=True, exist_ok=True)
+    case_title = printable(case_title, keep_newlines=False)
     written: list[Path] = []
     tables: dict[str, pd.DataFrame] = {}
     charts: dict[str, Figure] = {}
@@ -331,11 +332,15 @@ def _inputs(intake: pd.DataFrame, sources: Sequence[str | Path]) -> list[dict[st
     return [{"file": f, "sha256": h} for f, h in sorted(files.items())]
 
 
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
 def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text cell (and text in lists and dicts) with control characters neutralised."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+        if _is_text(out[col]):
             out[col] = [printable_deep(v, keep_newlines=False) for v in out[col]]
     return out
 
@@ -383,8 +388,9 @@ def _safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Formula-safe cells (lists joined with "; ")."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = [neutralise("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for v in out[col]]
+        if _is_text(out[col]):
+            out[col] = [neutralise(printable("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v,
+                                             keep_newlines=False)) for v in out[col]]
     return out
 
 
@@ -445,7 +451,8 @@ def _resolution_line(resolution: Any) -> str:
 def _table(df: pd.DataFrame) -> str:
     shown = df.copy()
     for col in shown.columns:
-        shown[col] = [("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for v in shown[col]]
+        shown[col] = [printable("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v, keep_newlines=False)
+                      for v in shown[col]]
         if shown[col].dtype == float:
             shown[col] = shown[col].round(3)
     return shown.to_html(index=False, escape=True, na_rep="")

@@ -200,8 +200,8 @@ class BatchBuilder:
             path=str(self.path), sha256=sha256 or file_sha256(self.path), options=dict(options or {}),
         )
         self._entities: dict[str, dict[str, Any]] = {}
-        self._links: dict[str, dict[str, Any]] = {}
-        self._aggs: dict[tuple[str, str, str], _Agg] = {}
+        self._links: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._aggs: dict[tuple[Any, ...], _Agg] = {}
         self._base = self._resolve_prov(provenance, None, None, None, None, None, default_source=True)
 
     # -- provenance ---------------------------------------------------------------------------
@@ -288,12 +288,16 @@ class BatchBuilder:
             raise RecordError(str(exc)) from None
         srid = source_record_id or f"{kind}:{source}->{target}"
         lid = record_id("L", self.prov.agency, srid)
-        if lid in self._links:
-            row = self._links[lid]
+        p = prov or self._base
+        # one row per link id *and marking*: a report of the same link under another marking is
+        # another row (never counted into a row whose marking does not cover it)
+        key = (lid, p.get("handling"), tuple(p.get("releasable_to") or ()), p.get("grading"))
+        if key in self._links:
+            row = self._links[key]
             row["count"] += count
             row["weight"] = float(row["count"]) if weight is None else row["weight"] + weight
             return lid
-        self._links[lid] = {
+        self._links[key] = {
             "link_id": lid, "kind": kind, "source": source, "target": target,
             "directed": self.model.link(kind).directed, "first_seen": first_seen, "last_seen": last_seen or first_seen,
             "count": count, "weight": float(weight if weight is not None else count), "amount": amount,
@@ -312,7 +316,12 @@ class BatchBuilder:
         except SchemaError as exc:
             raise RecordError(str(exc)) from None
         p = prov or self._base
-        key = (kind, source, target or "")
+        # events under different markings make different link rows (one link id, one row per
+        # marking, as an entity reported twice): a link never carries the count, amount or dates of
+        # an event its own marking does not cover, so a recipient's view of it holds only the events
+        # it may receive
+        key = (kind, source, target or "", p.get("handling"), tuple(p.get("releasable_to") or ()),
+               p.get("grading"))
         agg = self._aggs.get(key)
         if agg is None:
             agg = self._aggs[key] = _Agg(kind, source, target or "", prov=dict(p))

@@ -50,7 +50,9 @@ def _outputs(ws, recipient: str) -> dict:
         out["communities"] = _frame(comm.membership)
         outs.append(priority_scores(ws, comm.membership[["id", "community"]], recipient=recipient))
         if len(graph.person_view().nodes) > 1:
-            out["key_players"] = _frame(key_players(graph.person_view(), seed=0).table)
+            # (eigenvector centrality is left out: on a graph of several components any mix of the
+            # components' eigenvectors is one, and the solver's pick follows the order of the rows)
+            out["key_players"] = _frame(key_players(graph.person_view(), seed=0).table.drop(columns="eigenvector"))
     for o in outs:
         out[type(o).__name__] = json.loads(json.dumps(to_jsonable(o.to_dict()), sort_keys=True, default=str))
     return out

@@ -9,6 +9,7 @@ import pytest
 
 from netintel.brief import brief
 from netintel.cli import main
+from netintel.errors import NetintelError
 from netintel.synth.case import generate_case
 
 
@@ -86,3 +87,52 @@ def test_pack_for_a_recipient_holds_nothing_it_may_not_receive(case_dir, tmp_pat
     gexf = (pack.out / "exports" / "case.gexf").read_text("utf-8")
     assert not [link_id for link_id in barred_links if link_id in gexf], "link records carry their ids in exports"
     assert not [e for e in barred_entities if f'id="{e}"' in gexf]
+
+
+# -- a pack is complete or absent; control characters never stop it --------------------------------
+@pytest.fixture(scope="module")
+def control_char_case(tmp_path_factory):
+    """A partner's edge list whose labels hold control characters (\\x01, \\x1b, a form feed)."""
+    folder = tmp_path_factory.mktemp("ctl") / "nl"
+    folder.mkdir()
+    (folder / "source.yaml").write_text("agency: Politie\ncountry: NL\ngrading: B2\nhandling: TLP:AMBER\n", "utf-8")
+    rows = ["source,target,weight", "Ivan\x01 Petrov,Olga\x1b Sidorova,3", "Olga\x1b Sidorova,Piet\x0c de Vries,2",
+            "Piet\x0c de Vries,Ivan\x01 Petrov,1", "Ivan\x01 Petrov,Anna Bakker,2", "Anna Bakker,Piet\x0c de Vries,1"]
+    (folder / "ties.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    return folder
+
+
+def test_control_characters_in_labels_never_stop_the_pack(control_char_case, tmp_path):
+    pack = brief(control_char_case, tmp_path / "pack", seed=0, progress=False)
+    texts = [f for f in pack.files if f.suffix in (".csv", ".html", ".svg", ".json", ".gexf", ".graphml", ".cyjs")]
+    assert len(texts) > 10
+    for f in texts:  # (binary formats hold such bytes by nature)
+        data = f.read_bytes()
+        assert b"\x01" not in data and b"\x1b" not in data and b"\x0c" not in data, f
+    assert "Ivan\\x01 Petrov" in (pack.out / "summary.html").read_text("utf-8") or \
+        "Ivan\\x01 Petrov" in (pack.out / "tables" / "key_players.csv").read_text("utf-8")
+
+
+def test_a_failing_writer_leaves_no_partial_pack_and_keeps_the_earlier_one(control_char_case, tmp_path,
+                                                                            monkeypatch):
+    import netintel.brief as brief_mod
+
+    out = tmp_path / "pack"
+    first = brief(control_char_case, out, seed=0, progress=False)
+    before = {p: p.read_bytes() for p in first.files}
+
+    def failing_export(graph, path, **kw):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("<half a file", "utf-8")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(brief_mod, "export_graph", failing_export)
+    with pytest.raises(OSError, match="disk full"):
+        brief(control_char_case, out, seed=1, progress=False)
+    assert {p: p.read_bytes() for p in first.files} == before  # the earlier pack, untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack"]  # no partial folder left beside it
+    with pytest.raises(NetintelError, match="not an earlier briefing pack"):
+        (tmp_path / "other").mkdir()
+        (tmp_path / "other" / "notes.txt").write_text("mine", "utf-8")
+        brief(control_char_case, tmp_path / "other", seed=0, progress=False)
+    assert (tmp_path / "other" / "notes.txt").read_text("utf-8") == "mine"

@@ -13,17 +13,29 @@
   so that the result can be reproduced for disclosure. It holds no clock time: the same inputs and
   parameters give the same manifest.
 
-With ``recipient=`` everything is computed from, and exported with, only what that country may
-receive, and every file carries its caveat.
+With ``recipient=`` the partners' files are ingested into the workspace, which is then restricted
+to what that country may receive (:func:`netintel.releasability.restricted_workspace`); who-is-who
+is resolved from those records only and every step runs on that restricted workspace, unchanged:
+the pack is exactly the pack of a case that held only the recipient's records (the manifest lists
+only the inputs it may receive; captions, tables, charts and the timeline count and show only
+what it may receive). Every file carries its caveat.
+
+The pack is written into a temporary folder beside ``out`` and moved into place when complete: a
+failing step never leaves a partial pack (an earlier pack in ``out`` is replaced only then).
+Every label written passes :func:`netintel._text.printable`, so a control character in a
+partner's data cannot stop a writer.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html
 import io
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -33,9 +45,10 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from . import __version__
+from ._text import printable, printable_deep
 from .errors import NetintelError
 from .export import export_graph, write_marked_csv
-from .handling import Marking
+from .handling import Marking, country_code
 from .viz.style import save
 
 __all__ = ["brief", "BriefingPack", "BRIEF_STEPS"]
@@ -116,142 +129,229 @@ def brief(sources: str | Path | Sequence[str | Path], out: str | Path, *, worksp
     min_share : share of the evidence the recommended JIT must hold
     pseudonyms : names replaced by stable pseudonyms in charts and exports
     """
+    from .ingest import ingest
+    from .releasability import restricted_workspace
+    from .workspace import Workspace
+
+    sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    out = Path(out)
+    recipient = country_code(recipient, what="recipient") if recipient else None
+    _check_target(out)
+    own_ws = not isinstance(workspace, Workspace)
+    ws = workspace if not own_ws else Workspace(workspace)
+    _input_files(sources)  # every source exists, before anything is ingested
+    bar = tqdm(total=len(BRIEF_STEPS), desc="briefing pack", disable=not progress, unit="step")
+    step: Callable[[str], None] = lambda name: (bar.set_postfix_str(name), bar.update(1))  # noqa: E731
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        ingest(ws, sources, progress=False)
+        step("ingest")
+        if recipient:
+            # restrict first, then resolve and compute: nothing the recipient may not receive
+            # takes part in any step below, resolution included
+            view = restricted_workspace(ws, recipient, resolve=False)
+        else:
+            view = ws
+        try:
+            pack = _brief_workspace(view, work, sources, recipient=recipient, seed=seed,
+                                    top_communities=top_communities, min_share=min_share, pseudonyms=pseudonyms,
+                                    case_title=case_title, step=step)
+        finally:
+            if view is not ws:
+                view.close()
+        _move_into_place(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    finally:
+        bar.close()
+        if own_ws:
+            ws.close()
+    return dataclasses.replace(pack, out=out)
+
+
+def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recipient: str | None, seed: int,
+                     top_communities: int, min_share: float, pseudonyms: bool, case_title: str,
+                     step: Callable[[str], None] = lambda name: None) -> BriefingPack:
+    """Resolve, analyse and write the pack of an ingested workspace (restricted to ``recipient``
+    when one is given) into the folder ``out``."""
     from .analysis.centrality import key_players
     from .analysis.disruption import compare_strategies
     from .analysis.temporal import timeline as temporal_timeline
     from .communities import detect_communities
     from .cooperation import case_jurisdictions, pooling_gain, priority_scores, recommend_jit
     from .graph import build_graph
-    from .ingest import ingest
     from .resolve import resolve
     from .typology import classify_communities
     from .viz.charts import community_overview
     from .viz.linkchart import link_chart
     from .viz.timeline import timeline_chart
-    from .workspace import Workspace
 
-    sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
-    out = Path(out)
     for sub in ("charts", "tables", "exports"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    recipient = recipient.upper() if recipient else None
-    own_ws = not isinstance(workspace, Workspace)
-    ws = workspace if not own_ws else Workspace(workspace)
-    inputs = _input_files(sources)
-    bar = tqdm(total=len(BRIEF_STEPS), desc="briefing pack", disable=not progress, unit="step")
-    step: Callable[[str], None] = lambda name: (bar.set_postfix_str(name), bar.update(1))  # noqa: E731
+    case_title = printable(case_title, keep_newlines=False)
     written: list[Path] = []
     tables: dict[str, pd.DataFrame] = {}
     charts: dict[str, Figure] = {}
-    try:
-        intake = ingest(ws, sources, progress=False)
-        step("ingest")
-        resolution = resolve(ws, seed=seed)
-        step("resolve")
-        graph = build_graph(ws, recipient=recipient)
-        if len(graph) == 0:
-            raise NetintelError("nothing to brief on: no entity in the sources is releasable"
-                                + (f" to {recipient}" if recipient else ""))
-        marking = graph.marking
-        caveat = marking.banner
-        case_date = _case_date(graph)
-        source_note = f"{len(set(intake.sources['agency']))} partner agencies" + (
-            f"; view for {recipient}" if recipient else "")
-        step("graph")
-        comms = detect_communities(graph, seed=seed)
-        step("communities")
-        typ = classify_communities(comms, ws)
-        prio = priority_scores(ws, comms.membership, typologies=typ, recipient=recipient)
-        communities = _community_table(comms, typ, prio)
-        tables["communities"] = communities
-        step("typology and priorities")
-        players = key_players(graph.person_view(), seed=seed)
-        kp = players.table.merge(comms.membership[["id", "community"]], on="id", how="left")
-        tables["key_players"] = kp
-        step("key players")
-        top = communities.head(top_communities)
-        jur_rows, jit_rows, holders = [], [], []
-        top_members = comms.members(int(top.iloc[0]["community"])) if len(top) else []
-        first = None
-        for c in top["community"]:
-            members = comms.members(int(c))
-            jur = case_jurisdictions(ws, members, recipient=recipient)
-            jit = recommend_jit(ws, members, min_share=min_share, recipient=recipient)
-            first = first or (jur, jit)
-            jur_rows.append(jur.countries.assign(community=int(c)))
-            holders.append(jur.evidence.assign(community=int(c)))
-            jit_rows.append(jit.steps.assign(community=int(c), covered_share=jit.share, achieved=jit.achieved))
-        if jur_rows:
-            tables["jurisdictions"] = pd.concat(jur_rows, ignore_index=True)
-            tables["evidence_holders"] = pd.concat(holders, ignore_index=True)
-            tables["jit"] = pd.concat(jit_rows, ignore_index=True)
-        if len(top):  # legal routes, feasible JIT and surrender table of the top-priority network
-            from .cooperation._briefing import legal_tables
+    intake = ws.sources().rename(columns={"n_read": "read", "n_accepted": "accepted", "n_quarantined": "quarantined"})
+    resolution = resolve(ws, seed=seed)
+    step("resolve")
+    graph = build_graph(ws, recipient=recipient)
+    if len(graph) == 0:
+        raise NetintelError("nothing to brief on: no entity in the sources is releasable"
+                            + (f" to {recipient}" if recipient else ""))
+    marking = graph.marking
+    caveat = marking.banner
+    case_date = _case_date(graph)
+    source_note = f"{intake['agency'].nunique()} partner agencies" + (f"; view for {recipient}" if recipient else "")
+    step("graph")
+    comms = detect_communities(graph, seed=seed)
+    step("communities")
+    typ = classify_communities(comms, ws)
+    prio = priority_scores(ws, comms.membership, typologies=typ, recipient=recipient)
+    communities = _community_table(comms, typ, prio)
+    tables["communities"] = communities
+    step("typology and priorities")
+    players = key_players(graph.person_view(), seed=seed)
+    kp = players.table.merge(comms.membership[["id", "community"]], on="id", how="left")
+    tables["key_players"] = kp
+    step("key players")
+    top = communities.head(top_communities)
+    jur_rows, jit_rows, holders = [], [], []
+    top_members = comms.members(int(top.iloc[0]["community"])) if len(top) else []
+    first = None
+    for c in top["community"]:
+        members = comms.members(int(c))
+        jur = case_jurisdictions(ws, members, recipient=recipient)
+        jit = recommend_jit(ws, members, min_share=min_share, recipient=recipient)
+        first = first or (jur, jit)
+        jur_rows.append(jur.countries.assign(community=int(c)))
+        holders.append(jur.evidence.assign(community=int(c)))
+        jit_rows.append(jit.steps.assign(community=int(c), covered_share=jit.share, achieved=jit.achieved))
+    if jur_rows:
+        tables["jurisdictions"] = pd.concat(jur_rows, ignore_index=True)
+        tables["evidence_holders"] = pd.concat(holders, ignore_index=True)
+        tables["jit"] = pd.concat(jit_rows, ignore_index=True)
+    if len(top):  # legal routes, feasible JIT and surrender table of the top-priority network
+        from .cooperation._briefing import legal_tables
 
-            top_players = list(kp.loc[kp["community"] == top.iloc[0]["community"]].sort_values("rank")["id"].head(5))
-            tables.update(legal_tables(ws, top_members, recipient=recipient, min_share=min_share,
-                                       key_players=top_players, graph=graph.person_view()))
-        step("jurisdictions and JIT")
-        disruption = compare_strategies(graph.person_view(), steps=10, seed=seed)
-        tables["disruption"] = disruption.table
-        step("disruption")
-        timeline = None
-        if top_members:
-            events = temporal_timeline(ws, top_members)
-            if len(events):
-                timeline = timeline_chart(events, title="Timeline of the top-priority network", caveat=caveat,
-                                          source=source_note, date=case_date)
-        step("timeline")
-        sub = graph.subgraph(top_members) if top_members else graph
-        names = _pseudonyms(graph) if pseudonyms else None
-        charts["link_chart"] = link_chart(sub.nodes, sub.edges, communities=comms.as_dict(),
-                                          title="The top-priority network", caveat=caveat, source=source_note,
-                                          date=case_date, pseudonyms=names, seed=seed)
-        charts["communities"] = community_overview(communities, caveat=caveat, source=source_note, date=case_date)
-        charts["key_players"] = players.chart(top=15, source=source_note)
-        if first is not None:
-            charts["country_flows"] = first[0].chart(source=source_note, date=case_date)
-            charts["jit"] = first[1].chart(source=source_note, date=case_date)
-            charts["pooling_gain"] = pooling_gain(ws, top_members, recipient=recipient).chart(
-                source=source_note, date=case_date)
-        charts["disruption"] = disruption.chart(source=source_note, date=case_date)
-        if timeline is not None:
-            charts["timeline"] = timeline
-        for name, fig in charts.items():
-            written += save(fig, out / "charts" / name, formats=("png", "svg", "pdf"))
-        for name, frame in tables.items():
-            # tidy cells and the marking in a sidecar beside each table
-            written += write_marked_csv(frame, out / "tables" / f"{name}.csv", marking)
-        step("charts")
-        for fmt, name in _EXPORTS:
-            written += list(export_graph(graph, out / "exports" / name, format=fmt, recipient=recipient,
-                                         pseudonyms=pseudonyms).paths)
-        step("exports")
-        summary = _summary_html(case_title, marking, recipient, intake.sources, communities, kp, tables, charts,
-                                resolution)
-        (out / "summary.html").write_text(summary, "utf-8")
-        written.append(out / "summary.html")
-        written.append(_summary_pdf(out / "summary.pdf", case_title, marking, communities, charts))
-        manifest = {
-            "netintel_version": __version__,
-            "case_title": case_title,
-            "seed": seed,
-            "recipient": recipient,
-            "parameters": {"top_communities": top_communities, "min_share": min_share, "pseudonyms": pseudonyms,
-                           "communities": comms.parameters, "key_players": players.parameters,
-                           "resolution": {"threshold": resolution.threshold, "seed": resolution.seed}},
-            "marking": {"handling": marking.handling, "releasable_to": list(marking.releasable_to),
-                        "caveat": marking.banner},
-            "inputs": [{"file": _rel(p, sources), "sha256": _sha256(p)} for p in inputs],
-            "outputs": [{"file": str(p.relative_to(out)), "sha256": _sha256(p)} for p in sorted(set(written))],
-        }
-        (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
-        step("summary")
-    finally:
-        bar.close()
-        if own_ws:
-            ws.close()
+        top_players = list(kp.loc[kp["community"] == top.iloc[0]["community"]].sort_values("rank")["id"].head(5))
+        tables.update(legal_tables(ws, top_members, recipient=recipient, min_share=min_share,
+                                   key_players=top_players, graph=graph.person_view()))
+    step("jurisdictions and JIT")
+    disruption = compare_strategies(graph.person_view(), steps=10, seed=seed)
+    tables["disruption"] = disruption.table
+    step("disruption")
+    timeline = None
+    if top_members:
+        events = temporal_timeline(ws, top_members)
+        if len(events):
+            timeline = timeline_chart(_printable_frame(events), title="Timeline of the top-priority network",
+                                      caveat=caveat, source=source_note, date=case_date)
+    step("timeline")
+    shown = _printable_graph(graph)
+    sub = shown.subgraph(top_members) if top_members else shown
+    names = _pseudonyms(shown) if pseudonyms else None
+    charts["link_chart"] = link_chart(sub.nodes, sub.edges, communities=comms.as_dict(),
+                                      title="The top-priority network", caveat=caveat, source=source_note,
+                                      date=case_date, pseudonyms=names, seed=seed)
+    charts["communities"] = community_overview(_printable_frame(communities), caveat=caveat, source=source_note,
+                                               date=case_date)
+    charts["key_players"] = dataclasses.replace(players, table=_printable_frame(players.table)).chart(
+        top=15, source=source_note)
+    if first is not None:
+        charts["country_flows"] = first[0].chart(source=source_note, date=case_date)
+        charts["jit"] = first[1].chart(source=source_note, date=case_date)
+        charts["pooling_gain"] = pooling_gain(ws, top_members, recipient=recipient).chart(
+            source=source_note, date=case_date)
+    charts["disruption"] = disruption.chart(source=source_note, date=case_date)
+    if timeline is not None:
+        charts["timeline"] = timeline
+    for name, fig in charts.items():
+        written += save(fig, out / "charts" / name, formats=("png", "svg", "pdf"))
+    for name, frame in tables.items():
+        # tidy, formula-safe cells and the marking in a sidecar beside each table
+        written += write_marked_csv(frame, out / "tables" / f"{name}.csv", marking)
+    step("charts")
+    for fmt, name in _EXPORTS:
+        written += list(export_graph(shown, out / "exports" / name, format=fmt, recipient=recipient,
+                                     pseudonyms=pseudonyms).paths)
+    step("exports")
+    summary = _summary_html(case_title, marking, recipient, intake, communities, kp, tables, charts, resolution)
+    (out / "summary.html").write_text(summary, "utf-8")
+    written.append(out / "summary.html")
+    written.append(_summary_pdf(out / "summary.pdf", case_title, marking, communities, charts))
+    manifest = {
+        "netintel_version": __version__,
+        "case_title": case_title,
+        "seed": seed,
+        "recipient": recipient,
+        "parameters": {"top_communities": top_communities, "min_share": min_share, "pseudonyms": pseudonyms,
+                       "communities": comms.parameters, "key_players": players.parameters,
+                       "resolution": {"threshold": resolution.threshold, "seed": resolution.seed}},
+        "marking": {"handling": marking.handling, "releasable_to": list(marking.releasable_to),
+                    "restrictions": list(marking.restrictions), "caveat": marking.banner},
+        "inputs": _inputs(intake, sources),
+        "outputs": [{"file": p.relative_to(out).as_posix(), "sha256": _sha256(p)} for p in sorted(set(written))],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    step("summary")
     return BriefingPack(out, manifest, marking, communities, kp, charts)
+
+
+def _check_target(out: Path) -> None:
+    """``out`` may be new, empty or an earlier pack (it is replaced); anything else is refused."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").exists())):
+        raise NetintelError(f"{out}: exists and is not an earlier briefing pack (no manifest.json); give a new or "
+                            "empty folder, so that nothing else is overwritten")
+
+
+def _move_into_place(work: Path, out: Path) -> None:
+    """Swap the finished pack in: the earlier pack (if any) is kept until the new one is in place."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{work.name.rsplit('-', 1)[-1]}")
+        out.rename(old)
+    try:
+        work.rename(out)
+    except BaseException:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _inputs(intake: pd.DataFrame, sources: Sequence[str | Path]) -> list[dict[str, str]]:
+    """The inputs of the pack: each imported file of the (restricted) workspace with its hash, and the
+    provenance and mapping files beside it (``source.yaml``, ``<stem>.mapping.yaml``)."""
+    files: dict[str, str] = {}
+    for path, sha in zip(intake["path"], intake["sha256"]):
+        p = Path(path)
+        files[_rel(p, sources)] = sha
+        for extra in (p.parent / "source.yaml", p.with_name(f"{p.name.split('.')[0]}.mapping.yaml"),
+                      p.with_name(f"{p.stem}.mapping.yaml")):
+            if extra.is_file():
+                files[_rel(extra, sources)] = _sha256(extra)
+    return [{"file": f, "sha256": h} for f, h in sorted(files.items())]
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
+def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell (and text in lists and dicts) with control characters neutralised."""
+    out = frame.copy()
+    for col in out.columns:
+        if _is_text(out[col]):
+            out[col] = [printable_deep(v, keep_newlines=False) for v in out[col]]
+    return out
+
+
+def _printable_graph(graph: Any) -> Any:
+    return dataclasses.replace(graph, nodes=_printable_frame(graph.nodes), edges=_printable_frame(graph.edges))
 
 
 def _rel(path: Path, sources: Sequence[str | Path]) -> str:
@@ -259,7 +359,7 @@ def _rel(path: Path, sources: Sequence[str | Path]) -> str:
         s = Path(src)
         if s.is_dir():
             try:
-                return str(Path(s.name) / path.relative_to(s))
+                return (Path(s.resolve().name) / path.resolve().relative_to(s.resolve())).as_posix()
             except ValueError:
                 continue
     return path.name
@@ -350,7 +450,8 @@ def _resolution_line(resolution: Any) -> str:
 def _table(df: pd.DataFrame) -> str:
     shown = df.copy()
     for col in shown.columns:
-        shown[col] = [("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for v in shown[col]]
+        shown[col] = [printable("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v, keep_newlines=False)
+                      for v in shown[col]]
         if shown[col].dtype == float:
             shown[col] = shown[col].round(3)
     return shown.to_html(index=False, escape=True, na_rep="")

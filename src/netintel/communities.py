@@ -610,7 +610,7 @@ def detect_communities(
             rg = _igraph(sub, rest["id"].tolist())
             comp = np.asarray(rg.connected_components().membership)
             named = _name_bridge(rest, comp, frame)
-            base = int(frame["community"].max()) + 1
+            base = int(frame["community"].max()) + 1 if len(frame) else 0  # (a view with no person at all)
             community = np.array([named.get(c, base + c) for c in comp])
             how = np.where([c in named for c in comp], "attached_by_name", "unattached")
             frame = pd.concat([frame, pd.DataFrame({
@@ -639,7 +639,9 @@ def _name_bridge(rest: pd.DataFrame, comp: np.ndarray, placed: pd.DataFrame) -> 
     """Component -> community, where a threat actor or person in the component bears the full name
     (two tokens or more) of exactly one community's person."""
     persons = placed[(placed["kind"] == "person") & placed["label"].notna()]
-    keys = pd.DataFrame({"key": [_name_key(x) for x in persons["label"]], "community": persons["community"]})
+    # (object dtype: with no person placed an empty column would be float, and .str would fail)
+    keys = pd.DataFrame({"key": pd.Series([_name_key(x) for x in persons["label"]], index=persons.index, dtype=object),
+                         "community": persons["community"]})
     keys = keys[keys["key"].str.count(" ") >= 1].drop_duplicates()
     unique = keys.groupby("key")["community"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else None).dropna()
     out: dict[int, set[int]] = {}

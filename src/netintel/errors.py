@@ -14,6 +14,7 @@ __all__ = [
     "WorkspaceError",
     "ResolutionError",
     "ReleasabilityError",
+    "CountryCodeError",
 ]
 
 
@@ -81,3 +82,11 @@ class ResolutionError(NetintelError):
 
 class ReleasabilityError(NetintelError):
     """An output for a recipient would contain something the recipient may not receive."""
+
+
+class CountryCodeError(NetintelError, ValueError):
+    """A country or recipient that is not an ISO 3166-1 alpha-2 code (``NLD``, ``../../X``, ``XX``)."""
+
+    def __init__(self, message: str, *, value: object = None, what: str = "country") -> None:
+        self.value, self.what = value, what
+        super().__init__(message)

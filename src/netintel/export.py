@@ -183,6 +183,10 @@ def export_graph(graph: Any, path: str | Path, *, format: str | None = None, rec
     if fmt not in FORMATS:
         raise NetintelError(f"{path}: unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     marking: Marking = graph.marking
+    if recipient is not None:
+        from .handling import country_code
+
+        recipient = country_code(recipient, what="recipient")
     if recipient is not None and not marking.allows(recipient):
         raise ReleasabilityError(
             f"this graph is marked {marking.banner}: it may not be exported for {recipient.upper()}; "
@@ -955,15 +959,20 @@ def _stix_marking_objects(handling: str) -> tuple[list[dict[str, Any]], list[str
     """The marking-definitions an object carries: the TLP one and, for other codes, a statement."""
     import stix2
 
-    code = {"H0": "TLP:GREEN", "H1": "TLP:AMBER", "H2": "TLP:AMBER", "H3": "TLP:RED"}.get(handling, handling)
+    from .handling import _spec as handling_spec, handling_rank
+
+    # a code outside TLP maps onto the TLP level of its rank; its own meaning goes in a statement
+    code = handling if handling.startswith("TLP:") else \
+        ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")[min(handling_rank(handling), 4)]
     tlp = {"TLP:CLEAR": stix2.TLP_WHITE, "TLP:GREEN": stix2.TLP_GREEN, "TLP:AMBER": stix2.TLP_AMBER,
            "TLP:AMBER+STRICT": stix2.TLP_AMBER, "TLP:RED": stix2.TLP_RED}.get(code, stix2.TLP_RED)
     objs = [json.loads(tlp.serialize())]
-    if code == "TLP:AMBER+STRICT" or handling.startswith("H"):
+    if code == "TLP:AMBER+STRICT" or not handling.startswith("TLP:"):
+        meaning = handling_spec().get("codes", {}).get(handling, {}).get("description") or \
+            "recipients' organisation only, no further dissemination without the originator's consent"
         objs.append({"type": "marking-definition", "spec_version": "2.1", "id": _sid("marking-definition", handling),
                      "created": _STIX_EPOCH, "definition_type": "statement",
-                     "definition": {"statement": f"Handling {handling}: recipients' organisation only, no further "
-                                                 "dissemination without the originator's consent"}})
+                     "definition": {"statement": f"Handling {handling}: {meaning}"}})
     return objs, [o["id"] for o in objs]
 
 

@@ -1,8 +1,11 @@
 """Source and information grading, mapped from every partner's scheme onto one scale.
 
 The common scale is the 6x6 Admiralty code: reliability A-F and credibility 1-6, written "B2".
-Europol's 4x4, the UK 3x5x2 and STIX confidence (0-100) map onto it as declared in
+Europol's 4x4, the UK 3x5x2 and 5x5x5 and STIX confidence (0-100) map onto it as declared in
 ``schema/grading.yaml``; the original grading and its scheme are kept beside the canonical code.
+The UK schemes carry a handling part too (3x5x2's letter P/C, 5x5x5's code 1-5): it is kept as
+:attr:`Grading.handling` (``"3x5x2:C"``, ``"5x5x5:4"``), which ingest uses as the record's handling
+code when none is given explicitly.
 
 Examples
 --------
@@ -10,8 +13,11 @@ Examples
 Grading(code='B2', scheme='admiralty', original='B2')
 >>> parse_grading("X4", scheme="europol_4x4").code
 'F6'
->>> parse_grading("1B C").code
-'B2'
+>>> parse_grading("1B C").code, parse_grading("1B C").handling
+('B2', '3x5x2:C')
+>>> g = parse_grading("D3 4")
+>>> g.code, g.scheme, g.handling
+('E3', 'uk_5x5x5', '5x5x5:4')
 >>> parse_grading(85).code
 'F1'
 >>> at_least("B2", "C3"), at_least("C2", "B2")
@@ -21,7 +27,7 @@ Grading(code='B2', scheme='admiralty', original='B2')
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -38,7 +44,7 @@ def _spec() -> dict[str, Any]:
     return yaml.safe_load((resources.files("netintel") / "schema" / "grading.yaml").read_text("utf-8"))
 
 
-SCHEMES = ("admiralty", "europol_4x4", "uk_3x5x2", "stix_confidence")
+SCHEMES = ("admiralty", "europol_4x4", "uk_3x5x2", "uk_5x5x5", "stix_confidence")
 _ORDER_REL = "ABCDEF"
 _ORDER_CRED = "123456"
 
@@ -48,6 +54,7 @@ class Grading:
     code: str  # canonical Admiralty code, e.g. "B2"
     scheme: str
     original: str
+    handling: str | None = field(default=None, repr=False)  # UK schemes: the handling code they carry
 
     @property
     def reliability(self) -> str:
@@ -60,6 +67,14 @@ class Grading:
     @property
     def score(self) -> float:
         return grading_score(self.code)
+
+
+def _handling_part(text: str, scheme: str) -> str | None:
+    spec = _spec()["schemes"][scheme]
+    if "handling" not in spec:
+        return None
+    m = re.match(spec["pattern"], text.strip().upper())
+    return spec["handling"].get(m.group(3)) if m and m.lastindex and m.lastindex >= 3 and m.group(3) else None
 
 
 def _from_scheme(text: str, scheme: str) -> str | None:
@@ -108,20 +123,20 @@ def parse_grading(value: Any, *, scheme: str | None = None) -> Grading:
         code = _from_scheme(text, scheme)
         if code is None:
             raise SchemaError(f"grading {text!r} is not a valid {scheme} grading")
-        return Grading(code, scheme, text)
+        return Grading(code, scheme, text, _handling_part(text, scheme))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         candidates = ("stix_confidence",)
     elif re.fullmatch(r"\d{1,3}(\.\d+)?", text) and not re.fullmatch(r"[123]", text):
         candidates = ("stix_confidence",)
     else:
-        candidates = ("admiralty", "europol_4x4", "uk_3x5x2")
+        candidates = ("admiralty", "europol_4x4", "uk_3x5x2", "uk_5x5x5")
     for name in candidates:
         code = _from_scheme(text, name)
         if code is not None:
-            return Grading(code, name, text)
+            return Grading(code, name, text, _handling_part(text, name))
     raise SchemaError(
         f"grading {text!r} fits none of the known schemes "
-        "(Admiralty 'B2', Europol 4x4 'X4', UK 3x5x2 '1A P', STIX confidence 0-100)"
+        "(Admiralty 'B2', Europol 4x4 'X4', UK 3x5x2 '1A P', UK 5x5x5 'B2 1', STIX confidence 0-100)"
     )
 
 

@@ -58,7 +58,7 @@ import pandas as pd
 
 from .errors import NetintelError
 from .grading import at_least, grading_score
-from .handling import ANYONE, Marking, expand_releasable, handling_rank
+from .handling import ANYONE, Marking, expand_releasable, handling_rank, restrictions_of
 from .model import default_model
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,7 +141,8 @@ def combine_markings(rows: Iterable[tuple[str, Sequence[str]]]) -> Marking:
         sets.append(None if ANYONE in rel else frozenset(rel))
     if not handlings:
         return Marking("TLP:CLEAR", (ANYONE,))
-    return Marking(_strictest(handlings), _as_tuple(_intersect(sets)))
+    restrictions = tuple(sorted({r for h in handlings if isinstance(h, str) for r in restrictions_of(h)}))
+    return Marking(_strictest(handlings), _as_tuple(_intersect(sets)), restrictions)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -940,7 +941,9 @@ def build_graph(
     min_grading : str, optional
         Only links graded at least this well (``"B2"``: A/B reliability and 1/2 credibility).
     recipient : str, optional
-        ISO2 code: only records this country may receive (nodes and links).
+        ISO2 code: the graph is built from the workspace restricted to what this country may
+        receive, resolved again from those records only
+        (:func:`netintel.releasability.restricted_workspace`): restrict first, then compute.
     resolved : bool
         Merge records into resolved entities (``ws.resolved_ids()``); False keeps every record as
         its own entity.
@@ -988,6 +991,10 @@ def build_graph(
         if not re.fullmatch(r"[A-F][1-6]", min_grading):
             raise NetintelError(f"min_grading={min_grading!r} is not an Admiralty code; give one such as 'B2'")
 
+    if recipient is not None:
+        from .releasability import view_for_recipient
+
+        ws = view_for_recipient(ws, recipient)
     ents = ws.entities()
     links = ws.links(kinds)
     partners = frozenset(ws.partners())
@@ -1036,6 +1043,10 @@ def build_graph(
     edges = _aggregate_edges(links)
     marking = combine_markings(list(zip(nodes["handling"], nodes["releasable_to"])) +
                                list(zip(edges["handling"], edges["releasable_to"])))
+    # restrictions (H1's "not for court") are never outranked: from every row, not the strictest code
+    used = set(ents["handling"].dropna()) | set(links["handling"].dropna())
+    marking = Marking(marking.handling, marking.releasable_to,
+                      tuple(sorted({r for h in used for r in restrictions_of(h)})))
     filters = {"since": since_ts, "until": until_ts, "link_kinds": kinds, "agencies": agencies,
                "min_grading": min_grading, "recipient": recipient, "resolved": resolved,
                "self_links_dropped": n_self}

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from netintel.handling import may_receive
+from netintel.handling import canonical_handling, default_releasable, may_receive
 from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.workspace import Workspace
 
@@ -46,33 +46,55 @@ def case_specs(draw) -> dict[str, Any]:
     return {"agencies": spec}
 
 
-def build_workspace(spec: dict[str, Any]) -> Workspace:
-    """Write a random case into an in-memory workspace with the batch builder, as an ingest would."""
-    ws = Workspace(actor="test")
+def build_workspace(spec: dict[str, Any], *, only_for: str | None = None, path: Any = None) -> Workspace:
+    """Write a random case into a workspace (in memory unless ``path``) with the batch builder, as an
+    ingest would.
+
+    ``only_for``: write only the records that country may receive, decided here record by record
+    from the spec with the handling rules (a link or event is left out when an end is), and leave
+    out an agency none of whose records it may receive: the case as it would be had the partners
+    shared with that country alone — the reference the non-interference tests compare against.
+    """
+    ws = Workspace(path, actor="test")
     t0 = datetime(2026, 3, 1)
+    partners = {a["country"] for a in spec["agencies"]}
+
+    def kept(country: str, handling: str, rel: list[str]) -> bool:
+        if only_for is None:
+            return True
+        return may_receive(only_for, origin=country, handling=handling,
+                           releasable_to=rel or default_releasable(handling, country), partners=partners)
+
     for a in spec["agencies"]:
-        b = BatchBuilder(f"{a['country'].lower()}.csv", format="table", sha256="0" * 64, keep_raw=False,
-                         provenance=Provenance(a["agency"], a["country"], grading="B2"))
-        ids = []
+        prov_of = [(canonical_handling(h), rel) for h, rel in a["prov"]]
+        n_kept = sum(kept(a["country"], h, rel) for h, rel in prov_of)
+        if only_for is not None and n_kept == 0 and a["country"] != only_for:
+            continue
+        b = BatchBuilder(a.get("file", f"{a['country'].lower()}.csv"), format="table", sha256="0" * 64,
+                         keep_raw=False, provenance=Provenance(a["agency"], a["country"], grading="B2"))
+        ids: list[Any] = []
         i = 0
+        names = a.get("names") or [f"Person {a['country']}{p} Zq{{i}}" for p in range(a["persons"])]
         for p in range(a["persons"]):
             h, rel = a["prov"][i]
-            ids.append(b.entity("person", f"P{p}", {"name": f"Person {a['country']}{p} Zq{i}",
-                                                    "nationality": a["nationality"][p]},
-                                locator=f"row {i}", prov=b.provenance(handling=h, releasable_to=rel or None)))
+            ids.append(b.entity("person", f"P{p}", {"name": names[p].format(i=i), "nationality": a["nationality"][p]},
+                                locator=f"row {i}", prov=b.provenance(handling=h, releasable_to=rel or None))
+                       if kept(a["country"], prov_of[i][0], rel) else None)
             i += 1
         for number in a["phones"]:
             h, rel = a["prov"][i]
             ids.append(b.identifier("phone", number, locator=f"row {i}",
-                                    prov=b.provenance(handling=h, releasable_to=rel or None)))
+                                    prov=b.provenance(handling=h, releasable_to=rel or None))
+                       if kept(a["country"], prov_of[i][0], rel) else None)
             i += 1
         for iban in a["accounts"]:
             h, rel = a["prov"][i]
             ids.append(b.identifier("bank_account", iban, locator=f"row {i}",
-                                    prov=b.provenance(handling=h, releasable_to=rel or None)))
+                                    prov=b.provenance(handling=h, releasable_to=rel or None))
+                       if kept(a["country"], prov_of[i][0], rel) else None)
             i += 1
         for j, (s, t, kind, h, rel) in enumerate(a["links"]):
-            if s == t:
+            if s == t or ids[s] is None or ids[t] is None or not kept(a["country"], canonical_handling(h), rel):
                 continue
             prov = b.provenance(handling=h, releasable_to=rel or None)
             if kind in ("call", "transfer"):
@@ -81,9 +103,11 @@ def build_workspace(spec: dict[str, Any]) -> Workspace:
                         currency="EUR" if kind == "transfer" else None)
             else:
                 b.link(kind, ids[s], ids[t], locator=f"rel {j}", prov=prov, source_record_id=f"rel-{j}")
-        b.read(1)
-        b.accept("row 0")
-        ws.write_import(b.finish())
+        batch = b.finish()
+        # one row read and accepted per distinct locator written (what a file of these records holds)
+        batch.n_read = batch.n_accepted = len({r.get("locator") for part in (batch.entities, batch.links,
+                                                                           batch.events) for r in part})
+        ws.write_import(batch)
     return ws
 
 

@@ -51,9 +51,21 @@ def test_mla_command(ws_file, capsys, tmp_path):
     # NL and DE are both bound by the EIO directive: the annex is an EIO in the Annex A layout
     assert "European Investigation Order — Annex A of Directive 2014/41/EU — to Germany (DE)" in md
     assert "1. Account information and statements for the account DE89370400440532013000" in md
-    out = _json(capsys, ["mla", "-w", ws_file, "--country", "BE", "--json", "--out", str(tmp_path / "be")])
+    # Police BE's material is Europol H1 (not for use as evidence in court): an annex never quotes it
+    # (it is referred to its originator) unless an override is given, and the override is audited
+    out = _json(capsys, ["mla", "-w", ws_file, "--country", "BE", "--json"])
+    assert [r["item"] for r in out["requests"]] == ["+32470111222"]
+    assert {r["agency"] for r in out["restricted"]} == {"Police BE"} and "H1" not in {f["handling"] for f in out["facts"]}
+    out = _json(capsys, ["mla", "-w", ws_file, "--country", "BE", "--json", "--out", str(tmp_path / "be"),
+                         "--court-override", "Police BE consent, ref 2026/77"])
     assert [r["item"] for r in out["requests"]] == ["+32470111222", "BE71096123456769", "Marc Peeters"]
     assert (tmp_path / "be.html").exists() and (tmp_path / "be.md").read_text("utf-8") == out["markdown"]
+    assert "NOT FOR USE AS EVIDENCE IN COURT" in out["markdown"]
+    from netintel import Workspace
+    with Workspace(ws_file, read_only=True) as ws:
+        audit = ws.audit_log()
+    entry = audit[audit["action"] == "court_use_override"]
+    assert len(entry) == 1 and "ref 2026/77" in entry["details"].iloc[0]
     assert main(["mla", "-w", ws_file, "--country", "NL", "--requesting", "NL"]) == 1
 
 

@@ -102,7 +102,8 @@ def test_result_of_the_originators_view_refuses_a_recipient_it_may_not_reach(dem
     ws, _ = demo
     whole = case_jurisdictions(ws)
     # BKA's TLP:RED (DE only) meets Politie NL's TLP:AMBER+STRICT (NL only): nobody may get it all
-    assert whole.marking == Marking("TLP:RED", ())
+    # (and Europol H1 material in it keeps its "not for court" restriction through the combination)
+    assert whole.marking == Marking("TLP:RED", (), ("not_for_court",)) and not whole.marking.court_usable
     with pytest.raises(ReleasabilityError, match="recipient='NL'"):
         whole.check_for(ws, "NL")
     for_nl = case_jurisdictions(ws, recipient="NL")

@@ -19,8 +19,26 @@ def test_requests_to_germany(demo):
     md = annex.markdown
     assert "Germany (DE)" in md and "[EIO reference]" in md and "[case reference]" in md
     assert "suspected of money laundering" in md
+    # Police BE's transfers are Europol H1: not for use as evidence in court, so an annex refers
+    # them to their originator instead of quoting them ...
+    assert "EUR 50,000.00" not in md and "H1" not in md and annex.marking.court_usable
+    assert f"reported by Police BE: {RESTRICTED}" in md
+    # ... unless the originator's permission is given, which the audit log records
+    from netintel.cooperation._demo import demo_workspace
+
+    own = demo_workspace()
+    annex = mla_annex(own, country="DE", requesting="NL", typology="money_laundering",
+                      court_override="Police BE permission of 2026-11-30, ref BE/77")
+    md = annex.markdown
     assert "2 transfers totalling EUR 50,000.00 from bank account BE71096123456769 to DE89370400440532013000" in md
     assert "source: Police BE (BE), grading A2, H1" in md
+    assert not annex.marking.court_usable and "NOT FOR USE AS EVIDENCE IN COURT" in md
+    audit = own.audit_log()
+    assert audit["action"].tolist()[-1] == "court_use_override" and "ref BE/77" in audit["details"].iloc[-1]
+    with pytest.raises(NetintelError, match="reason"):
+        mla_annex(own, country="DE", court_override=" ")
+    with pytest.raises(NetintelError, match="recorded"):
+        mla_annex(load_records(own), country="DE", court_override="permission")
     assert "statements of account" in md and "3 March 2026 to 10 March 2026" in md
     # Politie NL's association (AMBER+STRICT, NL only) is not about a German item and is not mentioned
     assert "associate" not in md
@@ -31,8 +49,9 @@ def test_requests_to_germany(demo):
 def test_requests_to_belgium_quote_only_what_belgium_may_receive(demo):
     ws, ids = demo
     annex = mla_annex(ws, country="BE")
-    assert annex.requests["kind"].tolist() == ["phone", "bank_account", "person"]
-    assert annex.requests["item"].tolist() == ["+32470111222", "BE71096123456769", "Marc Peeters"]
+    # the account and Marc Peeters are known only from Police BE's H1 (not-for-court) records
+    assert annex.requests["item"].tolist() == ["+32470111222"]
+    assert {"a further bank account in Belgium", "a further person in Belgium"} <= set(annex.restricted["what"])
     assert "Nordhandel" not in annex.markdown  # BKA's TLP:RED register entry
     assert ids["nordhandel"] not in annex.record_ids
     annex.check_for(ws, "BE")

@@ -7,6 +7,7 @@ import argparse
 from ..errors import NetintelError
 from ..graph import CaseGraph, build_graph
 from ..workspace import Workspace
+from ._codes import country_arg
 
 __all__ = ["add_graph_args", "graph_from_args"]
 
@@ -24,7 +25,7 @@ def add_graph_args(parser: argparse.ArgumentParser, *, view_default: str = "enti
                    help="only records of this agency (name or ISO2 country); repeatable")
     g.add_argument("--link-kind", action="append", metavar="KIND", default=None,
                    help="only links of this kind; repeatable")
-    g.add_argument("--recipient", metavar="ISO2", default=None,
+    g.add_argument("--recipient", metavar="ISO2", default=None, type=country_arg("recipient"),
                    help="only records releasable to this country")
 
 

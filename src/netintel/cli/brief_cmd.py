@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._codes import country_arg
 from ._output import emit
 
 
@@ -13,7 +14,7 @@ def register(sub) -> None:
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders of partners' data")
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="folder to write the pack to")
     p.add_argument("--workspace", "-w", metavar="FILE", help="keep the case in this workspace file")
-    p.add_argument("--recipient", metavar="CC", help="make the pack for this country: only what it may receive")
+    p.add_argument("--recipient", metavar="CC", type=country_arg("recipient"), help="make the pack for this country: only what it may receive")
     p.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
     p.add_argument("--top", type=int, default=5, help="networks that get jurisdictions and JIT (default 5)")
     p.add_argument("--min-share", type=float, default=0.8, help="share of the evidence a JIT must hold")

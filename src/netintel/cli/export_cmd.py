@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._codes import country_arg
 from ._output import add_workspace_arg, emit
 
 
@@ -17,7 +18,7 @@ def register(sub) -> None:
                    help="the file to write (the format's extension is added when it has none); for i2 and csv a "
                         "file stem: -o out/case writes out/case_i2_entities.csv, out/case_i2_links.csv and "
                         "out/case_i2_import.ximp (csv: out/case_entities.csv, _links.csv, _marking.csv)")
-    p.add_argument("--recipient", metavar="CC", help="the country the export is made for (ISO 3166-1 alpha-2)")
+    p.add_argument("--recipient", metavar="CC", type=country_arg("recipient"), help="the country the export is made for (ISO 3166-1 alpha-2)")
     p.add_argument("--pseudonyms", action="store_true", help="replace names by stable pseudonyms")
     p.add_argument("--min-grading", metavar="CODE", help="leave out links graded below this (e.g. B2)")
     p.set_defaults(func=run)

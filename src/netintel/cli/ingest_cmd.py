@@ -7,6 +7,7 @@ import sys
 
 from ..ingest import FORMATS, ingest
 from ..workspace import Workspace
+from ._codes import country_arg
 from ._output import add_workspace_arg, emit
 
 __all__ = ["register", "run"]
@@ -26,7 +27,7 @@ def register(subparsers) -> None:
     p.add_argument("--map", action="append", default=[], metavar="field=Column", dest="inline_map",
                    help="name a column inline, e.g. --map caller=A_NUMBER --map start=DATE (repeatable)")
     p.add_argument("--agency", help="the agency that shared the data")
-    p.add_argument("--country", help="its country (ISO 3166-1 alpha-2)")
+    p.add_argument("--country", type=country_arg("country"), help="its country (ISO 3166-1 alpha-2)")
     p.add_argument("--grading", help="default grading (B2, X4, '1A P' or STIX confidence 0-100)")
     p.add_argument("--grading-scheme", help="admiralty, europol_4x4, uk_3x5x2 or stix_confidence")
     p.add_argument("--handling", help="default handling code (TLP:AMBER, H2, ...)")

@@ -7,6 +7,7 @@ import argparse
 from ..cooperation import priority_scores
 from ..cooperation.analysis import analyse_case
 from ..workspace import Workspace
+from ._codes import country_arg
 from ._output import add_workspace_arg, emit
 
 __all__ = ["register", "run"]
@@ -19,7 +20,7 @@ def register(subparsers) -> None:
                     "money moved and indicators of violence and exploitation; weights from --weights (YAML, same "
                     "shape as netintel/schema/priorities.yaml) or the packaged ones.")
     add_workspace_arg(p)
-    p.add_argument("--recipient", metavar="CC", help="compute from only what this country (ISO2) may receive")
+    p.add_argument("--recipient", metavar="CC", type=country_arg("recipient"), help="compute from only what this country (ISO2) may receive")
     p.add_argument("--weights", metavar="YAML", help="priority settings file")
     p.add_argument("--seed", type=int, default=0, help="seed of the community detection (default 0)")
     p.add_argument("--min-size", type=int, default=3, help="smallest community scored, in entities (default 3)")

@@ -14,7 +14,7 @@ Examples
 >>> recommend_jit(ws, min_share=0.8).countries
 ('NL', 'BE')
 >>> case_jurisdictions(ws, recipient="NL").marking.banner
-'TLP:AMBER+STRICT — releasable to NL'
+'TLP:AMBER+STRICT — releasable to NL — NOT FOR USE AS EVIDENCE IN COURT'
 """
 
 from ._records import CaseRecords, load_records

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..cli._codes import country_arg
 from ..errors import NetintelError
 
 __all__ = ["add_scope_args", "scope_members"]
@@ -18,7 +19,7 @@ def add_scope_args(parser: argparse.ArgumentParser, *, recipient: bool = True) -
                        help="entity ids (resolved or record ids) of the targets")
     parser.add_argument("--seed", type=int, default=0, help="seed of the community detection (default 0)")
     if recipient:
-        parser.add_argument("--recipient", metavar="CC",
+        parser.add_argument("--recipient", metavar="CC", type=country_arg("recipient"),
                             help="compute from only what this country (ISO2) may receive")
 
 

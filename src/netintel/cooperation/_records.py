@@ -165,11 +165,16 @@ def load_records(ws: Any, *, recipient: str | None = None) -> CaseRecords:
     ws : :class:`~netintel.workspace.Workspace`
     recipient : ISO2 country the output is made for; None keeps everything (the originators' view)
     """
+    if recipient:
+        from ..releasability import view_for_recipient
+
+        # restrict first, then compute: the records and who-is-who of the recipient's own view
+        ws = view_for_recipient(ws, recipient)
+        recipient = ws.restricted_for
     entities = ws.entities()
     links = ws.links()
     events = ws.events()
     if recipient:
-        recipient = recipient.upper()
         entities = entities[ws.releasable_mask(entities, recipient)] if len(entities) else entities
         links = links[ws.releasable_mask(links, recipient)] if len(links) else links
         events = events[ws.releasable_mask(events, recipient)] if len(events) else events

@@ -85,6 +85,9 @@ def analyse_case(ws: Any, *, recipient: str | None = None, seed: int = 0, min_si
     from ..communities import detect_communities
     from ..graph import build_graph
 
+    from ..releasability import view_for_recipient
+
+    ws = view_for_recipient(ws, recipient)  # restrict first: typologies read the recipient's records only
     graph = build_graph(ws, recipient=recipient)
     communities = detect_communities(graph, seed=seed)
     try:

@@ -39,7 +39,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from ..errors import NetintelError
-from ..handling import Marking, handling_rank, may_receive
+from ..handling import Marking, country_code, court_usable, handling_rank, may_receive
 from ._countries import country_name
 from ._records import CaseRecords, marking_of_frames, node_kinds, node_labels, scoped_records
 from .jurisdictions import node_countries
@@ -239,11 +239,31 @@ class _Doc:
         return "\n".join(out) + "\n"
 
 
-def _releasable(df: pd.DataFrame, country: str, partners: Iterable[str]) -> pd.Series:
+def _releasable(df: pd.DataFrame, country: str, partners: Iterable[str], *, court: bool = True) -> pd.Series:
+    """Rows the annex may quote: releasable to ``country`` and, unless ``court`` is False (an
+    override), usable as evidence in court (Europol H1 material is not)."""
     partners = set(partners)
     return pd.Series([may_receive(country, origin=o or "", handling=h, releasable_to=list(r) if r is not None else [],
-                                  partners=partners)
+                                  partners=partners) and (not court or court_usable(h))
                       for o, h, r in zip(df["country"], df["handling"], df["releasable_to"])], index=df.index, dtype=bool)
+
+
+def _record_court_override(source: Any, reason: str, country: str, rows: pd.DataFrame) -> None:
+    """The audit entry of quoting not-for-court material: who, when, why, which records."""
+    from ..workspace import Workspace
+
+    if not isinstance(source, Workspace):
+        raise NetintelError("a court-use override must be recorded: give the workspace (not loaded records) "
+                            "to mla_annex(..., court_override=...)")
+    if not str(reason or "").strip():
+        raise NetintelError("court_override needs the reason (for example the originator's permission and its "
+                            "reference): it is recorded in the audit log")
+    try:
+        source.audit("court_use_override", {"output": "mla_annex", "country": country, "reason": str(reason),
+                                            "record_ids": sorted(set(rows["id"]))})
+    except Exception as exc:  # a read-only workspace cannot record it: then the override is refused
+        raise NetintelError(f"{source.path or 'workspace'}: the court-use override cannot be recorded ({exc}); "
+                            "open the workspace writable") from exc
 
 
 def _link_fact(kind: str, a: str, b: str, count: Any, amount: Any, currency: Any, first: Any, last: Any) -> str:
@@ -264,7 +284,7 @@ def _link_fact(kind: str, a: str, b: str, count: Any, amount: Any, currency: Any
 
 def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str, requesting: str | None = None,
               typology: str | None = None, case_title: str | None = None, max_facts: int = 8,
-              expand: bool = True) -> MlaAnnex:
+              expand: bool = True, court_override: str | None = None) -> MlaAnnex:
     """The MLA / EIO annex for the requested ``country``.
 
     Parameters
@@ -277,8 +297,14 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
     typology : the suspected kind of crime, for the summary (e.g. from :mod:`netintel.typology`)
     case_title : a title for the summary; a placeholder otherwise
     max_facts : facts quoted per request (the strongest: most events, best graded)
+    court_override : material whose handling bars its use as evidence in court (Europol H1) is
+        never quoted, only referred to its originator, unless this gives the reason it may be (the
+        originator's permission and its reference); the override is recorded in the workspace's
+        audit log (a workspace opened writable is then needed) and the annex's marking keeps the
+        restriction
     """
-    country = country.upper()
+    country = country_code(country, what="requested country")
+    requesting = country_code(requesting, what="requesting country") if requesting else None
     if requesting and requesting.upper() == country:
         raise NetintelError(f"{country} is the requesting country; an MLA annex goes to a foreign jurisdiction: "
                             "give the requested country with --country / country=")
@@ -287,8 +313,14 @@ def mla_annex(source: Any, members: Iterable[str] | None = None, *, country: str
         raise ValueError("give the originators' view (load_records(ws)); the annex filters for the requested country")
     partners = records.partners
     ent, lk = records.entities, records.links
-    ent_ok = _releasable(ent, country, partners) if len(ent) else pd.Series(dtype=bool)
-    lk_ok = _releasable(lk, country, partners) if len(lk) else pd.Series(dtype=bool)
+    court = court_override is None
+    ent_ok = _releasable(ent, country, partners, court=court) if len(ent) else pd.Series(dtype=bool)
+    lk_ok = _releasable(lk, country, partners, court=court) if len(lk) else pd.Series(dtype=bool)
+    if not court:
+        barred = [f[~f["handling"].map(court_usable)].rename(columns={key: "id"})[["id"]]
+                  for f, key in ((ent, "entity_id"), (lk, "link_id")) if len(f)]
+        _record_court_override(source, court_override, country,
+                               pd.concat(barred) if barred else pd.DataFrame(columns=["id"]))
     visible = ent[ent_ok] if len(ent) else ent
     # Labels the requested country may read: from releasable records only.
     vis_labels = node_labels(CaseRecords(visible, lk.iloc[0:0], records.events.iloc[0:0], partners, None))

@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..errors import InputError, SchemaError
+from ..errors import NetintelError, InputError, SchemaError
 from ..grading import parse_grading
 from ..handling import canonical_handling, default_releasable
 from ..model import Model, default_model
@@ -45,11 +45,13 @@ class Provenance:
 
     @staticmethod
     def check_country(country: str, *, file: str | None = None) -> str:
-        cc = (country or "").strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", cc):
-            raise InputError(f"country {country!r} is not an ISO 3166-1 alpha-2 code",
-                             file=file, hint="give --country with two letters, e.g. --country NL")
-        return cc
+        from ..handling import country_code  # the one country check of netintel
+
+        try:
+            return country_code(country, what="country")
+        except NetintelError as exc:
+            raise InputError(str(exc), file=file, hint="give --country (or country: in source.yaml) as two "
+                             "letters, e.g. NL") from None
 
 
 def clean(value: Any) -> Any:
@@ -198,8 +200,8 @@ class BatchBuilder:
             path=str(self.path), sha256=sha256 or file_sha256(self.path), options=dict(options or {}),
         )
         self._entities: dict[str, dict[str, Any]] = {}
-        self._links: dict[str, dict[str, Any]] = {}
-        self._aggs: dict[tuple[str, str, str], _Agg] = {}
+        self._links: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._aggs: dict[tuple[Any, ...], _Agg] = {}
         self._base = self._resolve_prov(provenance, None, None, None, None, None, default_source=True)
 
     # -- provenance ---------------------------------------------------------------------------
@@ -207,7 +209,9 @@ class BatchBuilder:
                       default_source: bool = False) -> dict[str, Any]:
         g = parse_grading(grading if grading is not None else prov.grading,
                           scheme=scheme or (prov.grading_scheme if grading is None else None))
-        h = canonical_handling(handling if handling is not None else prov.handling)
+        # a UK grading carries its handling (3x5x2 P/C, 5x5x5 1-5): it applies unless a handling is given
+        h = canonical_handling(handling if handling is not None else
+                               (g.handling if g.handling and grading is not None else None) or prov.handling)
         rel = releasable_to if releasable_to is not None else prov.releasable_to
         if rel is None or (not isinstance(rel, str) and len(rel) == 0):
             rel = default_releasable(h, prov.country)
@@ -285,12 +289,16 @@ class BatchBuilder:
             raise RecordError(str(exc)) from None
         srid = source_record_id or f"{kind}:{source}->{target}"
         lid = record_id("L", self.prov.agency, srid)
-        if lid in self._links:
-            row = self._links[lid]
+        p = prov or self._base
+        # one row per link id *and marking*: a report of the same link under another marking is
+        # another row (never counted into a row whose marking does not cover it)
+        key = (lid, p.get("handling"), tuple(p.get("releasable_to") or ()), p.get("grading"))
+        if key in self._links:
+            row = self._links[key]
             row["count"] += count
             row["weight"] = float(row["count"]) if weight is None else row["weight"] + weight
             return lid
-        self._links[lid] = {
+        self._links[key] = {
             "link_id": lid, "kind": kind, "source": source, "target": target,
             "directed": self.model.link(kind).directed if directed is None else bool(directed), "first_seen": first_seen, "last_seen": last_seen or first_seen,
             "count": count, "weight": float(weight if weight is not None else count), "amount": amount,
@@ -309,7 +317,12 @@ class BatchBuilder:
         except SchemaError as exc:
             raise RecordError(str(exc)) from None
         p = prov or self._base
-        key = (kind, source, target or "")
+        # events under different markings make different link rows (one link id, one row per
+        # marking, as an entity reported twice): a link never carries the count, amount or dates of
+        # an event its own marking does not cover, so a recipient's view of it holds only the events
+        # it may receive
+        key = (kind, source, target or "", p.get("handling"), tuple(p.get("releasable_to") or ()),
+               p.get("grading"))
         agg = self._aggs.get(key)
         if agg is None:
             agg = self._aggs[key] = _Agg(kind, source, target or "", prov=dict(p))

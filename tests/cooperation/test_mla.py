@@ -143,7 +143,8 @@ def test_eio_state_gets_an_annex_a(demo):
     assert "| **Issuing State** | Netherlands (NL) |" in md and "| **Executing State** | Germany (DE) |" in md
     assert "**H3** Information on bank and other financial accounts (art. 26)" in md
     assert "laundering of the proceeds of crime" in md  # Annex D category of the typology
-    assert "source: Police BE (BE), grading A2, H1" in md and "90 days" in md
+    # Police BE's facts are Europol H1 (not for court): an annex never quotes them without an override
+    assert "grading A2, H1" not in md and "90 days" in md
     assert annex.to_dict()["route"]["instrument"] == "eio"
 
 

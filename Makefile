@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKSPACE ?= out/demo.duckdb
 
-.PHONY: demo test lab sample bench clean install notebooks
+.PHONY: demo test test-deep lab sample bench clean install notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,13 @@ demo: $(STAMP)
 	$(BIN)/netintel ingest data/sample --workspace $(WORKSPACE)
 	$(BIN)/netintel brief data/sample --workspace $(WORKSPACE) --out out/briefing
 
+# Property tests run derandomized (hypothesis profile ci: the same examples every run), so CI never
+# depends on luck; test-deep draws fresh random examples, 20 times as many (profile deep).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
+
+test-deep: $(STAMP)
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -q tests
 
 # Re-execute the notebooks in place (outputs kept for nbval, execution timestamps dropped).
 NB ?= notebooks/*.ipynb

@@ -620,7 +620,10 @@ class _Loader:
             out["labels"] = labels
         return out
 
-    def _target(self, plan: Plan, ref: str, role: str) -> EntityRef:
+    def _target(self, plan: Plan, ref: str | None, role: str) -> EntityRef:
+        if not isinstance(ref, str) or not ref:
+            # stix2 lets a relationship or sighting without its refs through under allow_custom
+            raise RecordError(f"has no {role}: give the id of the object it refers to")
         target = self.by_id.get(ref)
         if target is None:
             raise RecordError(f"{role} {ref} is not in the bundle")
@@ -731,12 +734,12 @@ class _Loader:
     def _relationship(self, plan: Plan, d: dict[str, Any], common: dict[str, Any]) -> None:
         rtype = str(d.get("relationship_type") or "related-to")
         kind = RELATIONSHIP_KINDS.get(rtype.lower(), "related_to")
-        source = self._target(plan, d["source_ref"], "source_ref")
-        target = self._target(plan, d["target_ref"], "target_ref")
+        source = self._target(plan, d.get("source_ref"), "source_ref")
+        target = self._target(plan, d.get("target_ref"), "target_ref")
         first = _time(d.get("start_time"), "start_time")
         last = _time(d.get("stop_time"), "stop_time")
         props = {**common, "relationship_type": rtype, "description": d.get("description")}
-        plan.link(kind, source, target, source_record_id=d["id"], first_seen=first, last_seen=last,
+        plan.link(kind, source, target, source_record_id=d.get("id"), first_seen=first, last_seen=last,
                   properties={k: v for k, v in props.items() if v is not None})
 
     def _creator(self, d: dict[str, Any]) -> EntityRef | None:
@@ -746,7 +749,7 @@ class _Loader:
         return creator.ref
 
     def _sighting(self, plan: Plan, d: dict[str, Any], common: dict[str, Any]) -> None:
-        sighted = self._target(plan, d["sighting_of_ref"], "sighting_of_ref")
+        sighted = self._target(plan, d.get("sighting_of_ref"), "sighting_of_ref")
         where = [self._target(plan, r, "where_sighted_refs") for r in d.get("where_sighted_refs") or []]
         if not where:
             creator = self._creator(d)
@@ -793,8 +796,8 @@ class _Loader:
     def _traffic(self, plan: Plan, d: dict[str, Any], common: dict[str, Any]) -> None:
         if not d.get("src_ref") or not d.get("dst_ref"):
             raise RecordError("network-traffic needs both src_ref and dst_ref to become a link")
-        src = self._target(plan, d["src_ref"], "src_ref")
-        dst = self._target(plan, d["dst_ref"], "dst_ref")
+        src = self._target(plan, d.get("src_ref"), "src_ref")
+        dst = self._target(plan, d.get("dst_ref"), "dst_ref")
         props = {**common, "protocols": d.get("protocols"), "dst_port": d.get("dst_port"),
                  "src_port": d.get("src_port")}
         first = _time(d.get("start"), "start")

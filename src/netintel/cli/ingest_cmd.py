@@ -52,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
             reasons = report.quarantine.groupby(["file", "reason"]).size().rename("records").reset_index()
             emit(reasons.head(30), as_json=False,
                  title=f"\nQuarantine: {len(report.quarantine)} records (netintel report shows them all)")
+        if report.field_problems is not None and len(report.field_problems):
+            emit(report.field_problems.drop(columns=["agency"]).head(30), as_json=False,
+                 title=f"\nFields flagged: {len(report.field_problems)} on records kept without them "
+                       "(value as written; fix it in the source)")
     for file, message in report.errors.items():
         print(f"netintel ingest: failed: {message}", file=sys.stderr)
     return 1 if report.errors else 0

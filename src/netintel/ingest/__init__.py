@@ -44,8 +44,8 @@ import yaml
 
 from ..errors import InputError, MappingError, NetintelError, SchemaError
 from ..workspace import ImportBatch, Workspace, file_sha256, source_key
-from ._common import BatchBuilder, Provenance
-from .tabular import Mapping, read_table, sniff_kind
+from ._common import BatchBuilder, Provenance, loads_json
+from .tabular import Mapping, check_xlsx_suffix, read_table, sniff_kind
 
 __all__ = ["ingest", "IntakeReport", "Mapping", "detect_format", "find_sources", "SourceFile", "FORMATS"]
 
@@ -162,6 +162,7 @@ def detect_format(path: str | Path, mapping: Mapping | None = None) -> str:
     kind = sniff_kind(path)
     if kind == "empty":
         raise InputError("is empty", file=str(path), hint="the partner's export holds no data; ask for it again")
+    check_xlsx_suffix(path, kind)
     if kind == "json":
         return _json_format(path)
     if kind == "binary":
@@ -220,7 +221,7 @@ def _json_format(path: Path) -> str:
     text = head.decode("utf-8-sig", "replace").lstrip()
     first = text.split("\n", 1)[0].strip()
     try:
-        obj = json.loads(first)
+        obj = loads_json(first)
         if isinstance(obj, dict):
             if obj.get("type") == "bundle":
                 return "stix"
@@ -252,6 +253,9 @@ class IntakeReport:
     grading : records (entities, links, events) by agency (rows) and canonical grading (columns).
     handling : records by agency and handling code.
     errors : file -> message, for the files that failed.
+    field_problems : fields flagged on records that were kept (a birth date that is no date, a
+        formula cell with no saved value): file, agency, locator, field, column, value as
+        written, problem (see :func:`netintel.report.field_problems_table`).
     """
 
     sources: pd.DataFrame
@@ -259,6 +263,7 @@ class IntakeReport:
     grading: pd.DataFrame
     handling: pd.DataFrame
     errors: dict[str, str] = field(default_factory=dict)
+    field_problems: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -276,9 +281,10 @@ class IntakeReport:
         t = self.totals()
         parts = [f"{int(status.get(s, 0))} {s}" for s in ("imported", "unchanged", "failed", "skipped")
                  if status.get(s, 0)]
+        flagged = 0 if self.field_problems is None else len(self.field_problems)
         return (f"{len(self.sources)} files ({', '.join(parts) or 'none'}): read {t['read']} = accepted "
                 f"{t['accepted']} + quarantined {t['quarantined']}; {t['entities']} entities, {t['links']} links, "
-                f"{t['events']} events")
+                f"{t['events']} events" + (f"; {flagged} fields flagged on records kept" if flagged else ""))
 
     def __repr__(self) -> str:
         return f"<IntakeReport {self.summary()}>"
@@ -290,6 +296,9 @@ class IntakeReport:
             q = self.quarantine.groupby(["file", "reason"]).size().rename("records").reset_index().head(20)
             parts += [f"<p><b>Quarantine</b>: {len(self.quarantine)} records (first reasons)</p>",
                       q.to_html(index=False)]
+        if self.field_problems is not None and len(self.field_problems):
+            parts += [f"<p><b>Fields flagged</b>: {len(self.field_problems)} on records kept (left out, value as "
+                      "written)</p>", self.field_problems.head(20).to_html(index=False, na_rep="")]
         for name, what, frame in (("Grading", "records by agency and grading", self.grading),
                                   ("Handling", "records by agency and handling code", self.handling)):
             if len(frame):
@@ -523,7 +532,7 @@ def _loader_module(fmt: str, path: Path):
 
 
 def _build_report(ws: Workspace, rows: list[dict[str, Any]], errors: dict[str, str]) -> IntakeReport:
-    from ..report import grading_summary, handling_summary, quarantine_table
+    from ..report import field_problems_table, grading_summary, handling_summary, quarantine_table
 
     frame = pd.DataFrame(rows, columns=_REPORT_COLUMNS + ["source_id"])
     ids = [s for s in frame["source_id"].dropna().tolist()]
@@ -535,4 +544,5 @@ def _build_report(ws: Workspace, rows: list[dict[str, Any]], errors: dict[str, s
         grading=grading_summary(ws, source_ids=ids),
         handling=handling_summary(ws, source_ids=ids),
         errors=dict(errors),
+        field_problems=field_problems_table(ws, source_ids=ids),
     )

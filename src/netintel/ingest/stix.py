@@ -101,7 +101,7 @@ from ..errors import InputError, SchemaError
 from ..handling import canonical_handling
 from ..model import Model
 from ..workspace import ImportBatch
-from ._common import BatchBuilder, Provenance, RecordError, parse_datetime, read_head
+from ._common import BatchBuilder, Provenance, RecordError, loads_json, parse_datetime, read_head
 from ._plan import EntityRef, Plan, _rank
 
 __all__ = ["FORMAT", "load_stix", "sniff", "stix_provenance", "RELATIONSHIP_KINDS", "TLP_IDS", "MISP_TYPES",
@@ -239,7 +239,7 @@ def sniff(path: str | Path) -> bool:
     if not text.startswith("{"):
         return False
     try:
-        obj = json.loads(text)
+        obj = loads_json(text)
         return isinstance(obj, dict) and obj.get("type") == "bundle"
     except ValueError:
         pass
@@ -262,7 +262,7 @@ def _read_bundle(path: Path) -> list[_Obj]:
         raise InputError(f"is not UTF-8 text (byte {exc.start}); STIX is always UTF-8 JSON", file=str(path),
                          hint="check what the partner sent") from None
     try:
-        bundle = json.loads(text)
+        bundle = loads_json(text)
     except ValueError as exc:
         what = "truncated" if exc.pos >= len(text.rstrip()) - 1 else "not valid JSON"
         raise InputError(f"is {what} (JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg})",

@@ -32,6 +32,7 @@ from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.ingest.ftm import FORMAT, load_ftm, sniff
 from netintel.workspace import record_id
 
+from hypothesis_profiles import examples
 from ingest_fixtures import sample_truth
 
 DATA = Path(__file__).parent / "data"
@@ -235,7 +236,7 @@ def test_ingest_entry_point_reads_it(ws, tmp_path):
     assert flags[["locator", "field", "value"]].values.tolist() == [["line 30", "birth_date", "31/02/1979"]]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, 32), st.sampled_from(["cut", "date", "schema", "id"]), st.integers(0, 400)),
                 max_size=6))
 def test_read_is_accepted_plus_quarantined_for_any_corruption(tmp_path, edits):

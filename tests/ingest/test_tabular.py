@@ -15,6 +15,7 @@ from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.ingest.tabular import Mapping, load_table, read_table
 from netintel.workspace import record_id
 
+from hypothesis_profiles import examples
 from ingest_fixtures import PERSONS_CSV, PERSONS_MAPPING, blank_line, write
 
 AGENCY = "Politie Nederland"
@@ -203,7 +204,7 @@ _cell = st.one_of(st.sampled_from(["P-1", "P-2", "", "NULL", "B2", "X4", "Z9", "
                           max_size=8))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(_cell, min_size=0, max_size=9), max_size=25))
 def test_read_is_accepted_plus_quarantined_for_any_rows(tmp_path, rows):
     header = "persoon_id,voornaam,achternaam,geboortedatum,telefoon,beoordeling,code"

@@ -17,6 +17,7 @@ datetime.date(2022, 12, 31)
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -26,7 +27,7 @@ from typing import Any
 import yaml
 
 __all__ = ["retention_days", "review_date", "purge_expired", "retention_status", "load_rules", "date_undated",
-           "id_hash"]
+           "id_hash", "shared_on"]
 
 
 @lru_cache(maxsize=None)
@@ -92,13 +93,20 @@ def date_undated(workspace) -> int:
     before they did. Returns the number of sources that had such records.
     """
     rows = workspace.con.execute(
-        "SELECT DISTINCT s.source_id, s.imported_at FROM sources s WHERE s.source_id IN ("
+        "SELECT DISTINCT s.source_id, s.imported_at, s.options FROM sources s WHERE s.source_id IN ("
         "SELECT source_id FROM entities WHERE retain_until IS NULL UNION "
         "SELECT source_id FROM links WHERE retain_until IS NULL UNION "
         "SELECT source_id FROM events WHERE retain_until IS NULL)").fetchall()
-    for source_id, imported_at in rows:
-        workspace.date_undated(source_id, imported_at.date())
+    for source_id, imported_at, options in rows:
+        workspace.date_undated(source_id, shared_on(imported_at, options))
     return len(rows)
+
+
+def shared_on(imported_at: datetime, options: str | dict | None) -> date:
+    """The day a source was shared: ``shared_on`` as given at import, else the import day."""
+    opts = json.loads(options) if isinstance(options, str) else (options or {})
+    given = opts.get("shared_on")
+    return date.fromisoformat(str(given)) if given else imported_at.date()
 
 
 def id_hash(record_id: str) -> str:
@@ -191,10 +199,10 @@ def _deleted(con, statement: str, params: list | None = None) -> int:
 def _purge_quarantine(workspace, today: date) -> int:
     """Quarantined records of sources past their review date (counted from the import) or left empty."""
     due = []
-    for source_id, country, imported_at in workspace.con.execute(
-            "SELECT s.source_id, s.country, s.imported_at FROM sources s "
+    for source_id, country, imported_at, options in workspace.con.execute(
+            "SELECT s.source_id, s.country, s.imported_at, s.options FROM sources s "
             "WHERE s.source_id IN (SELECT source_id FROM quarantine)").fetchall():
-        expired = review_date(country, imported_at) < today
+        expired = review_date(country, shared_on(imported_at, options)) < today
         emptied = bool(workspace.con.execute(
             "SELECT count(*) FROM _purged WHERE source_id = ?", [source_id]).fetchone()[0]) and not any(
             workspace.con.execute(f"SELECT count(*) FROM {t} WHERE source_id = ?", [source_id]).fetchone()[0]

@@ -331,7 +331,8 @@ class Workspace:
                 "options": json.dumps(batch.options, default=str, sort_keys=True),
             }
             self._insert_frame("sources", pd.DataFrame([row]))
-            self.date_undated(batch.source_id, now.date())
+            shared = batch.options.get("shared_on")
+            self.date_undated(batch.source_id, date.fromisoformat(str(shared)) if shared else now.date())
             self._audit("reimport" if previous else "import", batch.source_id, Path(batch.path).name,
                         batch.sha256, {k: row[k] for k in ("agency", "country", "format", "n_read", "n_accepted",
                                                             "n_quarantined")}, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 
 from ..ingest import FORMATS, ingest
 from ..workspace import Workspace
@@ -32,6 +33,9 @@ def register(subparsers) -> None:
     p.add_argument("--handling", help="default handling code (TLP:AMBER, H2, ...)")
     p.add_argument("--releasable-to", metavar="CC,CC", help="countries the records may be released to")
     p.add_argument("--time-format", metavar="F", help="strptime format of event times, e.g. '%%d%%m%%Y %%H%%M'")
+    p.add_argument("--shared-on", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="the day the partner shared the files (default: today); records without a reported "
+                        "date take their review date from it")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -42,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
                         agency=args.agency, country=args.country, grading=args.grading,
                         grading_scheme=args.grading_scheme, handling=args.handling,
                         releasable_to=args.releasable_to, time_format=args.time_format,
-                        progress=not (args.no_progress or args.json) and sys.stderr.isatty(), on_error="report")
+                        progress=not (args.no_progress or args.json) and sys.stderr.isatty(), on_error="report",
+                        shared_on=args.shared_on)
     if args.json:
         emit(report.sources, as_json=True)
     else:

@@ -36,6 +36,7 @@ import html
 import importlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping as TMapping, Sequence
 
@@ -316,7 +317,7 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
            agency: str | None = None, country: str | None = None, grading: str | None = None,
            grading_scheme: str | None = None, handling: str | None = None,
            releasable_to: str | Sequence[str] | None = None, time_format: str | None = None,
-           progress: bool = True, on_error: str = "raise") -> IntakeReport:
+           progress: bool = True, on_error: str = "raise", shared_on: date | None = None) -> IntakeReport:
     """Import files and folders of partner data into ``workspace``.
 
     Parameters
@@ -331,6 +332,8 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
         the mapping's ``defaults:`` and the folder's ``source.yaml``
     time_format : strptime format of event times
     progress : show a progress bar over files
+    shared_on : the day the partner shared these files (default: today, the import). A record
+        without a reported date takes its review date from it, by its origin country's rule.
     on_error : ``"raise"`` (default): after every file has been tried, raise the first
         whole-file error (an :class:`~netintel.errors.InputError`), with the report as its
         ``report`` attribute; ``"report"``: return the report with the failed files in it.
@@ -370,7 +373,8 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
         try:
             try:
                 rows.append(_ingest_one(workspace, src, format=format, mapping=given_mapping,
-                                        inline_map=inline_map, overrides=overrides, time_format=time_format))
+                                        inline_map=inline_map, overrides=overrides, time_format=time_format,
+                                        shared_on=shared_on))
             except OSError as exc:  # unreadable, vanished, a directory named like a file
                 raise InputError(f"cannot be read ({exc.strerror or exc})", file=str(src.path),
                                  hint="check the file exists and may be read") from None
@@ -442,7 +446,7 @@ def _mapping_for(src: SourceFile, given: Mapping | None, inline_map) -> Mapping 
 
 
 def _ingest_one(ws: Workspace, src: SourceFile, *, format: str | None, mapping: Mapping | None, inline_map,
-                overrides: dict[str, Any], time_format: str | None) -> dict[str, Any]:
+                overrides: dict[str, Any], time_format: str | None, shared_on: date | None = None) -> dict[str, Any]:
     path = src.path
     mapping = _mapping_for(src, mapping, inline_map)
     fmt = format or detect_format(path, mapping)
@@ -458,6 +462,8 @@ def _ingest_one(ws: Workspace, src: SourceFile, *, format: str | None, mapping: 
     sha = file_sha256(path)
     options = {"format": fmt, "mapping": mapping_form, "time_format": time_format,
                "provenance": {k: v for k, v in prov.__dict__.items() if v is not None}}
+    if shared_on is not None:
+        options["shared_on"] = shared_on.isoformat()
     options_key = json.dumps(options, sort_keys=True, default=str)
     sid = source_key(prov.agency, path.name)
     stored = ws.source_status(sid)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKSPACE ?= out/demo.duckdb
 
-.PHONY: demo test lab sample bench clean install notebooks sysdeps
+.PHONY: demo test test-deep lab sample bench clean install notebooks sysdeps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,13 @@ sysdeps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# Property tests run derandomized (hypothesis profile ci: the same examples every run), so CI never
+# depends on luck; test-deep draws fresh random examples, 20 times as many (profile deep).
 test: $(STAMP) sysdeps
-	$(BIN)/python -m pytest -q
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
+
+test-deep: $(STAMP) sysdeps
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -q tests
 
 # Re-execute the notebooks in place (outputs kept for nbval, execution timestamps dropped).
 NB ?= notebooks/*.ipynb

@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -26,7 +27,7 @@ from .workspace import Workspace
 
 __all__ = ["workspace_report", "WorkspaceReport", "intake_table", "quarantine_table", "quarantine_reasons",
            "reason_category", "grading_summary", "handling_summary", "workspace_marking", "records_chart",
-           "grading_chart"]
+           "grading_chart", "purge_table", "field_problems_table"]
 
 _RECORD_TABLES = ("entities", "links", "events")
 
@@ -144,6 +145,43 @@ def workspace_marking(ws: Workspace, source_ids: Sequence[str] | None = None) ->
     return combine(triples, partners=ws.partners())
 
 
+def purge_table(ws: Workspace) -> pd.DataFrame:
+    """Every purge from the audit log: when, by whom, the date judged by and how many rows went.
+
+    Built from the audit entries alone, which hold counts and id hashes, never a purged value.
+    """
+    cols = ["at", "actor", "today", "entities", "links", "events", "raw_records", "quarantine", "derived",
+            "agencies"]
+    rows = ws.sql("""SELECT "at", actor, details FROM audit WHERE action = 'purge_expired' ORDER BY audit_id""")
+    out = []
+    for at, actor, details in rows.itertuples(index=False):
+        d = json.loads(details) if isinstance(details, str) else (details or {})
+        out.append({"at": at, "actor": actor, "today": d.get("today"),
+                    **{k: int(d.get(k) or 0) for k in cols[3:9]},
+                    "agencies": ", ".join(sorted(d.get("by_agency") or {}))})
+    return pd.DataFrame(out, columns=cols)
+
+
+def field_problems_table(ws: Workspace, source_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Fields flagged on records that were kept: file, agency, locator, field, column, value as written, problem.
+
+    A record with one bad field (a birth date that is no date, a formula cell with no saved value)
+    is kept without that field; the value as written and what is wrong are in its
+    ``field_problems`` property, listed here.
+    """
+    where, params = _where(source_ids, "e.source_id")
+    frame = ws.sql(
+        "SELECT s.file_name AS file, e.agency, e.locator, e.properties FROM entities e JOIN sources s "
+        f"USING (source_id){where}{' AND' if where else ' WHERE'} json_exists(e.properties, '$.field_problems')",
+        params)
+    rows = []
+    for file, agency, locator, props in frame.itertuples(index=False):
+        for problem in (json.loads(props) if isinstance(props, str) else props).get("field_problems") or []:
+            rows.append({"file": file, "agency": agency, "locator": locator, **problem})
+    out = pd.DataFrame(rows, columns=["file", "agency", "locator", "field", "column", "value", "problem"])
+    return out.sort_values(["agency", "file", "locator", "field"], kind="stable").reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class WorkspaceReport:
     """The state of a workspace: what came in, what was quarantined and why, how it is graded."""
@@ -153,6 +191,8 @@ class WorkspaceReport:
     reasons: pd.DataFrame
     grading: pd.DataFrame
     handling: pd.DataFrame
+    purges: pd.DataFrame | None = None
+    field_problems: pd.DataFrame | None = None
 
     def summary(self) -> str:
         t = {k: int(self.intake[k].sum()) if len(self.intake) else 0
@@ -164,9 +204,14 @@ class WorkspaceReport:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The report's tables by name (what ``netintel report --json`` prints)."""
-        return {"intake": self.intake.drop(columns=["imported_by", "sha256"], errors="ignore"),
-                "quarantine_reasons": self.reasons,
-                "grading": self.grading.reset_index(), "handling": self.handling.reset_index()}
+        out = {"intake": self.intake.drop(columns=["imported_by", "sha256"], errors="ignore"),
+               "quarantine_reasons": self.reasons,
+               "grading": self.grading.reset_index(), "handling": self.handling.reset_index()}
+        if self.field_problems is not None and len(self.field_problems):
+            out["field_problems"] = self.field_problems
+        if self.purges is not None and len(self.purges):
+            out["purges"] = self.purges
+        return out
 
     def __repr__(self) -> str:
         return f"<WorkspaceReport {self.summary()}>"
@@ -182,7 +227,8 @@ def workspace_report(ws: Workspace) -> WorkspaceReport:
     """Intake, quarantine, provenance and grading of everything in ``ws``."""
     return WorkspaceReport(intake=intake_table(ws), quarantine=quarantine_table(ws),
                            reasons=quarantine_reasons(ws), grading=grading_summary(ws),
-                           handling=handling_summary(ws))
+                           handling=handling_summary(ws), purges=purge_table(ws),
+                           field_problems=field_problems_table(ws))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -359,6 +359,8 @@ class Workspace:
                 "options": json.dumps(batch.options, default=str, sort_keys=True),
             }
             self._insert_frame("sources", pd.DataFrame([row]))
+            shared = batch.options.get("shared_on")
+            self.date_undated(batch.source_id, date.fromisoformat(str(shared)) if shared else now.date())
             self._audit("reimport" if previous else "import", batch.source_id, Path(batch.path).name,
                         batch.sha256, {k: row[k] for k in ("agency", "country", "format", "n_read", "n_accepted",
                                                             "n_quarantined")}, now)
@@ -367,6 +369,63 @@ class Workspace:
             con.execute("ROLLBACK")
             raise
         return row
+
+    def date_undated(self, source_id: str, shared_on: date) -> None:
+        """Give the records of a source that carry no reported date a review date from ``shared_on``.
+
+        A record without a reported date (every call record of a warrant, say) is kept as long as
+        its origin country's rule allows from the day it was shared with us, not for ever.
+        """
+        for table in ("entities", "links", "events"):
+            countries = self.con.execute(
+                f"SELECT DISTINCT country FROM {table} WHERE source_id = ? AND retain_until IS NULL",
+                [source_id]).fetchall()
+            for (country,) in countries:
+                self.con.execute(
+                    f"UPDATE {table} SET retain_until = ? WHERE source_id = ? AND retain_until IS NULL "
+                    "AND country IS NOT DISTINCT FROM ?", [review_date(country, shared_on), source_id, country])
+
+    def compact(self) -> None:
+        """Rewrite the workspace file so that deleted rows leave no bytes behind.
+
+        DuckDB neither shrinks its file nor overwrites freed blocks, so a deleted value can still be
+        read from the file. The database is copied into a fresh file beside it, which then replaces
+        the old one atomically (``os.replace``); a hard link to the old file is kept as a backup
+        until the swap is done, and removed with any write-ahead log after it. An in-memory
+        workspace has nothing on disk: nothing to do.
+        """
+        if self.path is None:
+            return
+        fresh = self.path.with_name(self.path.name + ".compacting")
+        backup = self.path.with_name(self.path.name + ".backup")
+        for stale in (fresh, backup):
+            stale.unlink(missing_ok=True)
+        name = self.con.execute("SELECT current_database()").fetchone()[0]
+        self.con.execute("CHECKPOINT")
+        try:
+            self.con.execute(f"ATTACH '{_sql_text(fresh)}' AS netintel_compact")
+            try:
+                self.con.execute(f'COPY FROM DATABASE "{name}" TO netintel_compact')
+            finally:
+                self.con.execute("DETACH netintel_compact")
+        except BaseException:
+            fresh.unlink(missing_ok=True)
+            raise
+        self.con.close()
+        try:
+            os.link(self.path, backup)
+            os.replace(fresh, self.path)
+            for left in (backup, self.path.with_name(self.path.name + ".wal"),
+                         fresh.with_name(fresh.name + ".wal")):
+                left.unlink(missing_ok=True)
+        except BaseException:
+            if not self.path.exists() and backup.exists():
+                os.replace(backup, self.path)
+            backup.unlink(missing_ok=True)
+            fresh.unlink(missing_ok=True)
+            raise
+        finally:
+            self.con = duckdb.connect(str(self.path))
 
     def audit(self, action: str, details: dict[str, Any] | None = None, *, source_id: str | None = None,
               file: str | None = None, sha256: str | None = None) -> None:
@@ -403,6 +462,10 @@ class Workspace:
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _netintel_rows")
         finally:
             self.con.unregister("_netintel_rows")
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _login() -> str:

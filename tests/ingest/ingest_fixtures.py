@@ -113,3 +113,13 @@ def sample_truth(suffixes: tuple[str, ...], what: str):
     if not out:
         pytest.skip(f"the sample case has no {what} file")
     return out
+
+
+def blank_line(row: list[str]) -> bool:
+    """Whether ``csv.writer`` writes ``row`` as a blank (whitespace-only) line, which holds no record.
+
+    It writes ``[]`` as an empty line and a lone whitespace field bare (``[""]`` and a field with a
+    line break are quoted, so they are records: empty or malformed, but counted).
+    """
+    return not row or (len(row) == 1 and row[0] != "" and not row[0].strip() and "\r" not in row[0]
+                       and "\n" not in row[0])

@@ -3,9 +3,10 @@
 The expected counts are hand-counted from ``data/registry.ftm.json`` (33 lines, one blank):
 
 * 32 records read; quarantined: line 28 (truncated JSON), 29 (unknown schema Spaceship),
-  30 (birthDate 31/02/1979), 31 (Family whose relative is line 30), 32 (Ownership without
-  asset), 33 (id rs-p-ana again, as a Company) -> 6; accepted 26 (line 27 is a fragment of
-  rs-p-ivan and merges into line 3).
+  32 (Ownership without asset), 33 (id rs-p-ana again, as a Company) -> 4; accepted 28 (line
+  27 is a fragment of rs-p-ivan and merges into line 3; line 30, a person whose birthDate
+  31/02/1979 is no date, is kept with the field flagged, and so is line 31, the Family that
+  names that person).
 * 21 entities: 13 FtM entities (2 persons, Danube Freight, Sremska Sports Club, Balkan
   Holdings, bank account, wallet, passport, national id, vessel, vehicle, user account,
   Address), 2 references to entities not in the file (nl-c-77 organisation, nl-p-19 person),
@@ -31,6 +32,7 @@ from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.ingest.ftm import FORMAT, load_ftm, sniff
 from netintel.workspace import record_id
 
+from hypothesis_profiles import examples
 from ingest_fixtures import sample_truth
 
 DATA = Path(__file__).parent / "data"
@@ -49,28 +51,36 @@ def batch():
 
 
 def test_counts_read_equals_accepted_plus_quarantined(batch):
-    assert (batch.n_read, batch.n_accepted, batch.n_quarantined) == (32, 26, 6)
+    assert (batch.n_read, batch.n_accepted, batch.n_quarantined) == (32, 28, 4)
     assert batch.n_read == batch.n_accepted + batch.n_quarantined
-    assert (len(batch.entities), len(batch.links), len(batch.events)) == (21, 22, 3)
+    assert (len(batch.entities), len(batch.links), len(batch.events)) == (22, 23, 3)
     assert batch.format == FORMAT == "ftm"
 
 
 def test_quarantine_names_line_and_reason(batch):
     reasons = {q["locator"]: q["reason"] for q in batch.quarantine}
-    assert set(reasons) == {"line 28", "line 29", "line 30", "line 31", "line 32", "line 33"}
+    assert set(reasons) == {"line 28", "line 29", "line 32", "line 33"}
     assert "truncated" in reasons["line 28"]
     assert "unknown FtM schema 'Spaceship'" in reasons["line 29"]
-    assert "birthDate" in reasons["line 30"] and "31/02/1979" in reasons["line 30"]
-    assert "rs-p-bad" in reasons["line 31"] and "line 30" in reasons["line 31"]
     assert "asset" in reasons["line 32"] and "required" in reasons["line 32"]
     assert "duplicate id 'rs-p-ana'" in reasons["line 33"] and "Company" in reasons["line 33"]
-    # the quarantined entity is not created as a reference either
-    assert eid("person", "rs-p-bad") not in {e["entity_id"] for e in batch.entities}
+
+
+def test_a_bad_birth_date_is_flagged_and_the_person_kept(batch):
+    by_id = {e["entity_id"]: e for e in batch.entities}
+    bad = by_id[eid("person", "rs-p-bad")]["properties"]
+    assert bad["name"] == "Petar Jović" and "birth_date" not in bad  # nothing reads the bad value as a date
+    [flag] = bad["field_problems"]
+    assert (flag["field"], flag["column"], flag["value"]) == ("birth_date", "birthDate", "31/02/1979")
+    assert "invalid date" in flag["problem"] and "kept" in flag["problem"]
+    family = [lk for lk in batch.links if lk["kind"] == "family_of" and eid("person", "rs-p-bad") in
+              (lk["source"], lk["target"])]
+    assert len(family) == 1  # line 31 names the person, who is there
 
 
 def test_entity_kinds(batch):
     kinds = Counter(e["kind"] for e in batch.entities)
-    assert kinds == {"person": 3, "organisation": 4, "address": 3, "phone": 2, "email": 2, "identity_document": 2,
+    assert kinds == {"person": 4, "organisation": 4, "address": 3, "phone": 2, "email": 2, "identity_document": 2,
                      "bank_account": 1, "crypto_wallet": 1, "vessel": 1, "vehicle": 1, "user_account": 1}
 
 
@@ -102,7 +112,7 @@ def test_identifier_properties_become_linked_entities(batch):
 
 def test_relationship_schemata_become_links(batch):
     kinds = Counter(link["kind"] for link in batch.links)
-    assert kinds == {"uses": 4, "owns": 4, "resides_at": 2, "family_of": 1, "transfer": 2, "holds_document": 2,
+    assert kinds == {"uses": 4, "owns": 4, "resides_at": 2, "family_of": 2, "transfer": 2, "holds_document": 2,
                      "directs": 1, "associate_of": 1, "member_of": 1, "employs": 1, "related_to": 1, "call": 1,
                      "message": 1}
     by_srid = {link["source_record_id"]: link for link in batch.links}
@@ -159,14 +169,14 @@ def test_fills_a_builder_as_ingest_does(tmp_path):
     builder = BatchBuilder(FIXTURE, format="ftm", provenance=PROV)
     batch = load_ftm(FIXTURE, builder)
     assert batch is builder.batch and batch.n_read == 32
-    assert builder.finish().n_accepted == 26  # finishing again changes nothing
+    assert builder.finish().n_accepted == 28  # finishing again changes nothing
 
 
 def test_byte_order_mark_and_json_array(tmp_path):
     bom = tmp_path / "bom.ftm.json"
     bom.write_bytes(b"\xef\xbb\xbf" + FIXTURE.read_bytes())
     assert sniff(bom)
-    assert (load_ftm(bom, PROV).n_accepted, load_ftm(bom, PROV).n_quarantined) == (26, 6)
+    assert (load_ftm(bom, PROV).n_accepted, load_ftm(bom, PROV).n_quarantined) == (28, 4)
     good = [json.loads(line) for line in FIXTURE.read_text("utf-8").splitlines()[:27] if line.strip()]
     array = tmp_path / "array.json"
     array.write_text(json.dumps(good, indent=1, ensure_ascii=False), "utf-8")
@@ -219,12 +229,14 @@ def test_ingest_entry_point_reads_it(ws, tmp_path):
     report = ingest(ws, [tmp_path / "registry.ftm.json"], agency="APR Serbia", country="RS", progress=False)
     row = report.sources.iloc[0]
     assert (row.format, row.read, row.accepted, row.quarantined, row.entities, row.links, row.events) == \
-        ("ftm", 32, 26, 6, 21, 22, 3)
-    assert len(ws.entities()) == 21
-    assert set(report.quarantine["locator"]) == {f"line {n}" for n in range(28, 34)}
+        ("ftm", 32, 28, 4, 22, 23, 3)
+    assert len(ws.entities()) == 22
+    assert set(report.quarantine["locator"]) == {"line 28", "line 29", "line 32", "line 33"}
+    flags = report.field_problems
+    assert flags[["locator", "field", "value"]].values.tolist() == [["line 30", "birth_date", "31/02/1979"]]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, 32), st.sampled_from(["cut", "date", "schema", "id"]), st.integers(0, 400)),
                 max_size=6))
 def test_read_is_accepted_plus_quarantined_for_any_corruption(tmp_path, edits):

@@ -31,6 +31,7 @@ from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.ingest.stix import FORMAT, TLP_IDS, load_stix, observables, sniff
 from netintel.workspace import record_id
 
+from hypothesis_profiles import examples
 from ingest_fixtures import sample_truth
 
 DATA = Path(__file__).parent / "data"
@@ -270,7 +271,7 @@ def test_ingest_entry_point_reads_it(ws, tmp_path):
     assert len(report.quarantine) == 4
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, 36), st.sampled_from(["id", "type", "created", "pattern", "source_ref",
                                                                "value", "name", "spec_version"]),
                           st.sampled_from([None, "", "garbage", 7])), max_size=6))

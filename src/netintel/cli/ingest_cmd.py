@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 
 from ..ingest import FORMATS, ingest
 from ..workspace import Workspace
@@ -33,6 +34,9 @@ def register(subparsers) -> None:
     p.add_argument("--handling", help="default handling code (TLP:AMBER, H2, ...)")
     p.add_argument("--releasable-to", metavar="CC,CC", help="countries the records may be released to")
     p.add_argument("--time-format", metavar="F", help="strptime format of event times, e.g. '%%d%%m%%Y %%H%%M'")
+    p.add_argument("--shared-on", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="the day the partner shared the files (default: today); records without a reported "
+                        "date take their review date from it")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -43,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
                         agency=args.agency, country=args.country, grading=args.grading,
                         grading_scheme=args.grading_scheme, handling=args.handling,
                         releasable_to=args.releasable_to, time_format=args.time_format,
-                        progress=not (args.no_progress or args.json) and sys.stderr.isatty(), on_error="report")
+                        progress=not (args.no_progress or args.json) and sys.stderr.isatty(), on_error="report",
+                        shared_on=args.shared_on)
     if args.json:
         emit(report.sources, as_json=True)
     else:
@@ -53,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
             reasons = report.quarantine.groupby(["file", "reason"]).size().rename("records").reset_index()
             emit(reasons.head(30), as_json=False,
                  title=f"\nQuarantine: {len(report.quarantine)} records (netintel report shows them all)")
+        if report.field_problems is not None and len(report.field_problems):
+            emit(report.field_problems.drop(columns=["agency"]).head(30), as_json=False,
+                 title=f"\nFields flagged: {len(report.field_problems)} on records kept without them "
+                       "(value as written; fix it in the source)")
     for file, message in report.errors.items():
         print(f"netintel ingest: failed: {message}", file=sys.stderr)
     return 1 if report.errors else 0

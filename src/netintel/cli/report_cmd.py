@@ -32,22 +32,19 @@ def run(args: argparse.Namespace) -> int:
     emit(report.summary(), as_json=False)
     titles = {"intake": "Intake", "quarantine_reasons": "Quarantine by reason", "grading":
               "Records by agency and grading (Admiralty)", "handling": "Records by agency and handling code",
-              "quarantine": "Quarantined records"}
+              "quarantine": "Quarantined records",
+              "field_problems": "Fields flagged on records kept (value as written, what to fix)",
+              "purges": "Purges (from the audit log: counts only, no purged value)"}
     for name, frame in tables.items():
         if name == "intake":
             frame = frame.drop(columns=["imported_at"], errors="ignore")
-        elif name in ("quarantine_reasons", "quarantine"):
+        elif name in ("quarantine_reasons", "quarantine", "field_problems"):
             frame = frame.copy()
-            for col in ("example", "reason", "raw"):
+            for col in ("example", "reason", "raw", "problem"):
                 if col in frame:
                     frame[col] = [_short(v) for v in frame[col]]
         emit(frame, as_json=False, title=f"\n{titles[name]}")
     return 0
-
-
-def _short(text, width: int = 70) -> str:
-    text = "" if text is None else str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _short(text, width: int = 70) -> str:

@@ -17,9 +17,12 @@ def register(subparsers) -> None:
         "retention", help="records due for review or expired, per agency; purge the expired",
         description="List, per agency and table, the records whose review date (from the originating "
                     "country's retention rules) has passed or falls due soon. Expired records are already "
-                    "left out of analysis; --purge deletes them and writes an audit entry.")
+                    "left out of analysis; --purge erases them with every copy (raw rows, quarantined rows of "
+                    "expired files, resolution results), rewrites the workspace file so no byte of them is "
+                    "left, and writes an audit entry (counts and id hashes, never values). A record without "
+                    "a reported date counts from the day it was imported.")
     add_workspace_arg(p)
-    p.add_argument("--purge", action="store_true", help="delete the expired records (with an audit entry)")
+    p.add_argument("--purge", action="store_true", help="erase the expired records and every copy, then compact the file (with an audit entry)")
     p.add_argument("--due-within", type=int, default=90, metavar="DAYS",
                    help="count records whose review falls due within DAYS (default 90)")
     p.add_argument("--today", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
@@ -36,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     emit(status, as_json=False, title="Review dates by agency (expired records are left out of analysis)")
     if purged is not None:
-        emit(f"Purged: {purged['entities']} entity, {purged['links']} link and {purged['events']} event records "
+        emit(f"Purged: {purged['entities']} entity, {purged['links']} link and {purged['events']} event records, "
+             f"{purged['raw_records']} raw rows, {purged['quarantine']} quarantined records and "
+             f"{purged['derived']} derived rows; the workspace file was rewritten without them "
              "(audit entry written)", as_json=False)
     elif int(status["n_expired"].sum()):
         emit(f"{int(status['n_expired'].sum())} expired records; run with --purge to delete them", as_json=False)

@@ -39,6 +39,7 @@ import html
 import importlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping as TMapping, Sequence
 
@@ -47,8 +48,8 @@ import yaml
 
 from ..errors import InputError, MappingError, NetintelError, SchemaError
 from ..workspace import ImportBatch, Workspace, file_sha256, source_key
-from ._common import BatchBuilder, Provenance
-from .tabular import Mapping, read_table, sniff_kind
+from ._common import BatchBuilder, Provenance, loads_json
+from .tabular import Mapping, check_xlsx_suffix, read_table, sniff_kind
 
 __all__ = ["ingest", "IntakeReport", "Mapping", "detect_format", "find_sources", "SourceFile", "FORMATS"]
 
@@ -169,6 +170,7 @@ def detect_format(path: str | Path, mapping: Mapping | None = None) -> str:
     kind = sniff_kind(path)
     if kind == "empty":
         raise InputError("is empty", file=str(path), hint="the partner's export holds no data; ask for it again")
+    check_xlsx_suffix(path, kind)
     if path.suffix.lower() == ".dl" or (kind != "binary" and kind != "json" and is_ucinet(path)):
         return "ucinet"
     if exchange_kind(path) is not None:
@@ -240,7 +242,7 @@ def _json_format(path: Path) -> str:
     text = head.decode("utf-8-sig", "replace").lstrip()
     first = text.split("\n", 1)[0].strip()
     try:
-        obj = json.loads(first)
+        obj = loads_json(first)
         if isinstance(obj, dict):
             if obj.get("type") == "bundle":
                 return "stix"
@@ -272,6 +274,9 @@ class IntakeReport:
     grading : records (entities, links, events) by agency (rows) and canonical grading (columns).
     handling : records by agency and handling code.
     errors : file -> message, for the files that failed.
+    field_problems : fields flagged on records that were kept (a birth date that is no date, a
+        formula cell with no saved value): file, agency, locator, field, column, value as
+        written, problem (see :func:`netintel.report.field_problems_table`).
     """
 
     sources: pd.DataFrame
@@ -279,6 +284,7 @@ class IntakeReport:
     grading: pd.DataFrame
     handling: pd.DataFrame
     errors: dict[str, str] = field(default_factory=dict)
+    field_problems: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -296,9 +302,10 @@ class IntakeReport:
         t = self.totals()
         parts = [f"{int(status.get(s, 0))} {s}" for s in ("imported", "unchanged", "failed", "skipped")
                  if status.get(s, 0)]
+        flagged = 0 if self.field_problems is None else len(self.field_problems)
         return (f"{len(self.sources)} files ({', '.join(parts) or 'none'}): read {t['read']} = accepted "
                 f"{t['accepted']} + quarantined {t['quarantined']}; {t['entities']} entities, {t['links']} links, "
-                f"{t['events']} events")
+                f"{t['events']} events" + (f"; {flagged} fields flagged on records kept" if flagged else ""))
 
     def __repr__(self) -> str:
         return f"<IntakeReport {self.summary()}>"
@@ -310,6 +317,9 @@ class IntakeReport:
             q = self.quarantine.groupby(["file", "reason"]).size().rename("records").reset_index().head(20)
             parts += [f"<p><b>Quarantine</b>: {len(self.quarantine)} records (first reasons)</p>",
                       q.to_html(index=False)]
+        if self.field_problems is not None and len(self.field_problems):
+            parts += [f"<p><b>Fields flagged</b>: {len(self.field_problems)} on records kept (left out, value as "
+                      "written)</p>", self.field_problems.head(20).to_html(index=False, na_rep="")]
         for name, what, frame in (("Grading", "records by agency and grading", self.grading),
                                   ("Handling", "records by agency and handling code", self.handling)):
             if len(frame):
@@ -327,7 +337,7 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
            agency: str | None = None, country: str | None = None, grading: str | None = None,
            grading_scheme: str | None = None, handling: str | None = None,
            releasable_to: str | Sequence[str] | None = None, time_format: str | None = None,
-           progress: bool = True, on_error: str = "raise") -> IntakeReport:
+           progress: bool = True, on_error: str = "raise", shared_on: date | None = None) -> IntakeReport:
     """Import files and folders of partner data into ``workspace``.
 
     Parameters
@@ -342,6 +352,8 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
         the mapping's ``defaults:`` and the folder's ``source.yaml``
     time_format : strptime format of event times
     progress : show a progress bar over files
+    shared_on : the day the partner shared these files (default: today, the import). A record
+        without a reported date takes its review date from it, by its origin country's rule.
     on_error : ``"raise"`` (default): after every file has been tried, raise the first
         whole-file error (an :class:`~netintel.errors.InputError`), with the report as its
         ``report`` attribute; ``"report"``: return the report with the failed files in it.
@@ -381,7 +393,8 @@ def ingest(workspace: Workspace, sources: str | Path | Sequence[str | Path], *, 
         try:
             try:
                 rows.append(_ingest_one(workspace, src, format=format, mapping=given_mapping,
-                                        inline_map=inline_map, overrides=overrides, time_format=time_format))
+                                        inline_map=inline_map, overrides=overrides, time_format=time_format,
+                                        shared_on=shared_on))
             except OSError as exc:  # unreadable, vanished, a directory named like a file
                 raise InputError(f"cannot be read ({exc.strerror or exc})", file=str(src.path),
                                  hint="check the file exists and may be read") from None
@@ -453,7 +466,7 @@ def _mapping_for(src: SourceFile, given: Mapping | None, inline_map) -> Mapping 
 
 
 def _ingest_one(ws: Workspace, src: SourceFile, *, format: str | None, mapping: Mapping | None, inline_map,
-                overrides: dict[str, Any], time_format: str | None) -> dict[str, Any]:
+                overrides: dict[str, Any], time_format: str | None, shared_on: date | None = None) -> dict[str, Any]:
     path = src.path
     mapping = _mapping_for(src, mapping, inline_map)
     fmt = format or detect_format(path, mapping)
@@ -469,6 +482,8 @@ def _ingest_one(ws: Workspace, src: SourceFile, *, format: str | None, mapping: 
     sha = file_sha256(path)
     options = {"format": fmt, "mapping": mapping_form, "time_format": time_format,
                "provenance": {k: v for k, v in prov.__dict__.items() if v is not None}}
+    if shared_on is not None:
+        options["shared_on"] = shared_on.isoformat()
     options_key = json.dumps(options, sort_keys=True, default=str)
     sid = source_key(prov.agency, path.name)
     stored = ws.source_status(sid)
@@ -543,7 +558,7 @@ def _loader_module(fmt: str, path: Path):
 
 
 def _build_report(ws: Workspace, rows: list[dict[str, Any]], errors: dict[str, str]) -> IntakeReport:
-    from ..report import grading_summary, handling_summary, quarantine_table
+    from ..report import field_problems_table, grading_summary, handling_summary, quarantine_table
 
     frame = pd.DataFrame(rows, columns=_REPORT_COLUMNS + ["source_id"])
     ids = [s for s in frame["source_id"].dropna().tolist()]
@@ -555,4 +570,5 @@ def _build_report(ws: Workspace, rows: list[dict[str, Any]], errors: dict[str, s
         grading=grading_summary(ws, source_ids=ids),
         handling=handling_summary(ws, source_ids=ids),
         errors=dict(errors),
+        field_problems=field_problems_table(ws, source_ids=ids),
     )

@@ -8,6 +8,7 @@ one transaction. read = accepted + quarantined, always.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,8 @@ from ..handling import canonical_handling, default_releasable
 from ..model import Model, default_model
 from ..workspace import ImportBatch, file_sha256, record_id, source_key
 
-__all__ = ["Provenance", "BatchBuilder", "RecordError", "parse_datetime", "parse_date", "clean", "read_head"]
+__all__ = ["Provenance", "BatchBuilder", "RecordError", "parse_datetime", "parse_date", "clean", "read_head",
+           "loads_json", "decode_json_at", "flag_field", "future_date_problem"]
 
 
 class RecordError(ValueError):
@@ -135,6 +137,74 @@ def read_head(path: str | Path, size: int = 1 << 16) -> str | None:
     except OSError:
         return None
     return head.decode("utf-8-sig", "replace").lstrip()
+
+
+_TOO_DEEP = ("arrays or objects nested deeper than Python's JSON reader goes (recursion limit); no real export "
+             "nests that deep: the file is corrupt or hostile, ask the partner to export it again")
+
+
+def loads_json(text: str) -> Any:
+    """``json.loads``, but JSON nested too deep to read is a ``JSONDecodeError`` like any other bad JSON.
+
+    Python's reader recurses once per level: 100,000 nested arrays raise ``RecursionError``,
+    which no loader expects. Here they are a ValueError whose message says what is wrong.
+
+    >>> loads_json("[" * 100000 + "]" * 100000)
+    Traceback (most recent call last):
+    ...
+    json.decoder.JSONDecodeError: arrays or objects nested deeper than ...
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError(_TOO_DEEP, text, 0) from None
+
+
+def decode_json_at(decoder: json.JSONDecoder, text: str, pos: int = 0) -> tuple[Any, int]:
+    """``decoder.raw_decode(text, pos)`` with the same treatment of JSON nested too deep as :func:`loads_json`."""
+    try:
+        return decoder.raw_decode(text, pos)
+    except RecursionError:
+        raise json.JSONDecodeError(_TOO_DEEP, text, pos) from None
+
+
+def flag_field(properties: dict[str, Any], field_name: str, column: str | None, value: Any, problem: str) -> None:
+    """Note on a record that one of its fields could not be used: the record is kept, the field left out.
+
+    The value as written and what is wrong go in the record's ``field_problems`` property (one
+    entry per field), so the analyst sees them in the intake report and nothing reads the bad
+    value as if it were good (resolution compares only the fields that are set).
+
+    >>> props = {"name": "Anna"}
+    >>> flag_field(props, "birth_date", "geboortedatum", "19450493", "not a date")
+    >>> props["field_problems"]
+    [{'field': 'birth_date', 'column': 'geboortedatum', 'value': '19450493', 'problem': 'not a date'}]
+    """
+    properties.pop(field_name, None)
+    entry = {"field": field_name, "column": column, "value": None if value is None else str(value),
+             "problem": problem}
+    properties.setdefault("field_problems", []).append(entry)
+
+
+def future_date_problem(field_name: str, iso: str, *, today: date | None = None) -> str | None:
+    """What is wrong with a date of birth (or death, or incorporation) that lies in the future, if it does.
+
+    ``iso`` is the date as :func:`~netintel.ingest.tabular.parse_date_property` gives it: full
+    or partial ISO (``1975``, ``1975-03``, ``1975-03-17``). Dates that may lie ahead (a
+    document's expiry) are not checked.
+
+    >>> future_date_problem("birth_date", "2999-01-01", today=date(2026, 1, 1))
+    'birth_date 2999-01-01 is in the future (after 2026-01-01)'
+    >>> future_date_problem("expiry_date", "2999-01-01") is None, future_date_problem("birth_date", "1975") is None
+    (True, True)
+    """
+    if not any(word in field_name for word in ("birth", "death", "incorporation", "dissolution")):
+        return None
+    today_iso = (today or date.today()).isoformat()
+    text = str(iso)
+    if text > today_iso[:len(text)]:  # a partial date is compared at its own precision
+        return f"{field_name} {iso} is in the future (after {today_iso})"
+    return None
 
 
 def parse_date(value: Any, fmt: str | Iterable[str] | None = None) -> date:

@@ -102,7 +102,8 @@ from typing import Any, Iterable, Iterator
 from ..errors import InputError
 from ..model import Model
 from ..workspace import ImportBatch
-from ._common import BatchBuilder, Provenance, RecordError, parse_datetime, read_head
+from ._common import (BatchBuilder, Provenance, RecordError, decode_json_at, flag_field, future_date_problem,
+                      loads_json, parse_datetime, read_head)
 from ._plan import EntityRef, Plan
 
 __all__ = ["FORMAT", "load_ftm", "sniff", "ftm_provenance", "ENTITY_SCHEMATA", "EDGE_SCHEMATA"]
@@ -224,6 +225,7 @@ class _Record:
     merged_into: "_Record | None" = None
     ident: str | None = None
     plan: Plan | None = None  # built while checking entities, applied in the second pass
+    field_problems: list[tuple[str, str, str]] = field(default_factory=list)  # (FtM property, value, problem)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,10 +249,10 @@ def sniff(path: str | Path) -> bool:
         return False
     first = text.split("\n", 1)[0].strip().rstrip(",")
     try:
-        obj = json.loads(first)
+        obj = loads_json(first)
     except ValueError:
         try:
-            obj, _ = json.JSONDecoder().raw_decode(text)
+            obj, _ = decode_json_at(json.JSONDecoder(), text)
         except ValueError:
             return bool(re.match(r'\{\s*"(id|schema)"\s*:', first)) and '"schema"' in first
     return isinstance(obj, dict) and isinstance(obj.get("schema"), str) and "type" not in obj
@@ -279,7 +281,7 @@ def _read_records(path: Path) -> list[_Record]:
         if len(records) > 1 and all(r.error for r in records):
             # one entity written over several lines (pretty-printed)?
             try:
-                whole = json.loads(data.decode("utf-8"))
+                whole = loads_json(data.decode("utf-8"))
             except (ValueError, UnicodeDecodeError):
                 whole = None
             if isinstance(whole, dict):
@@ -306,7 +308,7 @@ def _read_lines(data: bytes) -> list[_Record]:
         if text.endswith(","):  # lines of a hand-split array
             text = text[:-1]
         try:
-            obj = json.loads(text)
+            obj = loads_json(text)
         except ValueError as exc:
             records.append(_Record(locator, text, error=f"not a complete JSON object ({exc.msg}, column "
                                                         f"{exc.colno}); the line is truncated or malformed"))
@@ -340,7 +342,7 @@ def _read_array(path: Path, data: bytes) -> list[_Record]:
         line = text.count("\n", 0, pos) + 1
         locator = f"item {item} (line {line})"
         try:
-            obj, end = decoder.raw_decode(text, pos)
+            obj, end = decode_json_at(decoder, text, pos)
         except ValueError as exc:
             records.append(_Record(locator, text[pos:pos + 2000],
                                    error=f"not a complete JSON object ({exc.msg}); the file is truncated or "
@@ -476,6 +478,7 @@ class _Loader:
             first.schema = common
             first.kind = _kind_of(common)
             _merge_props(first.data["properties"], rec.data["properties"])
+            first.field_problems += rec.field_problems
             first.fragments.append(rec)
             rec.merged_into = first
         for rec in expanded:
@@ -572,9 +575,17 @@ class _Loader:
             if prop is None or prop.stub:
                 continue
             if prop.type == self.registry.date:
-                bad = [v for v in values if prop.validate([v]) is not None]
-                if bad:
-                    errors[pname] = f"invalid date {bad[0]!r} (FtM dates are ISO 8601: 1978, 1978-03, 1978-03-14)"
+                bad = [(v, f"invalid date {v!r} (FtM dates are ISO 8601: 1978, 1978-03, 1978-03-14)") for v in values
+                       if prop.validate([v]) is not None]
+                bad += [(v, why) for v in values if prop.validate([v]) is None
+                        and (why := future_date_problem(pname, v[:10])) is not None]
+                if bad and _is_relation(schema):
+                    errors[pname] = bad[0][1]  # a payment's or call's date places it in time: no record without
+                elif bad:
+                    # a person with a bad date of birth is still that person: kept, the value flagged
+                    clean_props[pname] = [v for v in values if v not in {b for b, _ in bad}]
+                    rec.field_problems += [(pname, v, f"{why}; the entity is kept without it: correct it in the "
+                                                      "source") for v, why in bad]
         missing = [r for r in sorted(schema.required) if not clean_props.get(r)]
         if missing:
             errors.update({m: "required property is missing" for m in missing})
@@ -680,6 +691,9 @@ class _Loader:
                     pname not in ("summary",):
                 extra[pname] = values if len(values) > 1 else values[0]
         out["ftm_schema"] = schema.name
+        names = dict(_PROPS.get(kind, ()))
+        for pname, value, problem in rec.field_problems:
+            flag_field(out, names.get(pname, pname), pname, value, problem)
         if invalid:
             out["ftm_invalid"] = sorted(invalid)
         if extra:

@@ -106,7 +106,7 @@ from ..errors import InputError, SchemaError
 from ..handling import canonical_handling
 from ..model import Model
 from ..workspace import ImportBatch
-from ._common import BatchBuilder, Provenance, RecordError, parse_datetime, read_head
+from ._common import BatchBuilder, Provenance, RecordError, loads_json, parse_datetime, read_head
 from ._plan import EntityRef, Plan, _rank
 
 __all__ = ["FORMAT", "load_stix", "sniff", "stix_provenance", "RELATIONSHIP_KINDS", "TLP_IDS", "MISP_TYPES",
@@ -257,7 +257,7 @@ def sniff(path: str | Path) -> bool:
     if not text.startswith("{"):
         return False
     try:
-        obj = json.loads(text)
+        obj = loads_json(text)
         return isinstance(obj, dict) and (obj.get("type") == "bundle" or _is_stix_object(obj))
     except ValueError:
         pass
@@ -286,7 +286,7 @@ def _read_bundle(path: Path) -> list[_Obj]:
         raise InputError(f"is not UTF-8 text (byte {exc.start}); STIX is always UTF-8 JSON", file=str(path),
                          hint="check what the partner sent") from None
     try:
-        bundle = json.loads(text)
+        bundle = loads_json(text)
     except ValueError as exc:
         what = "truncated" if exc.pos >= len(text.rstrip()) - 1 else "not valid JSON"
         raise InputError(f"is {what} (JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg})",
@@ -663,7 +663,10 @@ class _Loader:
             out["labels"] = labels
         return out
 
-    def _target(self, plan: Plan, ref: str, role: str) -> EntityRef:
+    def _target(self, plan: Plan, ref: str | None, role: str) -> EntityRef:
+        if not isinstance(ref, str) or not ref:
+            # stix2 lets a relationship or sighting without its refs through under allow_custom
+            raise RecordError(f"has no {role}: give the id of the object it refers to")
         target = self.by_id.get(ref)
         if target is None:
             raise RecordError(f"{role} {ref} is not in the bundle")
@@ -824,12 +827,12 @@ class _Loader:
             return
         rtype = str(d.get("relationship_type") or "related-to")
         kind = RELATIONSHIP_KINDS.get(rtype.lower(), "related_to")
-        source = self._target(plan, d["source_ref"], "source_ref")
-        target = self._target(plan, d["target_ref"], "target_ref")
+        source = self._target(plan, d.get("source_ref"), "source_ref")
+        target = self._target(plan, d.get("target_ref"), "target_ref")
         first = _time(d.get("start_time"), "start_time")
         last = _time(d.get("stop_time"), "stop_time")
         props = {**common, "relationship_type": rtype, "description": d.get("description")}
-        plan.link(kind, source, target, source_record_id=d["id"], first_seen=first, last_seen=last,
+        plan.link(kind, source, target, source_record_id=d.get("id"), first_seen=first, last_seen=last,
                   properties={k: v for k, v in props.items() if v is not None})
 
     def _creator(self, d: dict[str, Any]) -> EntityRef | None:
@@ -839,7 +842,7 @@ class _Loader:
         return creator.ref
 
     def _sighting(self, plan: Plan, d: dict[str, Any], common: dict[str, Any]) -> None:
-        sighted = self._target(plan, d["sighting_of_ref"], "sighting_of_ref")
+        sighted = self._target(plan, d.get("sighting_of_ref"), "sighting_of_ref")
         where = [self._target(plan, r, "where_sighted_refs") for r in d.get("where_sighted_refs") or []]
         if not where:
             creator = self._creator(d)
@@ -886,8 +889,8 @@ class _Loader:
     def _traffic(self, plan: Plan, d: dict[str, Any], common: dict[str, Any]) -> None:
         if not d.get("src_ref") or not d.get("dst_ref"):
             raise RecordError("network-traffic needs both src_ref and dst_ref to become a link")
-        src = self._target(plan, d["src_ref"], "src_ref")
-        dst = self._target(plan, d["dst_ref"], "dst_ref")
+        src = self._target(plan, d.get("src_ref"), "src_ref")
+        dst = self._target(plan, d.get("dst_ref"), "dst_ref")
         props = {**common, "protocols": d.get("protocols"), "dst_port": d.get("dst_port"),
                  "src_port": d.get("src_port")}
         first = _time(d.get("start"), "start")

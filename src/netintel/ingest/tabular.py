@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ import yaml
 
 from ..errors import InputError, MappingError, SchemaError
 from ..model import Model, default_model
-from ._common import BatchBuilder, RecordError, clean, parse_datetime
+from ._common import BatchBuilder, RecordError, clean, flag_field, future_date_problem, parse_datetime
 
 __all__ = ["Mapping", "EntitySpec", "LinkSpec", "Table", "TableRecord", "read_table", "load_table",
            "FORMATS", "RECORD_FIELDS", "CANONICAL_FIELDS"]
@@ -191,17 +192,25 @@ class Mapping:
         if fmt not in FORMATS:
             problems.append(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
         date_format = data.get("date_format") or ()
-        date_format = (date_format,) if isinstance(date_format, str) else tuple(str(f) for f in date_format)
+        if isinstance(date_format, str):
+            date_format = (date_format,)
+        elif isinstance(date_format, (list, tuple)):
+            date_format = tuple(str(f) for f in date_format)
+        else:
+            problems.append(f"date_format: must be a strptime format or a list of them (e.g. \"%d-%m-%Y\"), "
+                            f"not {_shape(date_format)}")
+            date_format = ()
         record = _str_dict(data.get("record"), "record", problems)
         bad_record = sorted(set(record) - set(RECORD_FIELDS))
         if bad_record:
             problems.append(f"record: unknown fields {bad_record}; use {', '.join(RECORD_FIELDS)}")
-        defaults = dict(data.get("defaults") or {})
+        defaults = dict(_table_of(data.get("defaults"), "defaults", "agency, country, grading, ...", problems))
         bad_defaults = sorted(set(defaults) - set(DEFAULT_FIELDS))
         if bad_defaults:
             problems.append(f"defaults: unknown fields {bad_defaults}; use {', '.join(DEFAULT_FIELDS)}")
         entities: dict[str, EntitySpec] = {}
-        for name, body in (data.get("entities") or {}).items():
+        for name, body in _table_of(data.get("entities"), "entities", "a name per entity spec, each with kind, id, "
+                                    "properties", problems).items():
             model = default_model()
             if isinstance(body, str):  # shorthand: `phone: telefoon` -> a phone whose identifier is that column
                 if name not in model.entities:
@@ -228,6 +237,10 @@ class Mapping:
         raw_links = data.get("links") or []
         if isinstance(raw_links, TMapping):
             raw_links = list(raw_links.values())
+        elif not isinstance(raw_links, list):
+            problems.append(f"links: must be a list of link specs (each with kind, source, target), "
+                            f"not {_shape(raw_links)}")
+            raw_links = []
         for i, body in enumerate(raw_links):
             if not isinstance(body, TMapping):
                 problems.append(f"links[{i}]: must be a table with kind, source, target")
@@ -265,15 +278,17 @@ class Mapping:
             if len(delimiter) != 1:
                 problems.append(f"delimiter {data.get('delimiter')!r} must be one character (or tab, semicolon, "
                                 "comma, pipe)")
+        columns = _str_dict(data.get("columns"), "columns", problems)
+        top_kinds = _str_dict(data.get("kinds"), "kinds", problems)
         if problems:
             raise MappingError("the mapping is not valid:\n" + "\n".join(f"  - {p}" for p in problems), file=where,
                                hint="see docs/ARCHITECTURE.md, 'Mapping files'")
         return cls(format=fmt, sheet=_opt_str(data.get("sheet")), encoding=_opt_str(data.get("encoding")),
                    delimiter=delimiter, date_format=date_format, record=record, defaults=defaults,
                    entities=entities, links=tuple(links), event=event,
-                   columns=_str_dict(data.get("columns"), "columns", []),
+                   columns=columns,
                    node_kind=_opt_str(data.get("node_kind")), link_kind=_opt_str(data.get("link_kind")),
-                   kinds=_str_dict(data.get("kinds"), "kinds", []),
+                   kinds=top_kinds,
                    directed=None if directed is None else bool(directed), path=str(path) if path else None)
 
     @classmethod
@@ -501,11 +516,29 @@ def _opt_str(value: Any) -> str | None:
     return text or None
 
 
+def _shape(value: Any) -> str:
+    """How a wrong value looks, for a message: ``42 (a number)``."""
+    kind = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list"}.get(
+        type(value), type(value).__name__)
+    text = repr(value)
+    return f"{text if len(text) <= 40 else text[:39] + '…'} ({kind})"
+
+
+def _table_of(value: Any, where: str, what: str, problems: list[str]) -> TMapping[str, Any]:
+    """``value`` when it is a table of keys; otherwise a problem naming the key, and an empty table."""
+    if value is None:
+        return {}
+    if not isinstance(value, TMapping):
+        problems.append(f"{where}: must be a table of keys ({what}), not {_shape(value)}")
+        return {}
+    return value
+
+
 def _str_dict(value: Any, where: str, problems: list[str]) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, TMapping):
-        problems.append(f"{where}: must be a table of name: column")
+        problems.append(f"{where}: must be a table of name: column, not {_shape(value)}")
         return {}
     return {str(k): str(v) for k, v in value.items() if v is not None}
 
@@ -543,6 +576,8 @@ class TableRecord:
     values: dict[str, Any] | None
     raw: Any
     error: str | None = None
+    #: column -> what is wrong with its cell (an XLSX formula with no saved value)
+    cell_problems: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -582,6 +617,19 @@ def sniff_kind(path: Path, head: bytes | None = None) -> str:
     if b"\x00" in head:
         return "binary"
     return "text"
+
+
+def check_xlsx_suffix(path: Path, kind: str) -> None:
+    """Refuse a file named ``.xlsx`` that is not a workbook (an XLSX file is a zip archive).
+
+    Read as whatever it is instead, a CSV saved under an .xlsx name would come out as a table whose
+    columns no mapping fits, and the mapping would be blamed.
+    """
+    if path.suffix.lower() in _XLSX_SUFFIXES and kind not in ("xlsx", "xls", "empty"):
+        looks = {"json": "JSON", "text": "text (a CSV?)", "binary": "some other binary file"}.get(kind, kind)
+        raise InputError(f"is not an XLSX workbook: an {path.suffix.lower()} file is a zip archive, this one is {looks}",
+                         file=str(path), hint="if it is a CSV table saved under an .xlsx name, rename it to .csv; "
+                                              "otherwise ask the partner to export the workbook again")
 
 
 def decode_text(data: bytes, *, path: Path | str, encoding: str | None = None) -> tuple[str, str]:
@@ -629,7 +677,8 @@ def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | No
     kind = sniff_kind(path, data[:4096])
     if kind == "empty":
         raise InputError("is empty", file=str(path), hint="export the table again, with its header row")
-    if kind == "xlsx" or (path.suffix.lower() in _XLSX_SUFFIXES and kind != "text"):
+    check_xlsx_suffix(path, kind)
+    if kind == "xlsx":
         return _read_xlsx(path, sheet)
     if kind == "xls":
         raise InputError("is an old binary Excel (.xls) workbook", file=str(path),
@@ -658,17 +707,36 @@ def _read_csv_text(path: Path, text: str, encoding: str, delimiter: str | None) 
             delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = _PHYSICAL_LINE.findall(text)
     header: list[str] | None = None
     records: list[TableRecord] = []
-    prev_line = 0
-    try:
-        for fields in reader:
-            start = prev_line + 1
-            prev_line = reader.line_num
-            if not fields or all(not f.strip() for f in fields):
-                continue
+    pos = 0  # index of the next physical line to read
+    while pos < len(lines):
+        reader = csv.reader(itertools.islice(lines, pos, None), delimiter=delimiter)
+        base, prev = pos, 0
+        restart = None
+        while True:
+            start = base + prev + 1  # the record's first physical line (1-based)
+            try:
+                fields = next(reader)
+            except StopIteration:
+                pos = len(lines)
+                break
+            except csv.Error as exc:  # an unclosed quote that ran past the field size limit, a NUL, ...
+                restart = (start, f"cannot be read as CSV ({exc})")
+                break
+            prev = reader.line_num
+            end = base + prev
+            if end > start and header is not None:
+                why = _swallowed(lines[start - 1:end], delimiter)
+                if why:
+                    restart = (start, why)
+                    break
+            if not fields or (len(fields) == 1 and not lines[start - 1].strip()):
+                continue  # a blank line is not a record
             if header is None:
+                if all(not f.strip() for f in fields):
+                    continue
                 header = [f.strip().lstrip("\ufeff") for f in fields]
                 while len(header) > 1 and header[-1] == "":  # a spreadsheet's trailing delimiter
                     header.pop()
@@ -676,6 +744,10 @@ def _read_csv_text(path: Path, text: str, encoding: str, delimiter: str | None) 
                 continue
             locator = f"line {start}"
             raw = delimiter.join(fields)
+            if all(not f.strip() for f in fields):
+                records.append(TableRecord(locator, None, raw, "empty row: every field is empty (delete the row, "
+                                                               "or fill it in)"))
+                continue
             if len(fields) != len(header):
                 # trailing empty fields (a spreadsheet's habit) are harmless
                 if len(fields) > len(header) and not any(f.strip() for f in fields[len(header):]):
@@ -686,12 +758,37 @@ def _read_csv_text(path: Path, text: str, encoding: str, delimiter: str | None) 
                                                f"{len(header)}"))
                     continue
             records.append(TableRecord(locator, dict(zip(header, fields)), raw))
-    except csv.Error as exc:
-        raise InputError(f"is not a readable CSV table near line {reader.line_num}: {exc}", file=str(path),
-                         hint="check the quoting, or export it again") from None
+        if restart is not None:
+            # the bad line goes to the quarantine alone; reading starts again on the line after it
+            line, why = restart
+            if header is None:
+                raise InputError(f"is not a readable CSV table: its header (line {line}) {why}", file=str(path),
+                                 hint="check the quoting of the header row, or export it again")
+            records.append(TableRecord(f"line {line}", None, lines[line - 1].rstrip("\r\n"), why))
+            pos = line
     if header is None:
         raise InputError("is empty", file=str(path), hint="export the table again, with its header row")
     return Table(path, header, records, encoding=encoding)
+
+
+# a physical line of a CSV file: what a spreadsheet shows as one row (the csv module's line ends)
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$")
+
+
+def _swallowed(lines: list[str], delimiter: str) -> str | None:
+    """Why a record read over several lines is an unclosed quote that swallowed the rows after it, if it is.
+
+    A quoted field may hold line breaks (an address over two lines), and then its quoting is
+    exact. A quote left open instead runs on until the end of the file or until the next quote
+    character, which is then followed by more text where a delimiter or the end of the line
+    should be: read strictly, the record does not parse.
+    """
+    try:
+        list(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error:
+        return (f"has an unclosed quote (\") that swallowed the {len(lines) - 1} line(s) after it; the line is "
+                "quarantined alone and the lines after it are read as rows: close the quote, or remove it")
+    return None
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -722,11 +819,13 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
         name = sheet if sheet is not None else names[0]
         frame = book.parse(name, header=None, dtype=object)
     rows = frame.values.tolist()
+    formulas = _formulas_without_value(path, name, frame)
     header: list[str] | None = None
     records: list[TableRecord] = []
     for i, row in enumerate(rows):
         cells = [_xlsx_cell(v) for v in row]
-        if all(c is None for c in cells):
+        unsaved = {j: f for (r, j), f in formulas.items() if r == i}
+        if all(c is None for c in cells) and not (unsaved and header is not None):
             continue
         if header is None:
             header = [str(c).strip() if c is not None else "" for c in cells]
@@ -741,10 +840,52 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
             records.append(TableRecord(locator, None, raw, f"malformed row: values beyond the header's "
                                                            f"{len(header)} columns"))
             continue
-        records.append(TableRecord(locator, dict(zip(header, cells[:len(header)])), raw))
+        problems = {header[j]: (f"cell {_column_letter(j)}{i + 1} holds the formula {f} but no saved value "
+                                "(the workbook was written by a program that does not calculate); open and save "
+                                "it in a spreadsheet program so the value is stored, or export it as CSV")
+                    for j, f in unsaved.items() if j < len(header)}
+        if all(c is None for c in cells):
+            records.append(TableRecord(locator, None, raw, "every cell is a formula with no saved value: "
+                                                           + "; ".join(problems.values())))
+            continue
+        records.append(TableRecord(locator, dict(zip(header, cells[:len(header)])), raw, cell_problems=problems))
     if header is None:
         raise InputError(f"sheet {name!r} is empty", file=str(path), hint="export the table again, with its header row")
     return Table(path, header, records, sheet=name)
+
+
+def _formulas_without_value(path: Path, sheet: str, frame) -> dict[tuple[int, int], str]:
+    """(row index, column index) -> formula, for every formula cell whose saved value is empty.
+
+    ``frame`` holds the saved values (what a spreadsheet last calculated, as openpyxl's
+    ``data_only`` reads them); a workbook written by a program that does not calculate has
+    formulas and no values, which must not pass for empty cells.
+    """
+    from openpyxl import load_workbook
+
+    out: dict[tuple[int, int], str] = {}
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        for row in book[sheet].iter_rows():
+            for cell in row:
+                if getattr(cell, "data_type", None) != "f":
+                    continue
+                i, j = cell.row - 1, cell.column - 1
+                if i >= frame.shape[0] or j >= frame.shape[1] or _xlsx_cell(frame.iat[i, j]) is None:
+                    out[(i, j)] = str(cell.value)
+    finally:
+        book.close()
+    return out
+
+
+def _column_letter(index: int) -> str:
+    """``A`` for column 0, ``AA`` for column 26."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _xlsx_cell(value: Any) -> Any:
@@ -932,18 +1073,43 @@ def load_table(path: str | Path, builder: BatchBuilder, mapping: Mapping, *, tab
         line = rec.locator
         prov = row_provenance(builder, mapping, values, cols)
         planned: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        orphans: list[tuple[str, str, Any, str]] = []
         first_key = None
         for name, spec in mapping.entities.items():
-            props = {}
+            props: dict[str, Any] = {}
+            flags = []
             for prop, col in spec.properties.items():
                 v = value(values, col)
                 if v is None:
+                    if cols.get(col, col) in rec.cell_problems:  # a formula cell with no saved value
+                        flags.append((prop, col, None, rec.cell_problems[cols.get(col, col)]))
                     continue
                 if is_date_property(prop):
-                    v = parse_date_property(v, fmts, f"{prop} ({col})")
+                    try:
+                        v = parse_date_property(v, fmts, f"{prop} ({col})")
+                    except RecordError as exc:
+                        flags.append((prop, col, v, f"{exc}; the record is kept without it: correct the date "
+                                                    "in the source (or the mapping's date_format)"))
+                        continue
+                    future = future_date_problem(prop, v)
+                    if future:
+                        flags.append((prop, col, v, f"{future}; the record is kept without it: correct the "
+                                                    "date in the source"))
+                        continue
                 elif isinstance(v, (datetime, date)):
                     v = v.isoformat()
                 props[prop] = v
+            if spec.id is not None and value(values, spec.id) is None and cols.get(spec.id, spec.id) in \
+                    rec.cell_problems:
+                raise RecordError(f"entities.{name}: the id column {spec.id!r}: "
+                                  f"{rec.cell_problems[cols.get(spec.id, spec.id)]}")
+            if flags and not props and value(values, spec.id) is None:
+                # nothing of this entity is left to carry the flags (a phone whose number cell is a
+                # formula): the row's first entity carries them, named by spec, so none goes unseen
+                orphans += [(f"{name}.{prop}", col, v, problem) for prop, col, v, problem in flags]
+                continue
+            for prop, col, v, problem in flags:
+                flag_field(props, prop, col, v, problem)
             ident = value(values, spec.id)
             if ident is None and not props:
                 continue
@@ -965,6 +1131,11 @@ def load_table(path: str | Path, builder: BatchBuilder, mapping: Mapping, *, tab
                     raise RecordError(f"duplicate id {srid!r} in column {spec.id} (first at {seen_ids[key]})")
             planned[name] = (kind, srid, props)
             first_key = first_key or f"{kind}:{srid}"
+        if orphans:
+            if not planned:
+                raise RecordError("; ".join(f"{f} ({c}): {p}" for f, c, _, p in orphans))
+            for fld, col, v, problem in orphans:
+                flag_field(next(iter(planned.values()))[2], fld, col, v, problem)
         links = []
         for i, spec in enumerate(mapping.links):
             ends = [planned.get(spec.source), planned.get(spec.target)]

@@ -413,7 +413,9 @@ def _nl_police(b: _Builder) -> None:
                           vrijgave=r["vrijgave"] or "NL,BE")
             text = ";".join(_csv_field(broken[c], ";") if c != "adres" else broken[c] for c in cols)
         lines.append(text)
-        if k in problems:
+        if k in problems and problems[k].startswith("bad date"):
+            good_rows.append(r)  # a bad date of birth is flagged on the record, which is kept (issue 10)
+        elif k in problems:
             b.malformed.append((b.agency(folder), f"{folder}/{file}", f"line {line_no}", problems[k]))
         elif k >= len(rows):
             b.malformed.append((b.agency(folder), f"{folder}/{file}", f"line {line_no}",
@@ -593,7 +595,7 @@ def _bg_police(b: _Builder) -> None:
     b.add_file(f"{folder}/{file}", _xlsx_bytes("Лица", header, rows))
     b.tables[f"{folder}/{file}"] = pd.DataFrame(rows, columns=header)
     for i, (row, (idx, e164, v)) in enumerate(zip(rows, meta)):
-        if i in bad:
+        if i in bad and not bad[i].startswith("bad date"):  # a bad date of birth is flagged, the record kept
             b.malformed.append((b.agency(folder), f"{folder}/{file}", f"sheet Лица row {i + 2}", bad[i]))
             continue
         b.record(folder, file, "person", row[0], b.person_tid(idx))

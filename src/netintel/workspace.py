@@ -36,6 +36,7 @@ from collections.abc import Sequence as SequenceABC
 from typing import Any, Iterable, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .errors import WorkspaceError
@@ -413,36 +414,35 @@ class Workspace:
         self._insert_frame(table, df[columns + PROV_COLUMNS])
 
     def _insert_columns(self, table: str, columns: list[str], rows: Columns, prov: list[str]) -> None:
-        """One INSERT for a whole :class:`Columns` batch; its constants become literal columns."""
+        """One INSERT for a whole :class:`Columns` batch; its constants become (dictionary-encoded) columns."""
+        import pyarrow as pa
+
         if not len(rows):
             return
-        have = set(rows.table.column_names)
+        data = rows.table
+        have = set(data.column_names)
         const = dict(rows.constants)
         if "retain_until" not in have and const.get("retain_until") is None and const.get("reported") is not None:
             const["retain_until"] = review_date(const.get("country"), pd.Timestamp(const["reported"]).date())
-        if "releasable_to" in const:
-            const["releasable_to"] = list(const["releasable_to"] or [])
-        names, exprs, params = [], [], []
+        n = len(rows)
         for col in columns + prov:
-            if col in have:
-                exprs.append(f'"{col}"')
-            elif col in const and const[col] is not None:
-                exprs.append("?")
-                params.append(const[col])
-            else:
+            if col in have or const.get(col) is None:
                 continue
-            names.append(f'"{col}"')
-        self.con.register("_netintel_columns", rows.table)
-        try:
-            self.con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} "
-                             "FROM _netintel_columns", params)
-        finally:
-            self.con.unregister("_netintel_columns")
+            value = const[col]
+            if col == "releasable_to":
+                array = pa.array([list(value)] * n, type=pa.list_(pa.string()))
+            elif isinstance(value, str):
+                array = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value]))
+            else:
+                array = pa.array([value] * n)
+            data = data.append_column(col, array)
+        self._insert_frame(table, data.select([c for c in columns + prov if c in data.column_names]))
 
-    def _insert_frame(self, table: str, df: pd.DataFrame) -> None:
+    def _insert_frame(self, table: str, df: Any) -> None:
+        """Insert a DataFrame or an Arrow table whose columns are named as the table's."""
         self.con.register("_netintel_rows", df)
         try:
-            cols = ", ".join(f'"{c}"' for c in df.columns)
+            cols = ", ".join(f'"{c}"' for c in (df.column_names if hasattr(df, "column_names") else df.columns))
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _netintel_rows")
         finally:
             self.con.unregister("_netintel_rows")

@@ -136,7 +136,10 @@ def _connect() -> duckdb.DuckDBPyConnection:
     con.execute("SET preserve_insertion_order = true")
     strip = f"^{_SP}+|{_SP}+$"
     nulls = ", ".join(f"'{n}'" for n in _NULLS)
-    con.execute(f"CREATE MACRO ni_strip(v) AS ltrim(regexp_replace(v, '{strip}', '', 'g'), chr(65279))")
+    # most values need no stripping: a printable ASCII first and last character is checked without a regex
+    con.execute(f"CREATE MACRO ni_strip(v) AS CASE WHEN ord(left(v, 1)) BETWEEN 33 AND 126 AND "
+                f"ord(right(v, 1)) BETWEEN 33 AND 126 THEN v "
+                f"ELSE ltrim(regexp_replace(v, '{strip}', '', 'g'), chr(65279)) END")
     con.execute(f"CREATE MACRO ni_null(s) AS CASE WHEN s = '' OR upper(s) IN ({nulls}) THEN NULL ELSE s END")
     con.execute("CREATE MACRO ni_rid(prefix, part, srid) AS prefix || substr(sha1(part || chr(31) || srid), 1, 15)")
     return con
@@ -158,8 +161,9 @@ def _prepare(con, plain: PlainCsv, fields: dict[str, str | None], extra: Sequenc
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _rows AS
         SELECT n, 'line ' || n AS locator, line,
-               NOT (len(f) = {h} OR (len(f) > {h} AND regexp_full_match(array_to_string(f[{h + 1}:], chr(1)),
-                                                                          '({_SP}|\\x01)*'))) AS malformed,
+               CASE WHEN len(f) = {h} THEN false WHEN len(f) < {h} THEN true
+                    ELSE NOT regexp_full_match(array_to_string(f[{h + 1}:], chr(1)), '({_SP}|\\x01)*') END
+                   AS malformed,
                {cols},
                {f"[{props}]" if props else "[]::STRUCT(k VARCHAR, v VARCHAR)[]"} AS _props
         FROM _lines""")
@@ -340,8 +344,9 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
         props = "list_concat(_props, [struct_pack(k := 'record_id', v := id)])" if fields["id"] else "_props"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _events AS
-            SELECT ni_rid('V', '{p['source']}', locator) AS event_id, '{kind}' AS kind, {src} AS source,
-                   {tgt} AS target, ni_rid('L', '{p['agency']}', '{kind}:' || {src} || '->' || {tgt}) AS link_id,
+            WITH ends AS MATERIALIZED (SELECT *, {src} AS _s, {tgt} AS _t FROM _rows WHERE code IS NULL)
+            SELECT ni_rid('V', '{p['source']}', locator) AS event_id, '{kind}' AS kind, _s AS source,
+                   _t AS target, ni_rid('L', '{p['agency']}', '{kind}:' || _s || '->' || _t) AS link_id,
                    t AS "time", {'x' if kind == 'call' else 'NULL::DOUBLE'} AS duration,
                    {'x' if kind == 'transfer' else 'NULL::DOUBLE'} AS amount,
                    {'cur' if kind == 'transfer' else 'NULL::VARCHAR'} AS currency,
@@ -349,8 +354,12 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                    to_json(map_from_entries(list_filter({props}, lambda e: e.v IS NOT NULL)))
                        AS properties,
                    '{p['source_id']}' AS source_id, locator AS source_record_id, locator, n
-            FROM _rows WHERE code IS NULL""")
+            FROM ends""")
         directed = builder.model.link(kind).directed
+        # Python adds floats in file order; an order-free sum is the same only when every value is whole
+        whole = con.execute("SELECT coalesce(bool_and(duration = trunc(duration) AND abs(duration) < 1e12), true) "
+                            "FROM _events").fetchall()[0][0]
+        in_order = "" if whole else " ORDER BY n"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _links AS
             SELECT link_id, '{kind}' AS kind, source, target, {directed} AS directed, min("time") AS first_seen,
@@ -358,8 +367,8 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                    CASE WHEN count(amount) > 0 THEN sum(coalesce(amount, 0) ORDER BY n) END AS amount,
                    nullif(array_to_string(list_sort(list_distinct(list(currency) FILTER (currency <> ''))), ','), '')
                        AS currency,
-                   CASE WHEN sum(coalesce(duration, 0) ORDER BY n) <> 0
-                        THEN to_json({{'total_duration': sum(coalesce(duration, 0) ORDER BY n)}})
+                   CASE WHEN sum(coalesce(duration, 0){in_order}) <> 0
+                        THEN to_json({{'total_duration': sum(coalesce(duration, 0){in_order})}})
                         ELSE '{{}}' END AS properties,
                    '{p['source_id']}' AS source_id, '{kind}:' || source || '->' || target AS source_record_id,
                    count(*) || ' events' AS locator
@@ -392,6 +401,10 @@ def _dedupe(con, *, late_is_local: bool) -> None:
     """``code`` per row: the first failing check, where a row repeating the id of an earlier accepted
     row fails with ``dup`` after the early checks and before the late ones (``late_is_local``), or after
     them all."""
+    if not con.execute("SELECT count(id) FROM _rows").fetchall()[0][0]:
+        con.execute("ALTER TABLE _rows ADD COLUMN code VARCHAR")
+        con.execute("UPDATE _rows SET code = coalesce(early, late)")
+        return
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _rows AS
         SELECT r.*, f.first_n, 'line ' || f.first_n AS first_at FROM _rows r

@@ -57,8 +57,10 @@ __all__ = [
 
 Method = Literal["auto", "leiden", "louvain", "plp", "plm"]
 
-#: From this many nodes ``method="auto"`` clusters with networkit label propagation instead of igraph Leiden:
-#: at 1M nodes PLP is 7x faster than 2-iteration Leiden and more accurate (``PERFORMANCE.md``).
+#: From this many nodes ``method="auto"`` clusters with networkit PLM instead of igraph Leiden run until
+#: stable (which did not converge in 8 minutes at 1M nodes, ``PERFORMANCE.md``). PLM, not label
+#: propagation: on planted partitions with mixing 0.2 PLP alone flooded groups together (NMI 0.23 at
+#: 20k nodes, ``benchmarks/bench_communities.py``) where PLM reached 0.97.
 LARGE_GRAPH = 100_000
 _NETWORKIT = ("plp", "plm")
 Objective = Literal["modularity", "cpm"]
@@ -578,8 +580,7 @@ def detect_communities(
         What to cluster. A :class:`~netintel.graph.CaseGraph` is clustered in its person view by
         default (``view``); other inputs are clustered as given.
     method : {"auto", "leiden", "louvain", "plp", "plm"}
-        ``"auto"`` (default): Leiden below :data:`LARGE_GRAPH` nodes, networkit label propagation
-        (PLP) from there. Leiden is igraph's built-in ``community_leiden`` run until stable
+        ``"auto"`` (default): Leiden below :data:`LARGE_GRAPH` nodes, networkit PLM from there. Leiden is igraph's built-in ``community_leiden`` run until stable
         (``n_iterations=-1``, which converges in a few passes on case-sized graphs but is not safe
         at a million nodes); Louvain is igraph's ``community_multilevel``; ``"plp"`` and ``"plm"``
         are networkit's label propagation (refined by two seeded igraph Leiden passes from its
@@ -657,7 +658,7 @@ def detect_communities(
     ids = nodes["id"].tolist()
     g = _igraph(edges, ids)
     if method == "auto":
-        method = "plp" if len(ids) >= LARGE_GRAPH else "leiden"
+        method = "plm" if len(ids) >= LARGE_GRAPH else "leiden"
     nkg = None
     if method in _NETWORKIT:
         s_codes, t_codes = _codes(edges, ids)

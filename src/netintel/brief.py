@@ -36,6 +36,7 @@ from . import __version__
 from .errors import NetintelError
 from .export import export_graph, neutralise
 from .handling import Marking
+from .viz.analysis import key_players_chart, plot_disruption
 from .viz.style import save
 
 __all__ = ["brief", "BriefingPack", "BRIEF_STEPS"]
@@ -202,13 +203,13 @@ def brief(sources: str | Path | Sequence[str | Path], out: str | Path, *, worksp
                                           title="The top-priority network", caveat=caveat, source=source_note,
                                           date=case_date, pseudonyms=names, seed=seed)
         charts["communities"] = community_overview(communities, caveat=caveat, source=source_note, date=case_date)
-        charts["key_players"] = players.chart(top=15, source=source_note)
+        charts["key_players"] = key_players_chart(players, top=15, source=source_note)
         if first is not None:
             charts["country_flows"] = first[0].chart(source=source_note, date=case_date)
             charts["jit"] = first[1].chart(source=source_note, date=case_date)
             charts["pooling_gain"] = pooling_gain(ws, top_members, recipient=recipient).chart(
                 source=source_note, date=case_date)
-        charts["disruption"] = disruption.chart(source=source_note, date=case_date)
+        charts["disruption"] = plot_disruption(disruption, source=source_note, date=case_date)
         if timeline is not None:
             charts["timeline"] = timeline
         for name, fig in charts.items():

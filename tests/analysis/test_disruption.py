@@ -14,6 +14,7 @@ import pytest
 from netintel import NetintelError
 from netintel.analysis import collective_influence, compare_strategies, global_efficiency, simulate_disruption
 from netintel.graph import CaseGraph
+from netintel.viz import plot_disruption
 
 
 def _pick(scores: dict) -> str:
@@ -124,7 +125,7 @@ def test_compare_strategies_table_summary_and_chart():
     assert set(cmp.summary["strategy"]) == {"betweenness", "degree", "pagerank", "collective_influence"}
     assert len(cmp.table) == 8 * 6
     assert cmp.summary["robustness"].is_monotonic_increasing
-    fig = cmp.chart()
+    fig = plot_disruption(cmp)
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 8
 
 

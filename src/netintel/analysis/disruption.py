@@ -62,7 +62,7 @@ from ._graphs import as_case_graph
 from .centrality import STABLE_DECIMALS, stable_scores
 
 __all__ = ["STRATEGIES", "MODES", "DisruptionResult", "simulate_disruption", "DisruptionComparison",
-           "compare_strategies", "collective_influence", "global_efficiency", "plot_disruption"]
+           "compare_strategies", "collective_influence", "global_efficiency"]
 
 #: Ranking strategies.
 STRATEGIES: tuple[str, ...] = ("betweenness", "degree", "pagerank", "collective_influence")
@@ -245,10 +245,6 @@ class DisruptionResult:
         hit = self.steps[self.steps["lcc_fraction"] <= fraction]
         return int(hit["step"].iloc[0]) if len(hit) else None
 
-    def chart(self, **kw: Any):
-        """The LCC and efficiency curves (a matplotlib Figure)."""
-        return plot_disruption([self], **kw)
-
     def __repr__(self) -> str:
         last = self.steps.iloc[-1]
         return (f"<DisruptionResult {self.strategy} ({self.mode}): {len(self.steps) - 1} removals, "
@@ -409,9 +405,6 @@ class DisruptionComparison:
     summary: pd.DataFrame
     marking: Marking
 
-    def chart(self, **kw: Any):
-        return plot_disruption(self.results, **kw)
-
     def __repr__(self) -> str:
         return f"<DisruptionComparison of {len(self.results)} runs; {self.marking.banner}>"
 
@@ -462,45 +455,3 @@ def compare_strategies(
     summary["removals_to_half"] = summary["removals_to_half"].astype("Int64")
     summary = summary.sort_values(["robustness", "strategy", "mode"], kind="stable").reset_index(drop=True)
     return DisruptionComparison(results, table, summary, g.marking)
-
-
-def plot_disruption(results: Sequence[DisruptionResult] | DisruptionComparison, *, title: str | None = None,
-                    source: str | None = None, date: str | None = None):
-    """LCC fraction and global efficiency against removals, one line per strategy and mode.
-
-    Returns a matplotlib Figure in the briefing style (caveat banner = the graph's marking).
-
-    >>> import networkx as nx
-    >>> fig = plot_disruption([simulate_disruption(nx.path_graph(5), steps=2)])
-    >>> [ax.get_ylabel() for ax in fig.axes]
-    ['largest component (fraction of original)', 'global efficiency (fraction of original)']
-    """
-    from ..viz.style import briefing_figure, colour_for, finish
-
-    runs = list(results.results if isinstance(results, DisruptionComparison) else results)
-    if not runs:
-        raise NetintelError("nothing to plot: pass at least one DisruptionResult")
-    caveat = runs[0].marking.banner
-    fig, (ax1, ax2) = briefing_figure(title or "Simulated arrests: what is left of the network", caveat=caveat,
-                                      ncols=2)
-    styles = {"sequential": "-", "block": "--"}
-    strategies = list(dict.fromkeys(r.strategy for r in runs))
-    for r in runs:
-        colour = colour_for(strategies.index(r.strategy))
-        label = f"{r.strategy.replace('_', ' ')} ({r.mode})"
-        ax1.plot(r.steps["step"], r.steps["lcc_fraction"], styles.get(r.mode, "-"), color=colour, marker="o",
-                 markersize=3, label=label)
-        ax2.plot(r.steps["step"], r.steps["efficiency_fraction"], styles.get(r.mode, "-"), color=colour, marker="o",
-                 markersize=3, label=label)
-    for ax, ylabel in ((ax1, "largest component (fraction of original)"),
-                       (ax2, "global efficiency (fraction of original)")):
-        ax.set_xlabel("entities removed")
-        ax.set_ylabel(ylabel)
-        ax.set_ylim(0, 1.05)
-    # one legend for both panels, beside them: inside an axis it hid the curves it names
-    handles, labels = ax1.get_legend_handles_labels()
-    fig.subplots_adjust(right=0.8, wspace=0.28)
-    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(0.81, 0.5), fontsize=9, frameon=False,
-               title="strategy (removal)", title_fontsize=10)
-    return finish(fig, source=source, date=date,
-                  note=f"{runs[0].steps['n_remaining'].iloc[0]} entities; {runs[0].method}")

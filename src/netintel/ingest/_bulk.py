@@ -382,7 +382,7 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
             if code == "t":
                 return row["t_err"]
             if code == "dup":
-                return f"duplicate id {row['id']!r} in column {cols['id']} (first at {row['first_at']})"
+                return _duplicate_id(row, cols)
             if code == "a_missing":
                 return f"{_named(a_f, cols)} is missing"
             if code == "b_missing":
@@ -395,6 +395,10 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
         _finish(con, builder, record_sql="id" if fields["id"] else "NULL::VARCHAR")
     finally:
         con.close()
+
+
+def _duplicate_id(row: dict[str, Any], cols: dict[str, str]) -> str:
+    return f"duplicate id {row['id']!r} in column {cols['id']} (first at {row['first_at']})"
 
 
 def _dedupe(con, *, late_is_local: bool) -> None:
@@ -541,7 +545,7 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
             if code == "kind":
                 return (f"unknown link kind {row['kind']!r} in column {cols['kind']}; map it in kinds: or "
                         "add the kind to the model")
-            return f"duplicate id {row['id']!r} in column {cols['id']} (first at {row['first_at']})"
+            return _duplicate_id(row, cols)
 
         _quarantine(con, builder, plain, reason)
         srid_of_row = f"CASE WHEN code IS NULL THEN {srid} END"

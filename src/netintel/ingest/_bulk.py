@@ -284,7 +284,7 @@ def _entity_sql(ends: str, params: dict[str, str]) -> str:
                to_json(map_from_entries([struct_pack(k := prop, v := value)])) AS properties,
                '{params['source_id']}' AS source_id, value AS source_record_id, locator
         FROM (SELECT *, row_number() OVER (PARTITION BY kind, value ORDER BY n, pos) AS k FROM ({ends}))
-        WHERE k = 1"""
+        WHERE k = 1 ORDER BY n, pos"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                    to_json(map_from_entries(list_filter({props}, lambda e: e.v IS NOT NULL)))
                        AS properties,
                    '{p['source_id']}' AS source_id, locator AS source_record_id, locator, n
-            FROM ends""")
+            FROM ends ORDER BY n""")
         directed = builder.model.link(kind).directed
         # Python adds floats in file order; an order-free sum is the same only when every value is whole
         whole = con.execute("SELECT coalesce(bool_and(duration = trunc(duration) AND abs(duration) < 1e12), true) "
@@ -372,7 +372,7 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                         ELSE '{{}}' END AS properties,
                    '{p['source_id']}' AS source_id, '{kind}:' || source || '->' || target AS source_record_id,
                    count(*) || ' events' AS locator
-            FROM _events GROUP BY link_id, source, target""")
+            FROM _events GROUP BY link_id, source, target ORDER BY min(n)""")
         con.execute("ALTER TABLE _events DROP COLUMN n")
 
         def reason(row: dict[str, Any]) -> str:
@@ -530,7 +530,7 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                    '{p['source_id']}' AS source_id, arg_min(srid, n) AS source_record_id,
                    arg_min(locator, n) AS locator
             FROM t JOIN g USING (link_id) JOIN (VALUES {link_directed}) d(kind, directed) ON t.lk = d.kind
-            GROUP BY t.link_id""")
+            GROUP BY t.link_id ORDER BY min(n)""")
 
         def reason(row: dict[str, Any]) -> str:
             code = row["code"]

@@ -308,3 +308,21 @@ def test_sample_communities_match_planted_truth(sample_ws):
     big = sens.communities[sens.communities["size"] >= 15]
     assert len(big) >= 4
     assert big["jaccard"].median() >= 0.5
+
+
+def test_networkit_engines_are_seeded_reproducible_and_say_so():
+    import networkx as nx
+
+    from netintel.communities import detect_communities
+
+    g = nx.planted_partition_graph(8, 30, 0.5, 0.005, seed=4)
+    truth = {str(n): d["block"] for n, d in g.nodes(data=True)}
+    for method in ("plp", "plm"):
+        first = detect_communities(g, method=method, seed=3)
+        again = detect_communities(g, method=method, seed=3)
+        assert (first.engine, first.method) == ("networkit", method)
+        assert first.iterations > 0 and first.parameters["engine"] == "networkit"
+        assert first.as_dict() == again.as_dict()
+        assert first.nmi(truth) > 0.95  # the generator's blocks
+    small = detect_communities(g, seed=3)  # "auto" below LARGE_GRAPH: igraph Leiden until stable
+    assert (small.engine, small.method, small.iterations) == ("igraph", "leiden", -1)

@@ -49,6 +49,7 @@ from ._text import printable, printable_deep
 from .errors import NetintelError
 from .export import export_graph, write_marked_csv
 from .handling import Marking, country_code
+from .viz.analysis import key_players_chart, plot_disruption
 from .viz.style import save
 
 __all__ = ["brief", "BriefingPack", "BRIEF_STEPS"]
@@ -258,14 +259,14 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
                                       date=case_date, pseudonyms=names, seed=seed)
     charts["communities"] = community_overview(_printable_frame(communities), caveat=caveat, source=source_note,
                                                date=case_date)
-    charts["key_players"] = dataclasses.replace(players, table=_printable_frame(players.table)).chart(
-        top=15, source=source_note)
+    charts["key_players"] = key_players_chart(dataclasses.replace(players, table=_printable_frame(players.table)),
+                                              top=15, source=source_note)
     if first is not None:
         charts["country_flows"] = first[0].chart(source=source_note, date=case_date)
         charts["jit"] = first[1].chart(source=source_note, date=case_date)
         charts["pooling_gain"] = pooling_gain(ws, top_members, recipient=recipient).chart(
             source=source_note, date=case_date)
-    charts["disruption"] = disruption.chart(source=source_note, date=case_date)
+    charts["disruption"] = plot_disruption(disruption, source=source_note, date=case_date)
     if timeline is not None:
         charts["timeline"] = timeline
     for name, fig in charts.items():

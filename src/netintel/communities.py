@@ -55,7 +55,14 @@ __all__ = [
     "quality_table",
 ]
 
-Method = Literal["leiden", "louvain"]
+Method = Literal["auto", "leiden", "louvain", "plp", "plm"]
+
+#: From this many nodes ``method="auto"`` clusters with networkit PLM instead of igraph Leiden run until
+#: stable (which did not converge in 8 minutes at 1M nodes, ``PERFORMANCE.md``). PLM, not label
+#: propagation: on planted partitions with mixing 0.2 PLP alone flooded groups together (NMI 0.23 at
+#: 20k nodes, ``benchmarks/bench_communities.py``) where PLM reached 0.97.
+LARGE_GRAPH = 100_000
+_NETWORKIT = ("plp", "plm")
 Objective = Literal["modularity", "cpm"]
 
 
@@ -169,11 +176,14 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def _igraph(edges: pd.DataFrame, ids: Sequence[str]) -> ig.Graph:
+def _codes(edges: pd.DataFrame, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     index = pd.Index(ids)
-    s = index.get_indexer(edges["source"])
-    t = index.get_indexer(edges["target"])
-    g = ig.Graph(n=len(index), directed=False)
+    return index.get_indexer(edges["source"]), index.get_indexer(edges["target"])
+
+
+def _igraph(edges: pd.DataFrame, ids: Sequence[str]) -> ig.Graph:
+    s, t = _codes(edges, ids)
+    g = ig.Graph(n=len(ids), directed=False)
     g.add_edges(np.column_stack([s, t]))
     g.es["weight"] = edges["weight"].to_numpy(dtype=float)
     return g
@@ -200,7 +210,15 @@ def _seeded(seed: int) -> Iterator[None]:
         ig.set_random_number_generator(random)
 
 
-def _run(g: ig.Graph, method: str, objective: str, resolution: float, seed: int, weighted: bool) -> np.ndarray:
+def _run(g: ig.Graph, method: str, objective: str, resolution: float, seed: int, weighted: bool,
+         nk_graph: Any = None) -> np.ndarray:
+    if method in _NETWORKIT:
+        if objective != "modularity":
+            raise NetintelError(f"{method} optimises modularity (plm) or none (plp); use method='leiden' for "
+                                "objective='cpm'")
+        run = _run_networkit(nk_graph if nk_graph is not None else _to_networkit(g, weighted), method,
+                             resolution, seed)[0]
+        return _refine(g, run, resolution, seed, weighted) if method == "plp" else run
     weights = "weight" if weighted else None
     with _seeded(seed):
         if method == "leiden":
@@ -212,8 +230,64 @@ def _run(g: ig.Graph, method: str, objective: str, resolution: float, seed: int,
                 raise NetintelError("Louvain optimises modularity only; use method='leiden' for objective='cpm'")
             part = g.community_multilevel(weights=weights, resolution=resolution)
         else:
-            raise NetintelError(f"unknown community method {method!r}; use 'leiden' or 'louvain'")
+            raise NetintelError(f"unknown community method {method!r}; use 'auto', 'leiden', 'louvain', 'plp' "
+                                "or 'plm'")
     return np.asarray(part.membership, dtype=np.int64)
+
+
+#: PLM's cap on local-move rounds per level (networkit's default), reported as the result's iterations.
+PLM_MAX_ITERATIONS = 32
+
+
+def _networkit_graph(s: np.ndarray, t: np.ndarray, w: np.ndarray, n: int) -> Any:
+    """A networkit graph straight from integer edge arrays (no Python loop)."""
+    try:
+        import networkit as nk
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise NetintelError("method 'plp'/'plm' needs networkit: pip install networkit") from exc
+    return nk.graph.GraphFromCoo((np.asarray(w, dtype=np.float64), (np.asarray(s, dtype=np.uint64),
+                                                                     np.asarray(t, dtype=np.uint64))),
+                                 n=n, weighted=True, directed=False)
+
+
+def _to_networkit(g: ig.Graph, weighted: bool) -> Any:
+    edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    w = np.asarray(g.es["weight"], dtype=float) if weighted and g.ecount() else np.ones(len(edges))
+    return _networkit_graph(edges[:, 0], edges[:, 1], w, g.vcount())
+
+
+#: Leiden passes that refine a label-propagation partition (label propagation alone can flood
+#: neighbouring groups together on small, dense groups; two seeded passes from its partition split them).
+REFINE_ITERATIONS = 2
+
+
+def _refine(g: ig.Graph, membership: np.ndarray, resolution: float, seed: int, weighted: bool) -> np.ndarray:
+    with _seeded(seed):
+        part = g.community_leiden(objective_function="modularity", weights="weight" if weighted else None,
+                                  resolution=resolution, initial_membership=membership.tolist(),
+                                  n_iterations=REFINE_ITERATIONS)
+    return np.asarray(part.membership, dtype=np.int64)
+
+
+def _run_networkit(nkg: Any, method: str, resolution: float, seed: int) -> tuple[np.ndarray, int]:
+    """networkit PLP or PLM on one thread with a fixed seed: the same input gives the same partition."""
+    import networkit as nk
+
+    threads = nk.getMaxNumberOfThreads()
+    nk.setNumberOfThreads(1)
+    nk.engineering.setSeed(int(seed), False)
+    try:
+        if method == "plp":
+            algo = nk.community.PLP(nkg)
+            algo.run()
+            iterations = int(algo.numberOfIterations())
+        else:
+            algo = nk.community.PLM(nkg, refine=True, gamma=float(resolution), maxIter=PLM_MAX_ITERATIONS)
+            algo.run()
+            iterations = PLM_MAX_ITERATIONS
+        return np.asarray(algo.getPartition().getVector(), dtype=np.int64), iterations
+    finally:
+        nk.setNumberOfThreads(threads)
 
 
 def _pair_agreement(memberships: list[np.ndarray], s: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -340,6 +414,8 @@ class CommunityResult:
     marking: Any
     modularity: float
     _edges: pd.DataFrame = field(repr=False, compare=False)
+    engine: str = "igraph"
+    iterations: int = -1
 
     @property
     def n_communities(self) -> int:
@@ -349,7 +425,8 @@ class CommunityResult:
     def parameters(self) -> dict[str, Any]:
         return {"method": self.method, "objective": self.objective, "resolution": self.resolution,
                 "weighted": self.weighted, "seed": self.seed, "n_runs": self.n_runs,
-                "consensus": self.consensus, "view": self.view}
+                "consensus": self.consensus, "view": self.view, "engine": self.engine,
+                "iterations": self.iterations}
 
     def as_dict(self) -> dict[str, str]:
         """Entity id -> community id."""
@@ -485,7 +562,7 @@ def _is_case_graph(graph: Any) -> bool:
 def detect_communities(
     graph: Any,
     *,
-    method: Method = "leiden",
+    method: Method = "auto",
     resolution: float = 1.0,
     objective: Objective = "modularity",
     weighted: bool = True,
@@ -502,9 +579,14 @@ def detect_communities(
     graph : CaseGraph, igraph.Graph, networkx.Graph or DataFrame
         What to cluster. A :class:`~netintel.graph.CaseGraph` is clustered in its person view by
         default (``view``); other inputs are clustered as given.
-    method : {"leiden", "louvain"}
-        Leiden is igraph's built-in ``community_leiden`` run until stable (``n_iterations=-1``);
-        Louvain is igraph's ``community_multilevel``.
+    method : {"auto", "leiden", "louvain", "plp", "plm"}
+        ``"auto"`` (default): Leiden below :data:`LARGE_GRAPH` nodes, networkit PLM from there. Leiden is igraph's built-in ``community_leiden`` run until stable
+        (``n_iterations=-1``, which converges in a few passes on case-sized graphs but is not safe
+        at a million nodes); Louvain is igraph's ``community_multilevel``; ``"plp"`` and ``"plm"``
+        are networkit's label propagation (refined by two seeded igraph Leiden passes from its
+        partition) and parallel Louvain, run on one thread with the seed so that they are
+        reproducible. The result's ``engine`` and ``iterations`` (-1: until
+        stable; PLP: the rounds it ran; PLM: its cap per level) say what ran.
     resolution : float
         Higher gives more, smaller communities. With ``objective="cpm"`` it is the density
         threshold (in weight units per pair) instead.
@@ -575,8 +657,25 @@ def detect_communities(
 
     ids = nodes["id"].tolist()
     g = _igraph(edges, ids)
+    if method == "auto":
+        method = "plm" if len(ids) >= LARGE_GRAPH else "leiden"
+    nkg = None
+    if method in _NETWORKIT:
+        s_codes, t_codes = _codes(edges, ids)
+        w = edges["weight"].to_numpy(dtype=float) if weighted else np.ones(len(edges))
+        nkg = _networkit_graph(s_codes, t_codes, w, len(ids))
     seeds = [int(seed)] + [int(x) for x in np.random.SeedSequence(int(seed)).generate_state(max(n_runs - 1, 0))]
-    if consensus and n_runs > 1:
+    iterations = -1
+    if method in _NETWORKIT and not (consensus and n_runs > 1):
+        runs = []
+        for sd in seeds:
+            run, iterations = _run_networkit(nkg, method, resolution, sd)
+            if method == "plp":
+                run = _refine(g, run, resolution, sd, weighted)
+            runs.append(run)
+        membership = runs[0] if len(runs) == 1 else \
+            runs[int(np.argmax([_quality(g, r, objective, resolution, weighted) for r in runs]))]
+    elif consensus and n_runs > 1:
         membership, runs = _consensus(g, method, objective, resolution, seeds, weighted)
     else:
         runs = [_run(g, method, objective, resolution, sd, weighted) for sd in seeds]
@@ -624,7 +723,8 @@ def detect_communities(
     return CommunityResult(
         membership=frame, method=method, objective=objective, resolution=float(resolution), weighted=weighted,
         seed=int(seed), n_runs=int(n_runs), consensus=bool(consensus and n_runs > 1), view=used_view,
-        input_hash=_input_hash(edges, ids), marking=marking, modularity=modularity, _edges=edges)
+        input_hash=_input_hash(edges, ids), marking=marking, modularity=modularity, _edges=edges,
+        engine="networkit" if method in _NETWORKIT else "igraph", iterations=int(iterations))
 
 
 def _name_key(label: Any) -> str:

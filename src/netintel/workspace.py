@@ -34,16 +34,18 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from collections.abc import Sequence as SequenceABC
 from typing import Any, Iterable, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .errors import WorkspaceError
 from .handling import expand_releasable, handling_rank
 from .retention import review_date
 
-__all__ = ["Workspace", "ImportBatch", "record_id", "source_key"]
+__all__ = ["Workspace", "ImportBatch", "Columns", "record_id", "source_key"]
 
 SCHEMA_VERSION = 1
 
@@ -125,12 +127,50 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+class Columns(SequenceABC):
+    """Rows of one table held column-wise: an Arrow table, plus values every row shares.
+
+    Bulk loaders hand these to the workspace, which inserts them in one statement (no Python per
+    row). Provenance that is the same for a whole file (agency, grading, handling, ...) is kept
+    once in ``constants``. Indexing gives a row as a dict, as a record loader's rows are, with
+    ``properties`` decoded.
+
+    >>> import pyarrow as pa
+    >>> rows = Columns(pa.table({"entity_id": ["E1", "E2"], "properties": ['{"a": 1}', "{}"]}), {"agency": "X"})
+    >>> len(rows), rows[0]
+    (2, {'agency': 'X', 'entity_id': 'E1', 'properties': {'a': 1}})
+    """
+
+    def __init__(self, table: Any, constants: dict[str, Any] | None = None):
+        self.table = table
+        self.constants = dict(constants or {})
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        row = {**self.constants, **self.table.slice(i, 1).to_pylist()[0]}
+        if isinstance(row.get("properties"), str):
+            row["properties"] = json.loads(row["properties"])
+        return row
+
+    def __repr__(self) -> str:
+        return f"<Columns {len(self)} rows: {', '.join(self.table.column_names)}>"
+
+
 @dataclass
 class ImportBatch:
     """Everything one import will write, built by a loader and written in one transaction.
 
-    Rows are plain dicts. Entity rows hold ``ENTITY_COLUMNS`` plus provenance; link and event rows
-    likewise. ``properties`` may be a dict (it is stored as JSON).
+    Rows are plain dicts, or :class:`Columns` from a bulk loader. Entity rows hold
+    ``ENTITY_COLUMNS`` plus provenance; link and event rows likewise. ``properties`` may be a dict
+    (it is stored as JSON).
     """
 
     source_id: str
@@ -338,7 +378,10 @@ class Workspace:
             self._insert("entities", ENTITY_COLUMNS, batch.entities)
             self._insert("links", LINK_COLUMNS, batch.links)
             self._insert("events", EVENT_COLUMNS, batch.events)
-            if batch.raw:
+            if isinstance(batch.raw, Columns):
+                self._insert_columns("raw_records", ["locator", "record_id", "raw"],
+                                     Columns(batch.raw.table, {"source_id": batch.source_id}), ["source_id"])
+            elif batch.raw:
                 raw = pd.DataFrame(batch.raw, columns=["locator", "record_id", "raw"])
                 raw.insert(0, "source_id", batch.source_id)
                 self._insert_frame("raw_records", raw)
@@ -438,7 +481,10 @@ class Workspace:
             [at, self.actor, action, source_id, file, sha256, json.dumps(details, default=str, sort_keys=True)],
         )
 
-    def _insert(self, table: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    def _insert(self, table: str, columns: list[str], rows: "list[dict[str, Any]] | Columns") -> None:
+        if isinstance(rows, Columns):
+            self._insert_columns(table, columns, rows, PROV_COLUMNS)
+            return
         if not rows:
             return
         df = pd.DataFrame(rows)
@@ -455,10 +501,36 @@ class Workspace:
             ]
         self._insert_frame(table, df[columns + PROV_COLUMNS])
 
-    def _insert_frame(self, table: str, df: pd.DataFrame) -> None:
+    def _insert_columns(self, table: str, columns: list[str], rows: Columns, prov: list[str]) -> None:
+        """One INSERT for a whole :class:`Columns` batch; its constants become (dictionary-encoded) columns."""
+        import pyarrow as pa
+
+        if not len(rows):
+            return
+        data = rows.table
+        have = set(data.column_names)
+        const = dict(rows.constants)
+        if "retain_until" not in have and const.get("retain_until") is None and const.get("reported") is not None:
+            const["retain_until"] = review_date(const.get("country"), pd.Timestamp(const["reported"]).date())
+        n = len(rows)
+        for col in columns + prov:
+            if col in have or const.get(col) is None:
+                continue
+            value = const[col]
+            if col == "releasable_to":
+                array = pa.array([list(value)] * n, type=pa.list_(pa.string()))
+            elif isinstance(value, str):
+                array = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value]))
+            else:
+                array = pa.array([value] * n)
+            data = data.append_column(col, array)
+        self._insert_frame(table, data.select([c for c in columns + prov if c in data.column_names]))
+
+    def _insert_frame(self, table: str, df: Any) -> None:
+        """Insert a DataFrame or an Arrow table whose columns are named as the table's."""
         self.con.register("_netintel_rows", df)
         try:
-            cols = ", ".join(f'"{c}"' for c in df.columns)
+            cols = ", ".join(f'"{c}"' for c in (df.column_names if hasattr(df, "column_names") else df.columns))
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _netintel_rows")
         finally:
             self.con.unregister("_netintel_rows")

@@ -14,6 +14,7 @@ import pytest
 from netintel import NetintelError
 from netintel.analysis import collective_influence, compare_strategies, global_efficiency, simulate_disruption
 from netintel.graph import CaseGraph
+from netintel.viz import plot_disruption
 
 
 def _pick(scores: dict) -> str:
@@ -124,7 +125,7 @@ def test_compare_strategies_table_summary_and_chart():
     assert set(cmp.summary["strategy"]) == {"betweenness", "degree", "pagerank", "collective_influence"}
     assert len(cmp.table) == 8 * 6
     assert cmp.summary["robustness"].is_monotonic_increasing
-    fig = cmp.chart()
+    fig = plot_disruption(cmp)
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 8
 
 
@@ -135,3 +136,35 @@ def test_bad_input():
         simulate_disruption(nx.path_graph(3), mode="random")
     res = simulate_disruption(nx.path_graph(3), steps=None)
     assert res.removed == ["1", "0", "2"] and res.steps["lcc_size"].tolist() == [3, 1, 1, 0]
+
+
+def test_removal_lcc_sizes_match_recounting_after_every_removal():
+    import random as _random
+
+    import igraph as ig
+
+    from netintel.analysis.disruption import removal_lcc_sizes
+
+    g = ig.Graph.Erdos_Renyi(n=300, m=420)
+    g.vs["name"] = [f"n{i}" for i in range(300)]
+    removed = _random.Random(2).sample(g.vs["name"], 60)
+    expected, h = [], g.copy()
+    for victim in [None] + removed:
+        if victim is not None:
+            h.delete_vertices([h.vs["name"].index(victim)])
+        expected.append(max(h.connected_components().sizes()) if h.vcount() else 0)
+    assert removal_lcc_sizes(g, removed) == expected
+
+
+def test_efficiency_is_sampled_above_its_limit_and_says_so():
+    import networkx as nx
+
+    from netintel.analysis.disruption import simulate_disruption
+
+    g = nx.connected_watts_strogatz_graph(300, 6, 0.1, seed=1)
+    exact = simulate_disruption(g, strategy="degree", steps=3)
+    sampled = simulate_disruption(g, strategy="degree", steps=3, efficiency_limit=100, samples=50)
+    assert "exact efficiency" in exact.method and "efficiency sampled from 50 sources" in sampled.method
+    assert list(exact.steps["lcc_size"]) == list(sampled.steps["lcc_size"])
+    # a 50-source estimate of efficiency stays close to the exact all-pairs figure
+    assert abs(sampled.steps["efficiency"] - exact.steps["efficiency"]).max() < 0.02

@@ -4,7 +4,7 @@ activity, identifier switching, co-location). One module per family of questions
 from .brokerage import ROLES, BrokerageResult, brokerage, brokerage_roles, structural_holes
 from .centrality import MEASURES, GradingSensitivity, KeyPlayers, betweenness, grading_sensitivity, key_players
 from .disruption import (MODES, STRATEGIES, DisruptionComparison, DisruptionResult, collective_influence,
-                         compare_strategies, global_efficiency, plot_disruption, simulate_disruption)
+                         compare_strategies, global_efficiency, simulate_disruption)
 from .paths import (ConnectingNetwork, PathResult, common_associates, connecting_network, ego_network, find_paths,
                     hop_evidence)
 from .switching import (SwitchProposals, confirm_switch, propose_switches, reject_switch, score_switches,
@@ -23,7 +23,7 @@ __all__ = [
     "ROLES", "brokerage_roles", "structural_holes", "BrokerageResult", "brokerage",
     # disruption
     "STRATEGIES", "MODES", "DisruptionResult", "simulate_disruption", "DisruptionComparison", "compare_strategies",
-    "collective_influence", "global_efficiency", "plot_disruption",
+    "collective_influence", "global_efficiency",
     # switching
     "SwitchProposals", "score_switches", "propose_switches", "confirm_switch", "reject_switch",
     "switch_decisions",

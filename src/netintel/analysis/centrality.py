@@ -104,15 +104,6 @@ class KeyPlayers:
     def _measures(self) -> list[str]:
         return [m for m in MEASURES if m in self.table]
 
-    def chart(self, *, top: int = 15, by: str | None = None, title: str | None = None, source: str | None = None):
-        """Horizontal bars of the top entities (a matplotlib Figure)."""
-        from ..viz.charts import key_player_bars
-
-        t = self.table.copy()
-        t["countries"] = [[c] if isinstance(c, str) else [] for c in t["country"]]
-        return key_player_bars(t, score=by or self.by, top=top, title=title, caveat=self.marking.banner,
-                               source=source, date=None)
-
     def _repr_html_(self) -> str:
         how = "; ".join(f"{k}: {v}" for k, v in self.method.items())
         return (f"<div><b>Key players</b> by {html.escape(self.by)} — {len(self.table)} entities"

@@ -62,7 +62,7 @@ from ._graphs import as_case_graph
 from .centrality import STABLE_DECIMALS, stable_scores
 
 __all__ = ["STRATEGIES", "MODES", "DisruptionResult", "simulate_disruption", "DisruptionComparison",
-           "compare_strategies", "collective_influence", "global_efficiency", "plot_disruption"]
+           "compare_strategies", "collective_influence", "global_efficiency"]
 
 #: Ranking strategies.
 STRATEGIES: tuple[str, ...] = ("betweenness", "degree", "pagerank", "collective_influence")
@@ -151,10 +151,61 @@ def _order(scores: np.ndarray, names: Sequence[str]) -> np.ndarray:
     return np.lexsort((np.asarray(names, dtype=object).astype(str), -rounded))
 
 
-def _lcc(ig_graph) -> int:
-    if ig_graph.vcount() == 0:
-        return 0
-    return int(max(ig_graph.connected_components().sizes()))
+def removal_lcc_sizes(ig_graph, removed: Sequence[str]) -> list[int]:
+    """Largest component size before any removal and after each one, in one pass.
+
+    Components only merge when vertices are added, so the removals are replayed backwards: the
+    graph without every removed vertex is split once, then each removed vertex is added back
+    with a union-find over its links (near-linear in the links, where recounting components after
+    every removal costs one full pass per step).
+
+    >>> import igraph as ig
+    >>> g = ig.Graph([(0, 1), (1, 2), (2, 3), (3, 4)]); g.vs["name"] = list("abcde")
+    >>> removal_lcc_sizes(g, ["c", "b"])
+    [5, 2, 2]
+    """
+    names = ig_graph.vs["name"]
+    index = {name: i for i, name in enumerate(names)}
+    gone = [index[r] for r in removed]
+    n = ig_graph.vcount()
+    alive = np.ones(n, dtype=bool)
+    alive[gone] = False
+    rest = ig_graph.subgraph(np.flatnonzero(alive).tolist())
+    parent = np.arange(n)
+    size = np.zeros(n, dtype=np.int64)
+    keep = np.flatnonzero(alive)
+    if len(keep):
+        comp = np.asarray(rest.connected_components().membership)
+        roots = np.zeros(comp.max() + 1, dtype=np.int64)
+        roots[comp[::-1]] = keep[::-1]  # first vertex of each component is its root
+        parent[keep] = roots[comp]
+        np.add.at(size, parent[keep], 1)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    best = int(size.max()) if len(keep) else 0
+    out = [best]
+    for v in reversed(gone):
+        alive[v] = True
+        size[v] = 1
+        root = v
+        for u in ig_graph.neighbors(v):
+            if not alive[u]:
+                continue
+            a, b = find(root), find(u)
+            if a != b:
+                if size[a] < size[b]:
+                    a, b = b, a
+                parent[b] = a
+                size[a] += size[b]
+                root = a
+        best = max(best, int(size[find(v)]))
+        out.append(best)
+    return out[::-1]
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,10 +245,6 @@ class DisruptionResult:
         hit = self.steps[self.steps["lcc_fraction"] <= fraction]
         return int(hit["step"].iloc[0]) if len(hit) else None
 
-    def chart(self, **kw: Any):
-        """The LCC and efficiency curves (a matplotlib Figure)."""
-        return plot_disruption([self], **kw)
-
     def __repr__(self) -> str:
         last = self.steps.iloc[-1]
         return (f"<DisruptionResult {self.strategy} ({self.mode}): {len(self.steps) - 1} removals, "
@@ -219,6 +266,7 @@ def simulate_disruption(
     radius: int = 2,
     exact_limit: int = 5000,
     samples: int = 500,
+    efficiency_limit: int = 1000,
     seed: int = 0,
     progress: bool = False,
 ) -> DisruptionResult:
@@ -239,8 +287,12 @@ def simulate_disruption(
     radius : int
         Collective influence radius l.
     exact_limit, samples, seed : int
-        Exact betweenness and efficiency up to ``exact_limit`` entities, sampled from
-        ``samples`` seeded sources above.
+        Exact betweenness up to ``exact_limit`` entities, sampled from ``samples`` seeded sources
+        above.
+    efficiency_limit : int
+        Exact global efficiency (all pairs, at every step) up to this many entities; above it,
+        efficiency is averaged over ``samples`` seeded sources, so a step costs ``samples``
+        searches rather than one per entity. The result's ``method`` says which.
     progress : bool
         Show a tqdm progress bar.
 
@@ -259,17 +311,18 @@ def simulate_disruption(
         raise NetintelError("the graph is empty: nothing to disrupt (check the filters used to build it)")
     n_steps = n0 if steps is None else max(0, min(int(steps), n0))
     sampled = n0 > exact_limit
+    eff_sampled = n0 > efficiency_limit and samples < n0
     eff_w = "distance" if weighted and ig_graph.ecount() else None
-    eff_samples = samples if sampled else None
+    eff_samples = samples if eff_sampled else None
 
     def efficiency(gr) -> float:
         return global_efficiency(gr, weights=eff_w, samples=eff_samples if eff_samples and eff_samples < gr.vcount()
                                  else None, seed=seed)
 
     info = g.nodes.set_index("id")[["label", "kind"]]
-    lcc0, eff0 = _lcc(ig_graph), efficiency(ig_graph)
+    eff0 = efficiency(ig_graph)
     rows = [{"step": 0, "removed": None, "label": None, "kind": None, "score": np.nan, "n_remaining": n0,
-             "lcc_size": lcc0, "lcc_fraction": 1.0, "efficiency": eff0, "efficiency_fraction": 1.0 if eff0 else np.nan}]
+             "lcc_size": 0, "lcc_fraction": 1.0, "efficiency": eff0, "efficiency_fraction": 1.0 if eff0 else np.nan}]
     kw = dict(weighted=weighted, exact_limit=exact_limit, samples=samples, seed=seed, radius=radius)
     current = ig_graph.copy()
     block_order: list[str] = []
@@ -296,16 +349,22 @@ def simulate_disruption(
             score = block_scores[victim]
             i = names.index(victim)
         current.delete_vertices([i])
-        lcc, eff = _lcc(current), efficiency(current)
+        eff = efficiency(current)
         rows.append({"step": step, "removed": victim, "label": info.at[victim, "label"], "kind": info.at[victim, "kind"],
-                     "score": score, "n_remaining": current.vcount(), "lcc_size": lcc,
-                     "lcc_fraction": lcc / lcc0 if lcc0 else np.nan, "efficiency": eff,
+                     "score": score, "n_remaining": current.vcount(), "lcc_size": 0, "efficiency": eff,
                      "efficiency_fraction": eff / eff0 if eff0 else np.nan})
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
+    lccs = removal_lcc_sizes(ig_graph, [r["removed"] for r in rows[1:]])
+    lcc0 = lccs[0]
+    for row, lcc in zip(rows, lccs):
+        row["lcc_size"] = lcc
+        row["lcc_fraction"] = lcc / lcc0 if lcc0 else np.nan
     table = pd.DataFrame(rows)
+    table = table[["step", "removed", "label", "kind", "score", "n_remaining", "lcc_size", "lcc_fraction",
+                   "efficiency", "efficiency_fraction"]]
     for col in ("removed", "label", "kind"):
         table[col] = pd.Series([v if isinstance(v, str) else None for v in table[col]], dtype=object)
     table["step"] = table["step"].astype(int)
@@ -314,11 +373,13 @@ def simulate_disruption(
     how = []
     if strategy == "betweenness":
         how.append(("sampled betweenness (" + f"{samples} sources, seed {seed})") if sampled else "exact betweenness")
-    how.append(("efficiency sampled from " + f"{samples} sources") if sampled else "exact efficiency")
+    how.append((f"efficiency sampled from {samples} sources (above {efficiency_limit} entities)") if eff_sampled
+               else "exact efficiency")
+    how.append("components by union-find, removals replayed backwards")
     how.append("weighted: distance = 1 / tie strength" if weighted else "unweighted")
     how.append("ties: highest score to 10 decimals, then smallest id")
     params = {"strategy": strategy, "mode": mode, "steps": n_steps, "weighted": weighted, "radius": radius,
-              "exact_limit": exact_limit, "samples": samples, "seed": seed}
+              "exact_limit": exact_limit, "samples": samples, "efficiency_limit": efficiency_limit, "seed": seed}
     return DisruptionResult(table, strategy, mode, weighted, "; ".join(how), g.marking, params)
 
 
@@ -343,9 +404,6 @@ class DisruptionComparison:
     table: pd.DataFrame
     summary: pd.DataFrame
     marking: Marking
-
-    def chart(self, **kw: Any):
-        return plot_disruption(self.results, **kw)
 
     def __repr__(self) -> str:
         return f"<DisruptionComparison of {len(self.results)} runs; {self.marking.banner}>"
@@ -397,45 +455,3 @@ def compare_strategies(
     summary["removals_to_half"] = summary["removals_to_half"].astype("Int64")
     summary = summary.sort_values(["robustness", "strategy", "mode"], kind="stable").reset_index(drop=True)
     return DisruptionComparison(results, table, summary, g.marking)
-
-
-def plot_disruption(results: Sequence[DisruptionResult] | DisruptionComparison, *, title: str | None = None,
-                    source: str | None = None, date: str | None = None):
-    """LCC fraction and global efficiency against removals, one line per strategy and mode.
-
-    Returns a matplotlib Figure in the briefing style (caveat banner = the graph's marking).
-
-    >>> import networkx as nx
-    >>> fig = plot_disruption([simulate_disruption(nx.path_graph(5), steps=2)])
-    >>> [ax.get_ylabel() for ax in fig.axes]
-    ['largest component (fraction of original)', 'global efficiency (fraction of original)']
-    """
-    from ..viz.style import briefing_figure, colour_for, finish
-
-    runs = list(results.results if isinstance(results, DisruptionComparison) else results)
-    if not runs:
-        raise NetintelError("nothing to plot: pass at least one DisruptionResult")
-    caveat = runs[0].marking.banner
-    fig, (ax1, ax2) = briefing_figure(title or "Simulated arrests: what is left of the network", caveat=caveat,
-                                      ncols=2)
-    styles = {"sequential": "-", "block": "--"}
-    strategies = list(dict.fromkeys(r.strategy for r in runs))
-    for r in runs:
-        colour = colour_for(strategies.index(r.strategy))
-        label = f"{r.strategy.replace('_', ' ')} ({r.mode})"
-        ax1.plot(r.steps["step"], r.steps["lcc_fraction"], styles.get(r.mode, "-"), color=colour, marker="o",
-                 markersize=3, label=label)
-        ax2.plot(r.steps["step"], r.steps["efficiency_fraction"], styles.get(r.mode, "-"), color=colour, marker="o",
-                 markersize=3, label=label)
-    for ax, ylabel in ((ax1, "largest component (fraction of original)"),
-                       (ax2, "global efficiency (fraction of original)")):
-        ax.set_xlabel("entities removed")
-        ax.set_ylabel(ylabel)
-        ax.set_ylim(0, 1.05)
-    # one legend for both panels, beside them: inside an axis it hid the curves it names
-    handles, labels = ax1.get_legend_handles_labels()
-    fig.subplots_adjust(right=0.8, wspace=0.28)
-    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(0.81, 0.5), fontsize=9, frameon=False,
-               title="strategy (removal)", title_fontsize=10)
-    return finish(fig, source=source, date=date,
-                  note=f"{runs[0].steps['n_remaining'].iloc[0]} entities; {runs[0].method}")

@@ -26,7 +26,7 @@ def register(subparsers) -> None:
                     "communities) and classify each as drug trafficking, human smuggling, cybercrime, money "
                     "laundering or other.")
     add_workspace_arg(p)
-    p.add_argument("--method", choices=["leiden", "louvain"], default="leiden")
+    p.add_argument("--method", choices=["auto", "leiden", "louvain", "plp", "plm"], default="auto")
     p.add_argument("--resolution", type=float, default=1.0, help="higher: more, smaller communities")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--runs", type=int, default=1, help="seeded runs; with --consensus, their consensus")
@@ -39,7 +39,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def communities_table(ws: Workspace, *, method: str = "leiden", resolution: float = 1.0, seed: int = 0,
+def communities_table(ws: Workspace, *, method: str = "auto", resolution: float = 1.0, seed: int = 0,
                       runs: int = 1, consensus: bool = False, view: str = "person", min_grading: str | None = None,
                       model: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, object]:
     """(one row per entity, one row per community, the CommunityResult)."""

@@ -272,6 +272,7 @@ class BatchBuilder:
         self._entities: dict[str, dict[str, Any]] = {}
         self._links: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._aggs: dict[tuple[Any, ...], _Agg] = {}
+        self._columns: dict[str, Any] = {}
         self._base = self._resolve_prov(provenance, None, None, None, None, None, default_source=True)
 
     # -- provenance ---------------------------------------------------------------------------
@@ -415,6 +416,16 @@ class BatchBuilder:
             "source_record_id": locator, "locator": locator, **p,
         })
 
+    def constants(self) -> dict[str, Any]:
+        """The provenance columns every record of this source shares (for a bulk loader's rows)."""
+        return dict(self._base)
+
+    def add_columns(self, *, entities: Any, links: Any, events: Any = None, raw: Any = None) -> None:
+        """Hand over a bulk loader's rows (:class:`~netintel.workspace.Columns`) instead of records."""
+        if self._entities or self._links or self._aggs or self.batch.events:
+            raise ValueError("a batch takes records or columns, not both")
+        self._columns = {"entities": entities, "links": links, "events": events, "raw": raw}
+
     # -- accounting ---------------------------------------------------------------------------
     def read(self, n: int = 1) -> None:
         self.batch.n_read += n
@@ -442,6 +453,9 @@ class BatchBuilder:
         self._aggs.clear()
         self.batch.entities = list(self._entities.values())
         self.batch.links = list(self._links.values())
+        for name, rows in self._columns.items():
+            if rows is not None:
+                setattr(self.batch, name, rows)
         assert self.batch.n_read == self.batch.n_accepted + self.batch.n_quarantined, (
             f"{self.path}: read {self.batch.n_read} != accepted {self.batch.n_accepted} + "
             f"quarantined {self.batch.n_quarantined}")

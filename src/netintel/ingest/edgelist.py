@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import InputError
+from ._bulk import load_edgelist_columnar
 from ._common import BatchBuilder, RecordError, clean
+from .events import _open, _whole
 from .tabular import (Mapping, Table, TableRecord, _column_resolver, _named, parse_number, read_table,
                       row_provenance, run_records)
 
@@ -97,8 +99,7 @@ def load_edgelist(path: str | Path, builder: BatchBuilder, mapping: Mapping | No
     model = builder.model
     node_kind = model.check_entity_kind(node_kind or mapping.node_kind or DEFAULT_NODE_KIND)
     link_kind = model.check_link_kind(link_kind or mapping.link_kind or DEFAULT_LINK_KIND)
-    if table is None:
-        table = read_table(path, encoding=mapping.encoding, sheet=mapping.sheet, delimiter=mapping.delimiter)
+    plain, table = _open(path, mapping, table)
     mapping = replace(mapping, format="edgelist")
     found = mapping.validate(table.columns, file=str(path), model=model, required=("source", "target"),
                              fields=EDGE_FIELDS)
@@ -107,6 +108,12 @@ def load_edgelist(path: str | Path, builder: BatchBuilder, mapping: Mapping | No
     cols = {c: a for c, a in cols.items() if a is not None}
     rec_cols = {c: found.get(c, c) for c in mapping.record.values()}
     prop = _node_prop(builder, node_kind)
+    if plain is not None and not mapping.record:
+        # a plain CSV file without per-row provenance: read in bulk, the same rows as below
+        load_edgelist_columnar(plain, builder, cols=cols, mapping=mapping, node_kind=node_kind, link_kind=link_kind,
+                               prop=prop)
+        return
+    table = _whole(path, mapping, table)
     seen: dict[str, str] = {}
 
     def handle(rec: TableRecord) -> str:

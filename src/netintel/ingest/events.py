@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Mapping as TMapping, Sequence
 
 from ..errors import MappingError
+from ._bulk import PlainCsv, load_events_columnar, open_plain_csv
 from ._common import BatchBuilder, RecordError, clean, parse_datetime
 from .tabular import (Mapping, Table, TableRecord, _column_resolver, _named, parse_number, read_table,
                       row_provenance, run_records)
@@ -99,8 +100,7 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
     """
     path = Path(path)
     mapping = mapping or Mapping(format="events")
-    if table is None:
-        table = read_table(path, encoding=mapping.encoding, sheet=mapping.sheet, delimiter=mapping.delimiter)
+    plain, table = _open(path, mapping, table)
     kind = mapping.event or event_kind_of(table.columns, mapping.columns)
     if kind is None:
         raise MappingError(
@@ -121,6 +121,11 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
     used = set(cols.values()) | set(cols_record.values())
     extra = [c for c in table.columns if c not in used and c]
     fmts = time_format or (mapping.date_format or None)
+    if plain is not None and not mapping.record:
+        # a plain CSV file without per-row provenance: read in bulk, the same rows as below
+        load_events_columnar(plain, builder, kind=kind, cols=cols, extra=extra, fmts=fmts)
+        return kind
+    table = _whole(path, mapping, table)
     seen: dict[str, str] = {}
     base_prov = None if mapping.record else builder.provenance()
     known: dict[tuple[str, str], str] = {}  # (kind, value) -> entity id: most rows repeat numbers
@@ -187,3 +192,22 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
 
     run_records(builder, table, handle)
     return kind
+
+
+def _open(path: Path, mapping: Mapping, table: Table | None) -> tuple[PlainCsv | None, Table]:
+    """The file as a plain CSV for the bulk path (with only its first rows read as a table, for the
+    column checks), or as a whole table for the record path."""
+    if table is not None:
+        return None, table
+    plain = open_plain_csv(path, encoding=mapping.encoding, sheet=mapping.sheet, delimiter=mapping.delimiter)
+    if plain is None:
+        return None, read_table(path, encoding=mapping.encoding, sheet=mapping.sheet, delimiter=mapping.delimiter)
+    head = read_table(path, encoding=mapping.encoding, delimiter=plain.delimiter, head_bytes=1 << 16)
+    return (plain if list(head.columns) == plain.header else None), head
+
+
+def _whole(path: Path, mapping: Mapping, table: Table) -> Table:
+    """``table`` with every record (the head read by :func:`_open` may have left some out)."""
+    if not table.truncated:
+        return table
+    return read_table(path, encoding=mapping.encoding, sheet=mapping.sheet, delimiter=mapping.delimiter)

@@ -1,5 +1,6 @@
 """Charts for briefings. Every chart function returns a matplotlib Figure."""
 
+from .analysis import key_players_chart, plot_disruption
 from .style import briefing_figure, finish, save
 
-__all__ = ["briefing_figure", "finish", "save"]
+__all__ = ["briefing_figure", "finish", "save", "key_players_chart", "plot_disruption"]

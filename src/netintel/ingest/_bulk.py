@@ -1,0 +1,555 @@
+"""Columnar reading of plain CSV event and edge files, through DuckDB.
+
+A call-record warrant is millions of rows; reading it one Python dict per row is what made
+ingest run at 9k links/s. For a *plain* CSV file (UTF-8, no quote characters, one record per
+line) this module reads every line into DuckDB with its line number, checks every row in SQL,
+computes entity, link and event ids in SQL (the same SHA-1 rule as
+:func:`netintel.workspace.record_id`) and hands the builder Arrow tables
+(:class:`netintel.workspace.Columns`). Python only touches what is not a plain value: a time,
+number or duration in an unusual form is parsed by the same Python function as the record path,
+once per distinct value, and the message of a quarantined row is formatted by the record path's
+own wording. Anything else (quoted fields, XLSX, row-level provenance columns) goes the record
+path in :mod:`netintel.ingest.tabular`, so both paths give the same rows, ids and quarantine.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import duckdb
+import pandas as pd
+
+from ..errors import SchemaError
+from ..workspace import Columns
+from ._common import BatchBuilder, RecordError
+
+__all__ = ["PlainCsv", "open_plain_csv"]
+
+# Python's str.strip() whitespace, as an RE2 class (DuckDB's trim() strips spaces only).
+_SP = r"[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_NULLS = ("NULL", "NONE", "N/A", "NA", "NAN", "-")
+_UTF8 = {None, "utf-8", "utf8", "utf-8-sig", "utf_8"}
+# Export time forms DuckDB parses exactly as parse_datetime does (checked by a round trip).
+_TIME_FORMS = (
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", "%Y-%m-%dT%H:%M:%S"),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S"),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", "%Y-%m-%dT%H:%M"),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "%Y-%m-%d %H:%M"),
+    (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
+    (r"\d{8} \d{4}", "%Y%m%d %H%M"),
+    (r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", "%d/%m/%Y %H:%M"),
+)
+_SAFE_FORMAT = re.compile(r"^(?:%[YmdHMS]|[^%])+$")
+_PLAIN_NUMBER = r"[+-]?[0-9]+(\.[0-9]+)?"
+
+
+@dataclass
+class PlainCsv:
+    """A CSV file every line of which is one record: its delimiter, header and header line."""
+
+    path: Path
+    delimiter: str
+    header: list[str]
+    header_line: int
+    newline: str
+
+    def lines(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Read every data line into the temp table ``_lines(n, line, f)`` (n = line number, f = fields)."""
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _raw AS SELECT line FROM read_csv(?, columns={'line': 'VARCHAR'}, "
+            "delim=chr(1), quote='', escape='', header=false, auto_detect=false, strict_mode=false, "
+            "new_line=?, max_line_size=16777216)", [str(self.path), self.newline])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _lines AS SELECT n, line, string_split(line, ?) AS f FROM "
+            "(SELECT rowid + 1 AS n, line FROM _raw) WHERE n > ? AND line IS NOT NULL "
+            "AND NOT regexp_full_match(line, ?)",
+            [self.delimiter, self.header_line, f"({_SP}|{re.escape(self.delimiter)})*"])
+        con.execute("DROP TABLE _raw")
+
+
+def _sniff_delimiter(text: str) -> str:
+    # the record path's rule (tabular._read_csv_text): the first line of the first 20000 characters
+    sample = text[:20000]
+    first = sample.splitlines()[0] if sample.splitlines() else sample
+    try:
+        return csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
+                   delimiter: str | None = None, header: Sequence[str] | None = None) -> PlainCsv | None:
+    """The file as a :class:`PlainCsv`, or None when it needs the record path (quotes, a non-UTF-8
+    encoding, lone carriage returns, XLSX)."""
+    from .tabular import _check_header
+
+    path = Path(path)
+    if sheet is not None or path.suffix.lower() in {".xlsx", ".xlsm"} or (encoding or None) not in _UTF8:
+        return None
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04")) or b"\x00" in data[:4096]:
+        return None
+    if b'"' in data or b"\x01" in data:
+        return None
+    n_cr = data.count(b"\r")
+    if n_cr and n_cr != data.count(b"\r\n"):
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    del data
+    text = text.lstrip("\ufeff")
+    delim = delimiter or _sniff_delimiter(text)
+    if len(delim) != 1:
+        return None
+    start, line_no = 0, 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        line_no += 1
+        fields = line.rstrip("\r").split(delim) if line.rstrip("\r") else []
+        if fields and any(f.strip() for f in fields):
+            head = [f.strip().lstrip("\ufeff") for f in fields]
+            while len(head) > 1 and head[-1] == "":
+                head.pop()
+            _check_header(path, head)
+            if header is not None and list(header) != head:
+                return None
+            return PlainCsv(path, delim, head, line_no, r"\r\n" if n_cr else r"\n")
+        if end < 0:
+            break
+        start = end + 1
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL pieces
+# ---------------------------------------------------------------------------------------------
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = true")
+    strip = f"^{_SP}+|{_SP}+$"
+    nulls = ", ".join(f"'{n}'" for n in _NULLS)
+    # most values need no stripping: a printable ASCII first and last character is checked without a regex
+    con.execute(f"CREATE MACRO ni_strip(v) AS CASE WHEN ord(left(v, 1)) BETWEEN 33 AND 126 AND "
+                f"ord(right(v, 1)) BETWEEN 33 AND 126 THEN v "
+                f"ELSE ltrim(regexp_replace(v, '{strip}', '', 'g'), chr(65279)) END")
+    con.execute(f"CREATE MACRO ni_null(s) AS CASE WHEN s = '' OR upper(s) IN ({nulls}) THEN NULL ELSE s END")
+    con.execute("CREATE MACRO ni_rid(prefix, part, srid) AS prefix || substr(sha1(part || chr(31) || srid), 1, 15)")
+    return con
+
+
+def _field(plain: PlainCsv, column: str | None) -> str:
+    """SQL for the cleaned value of a header column (``clean()``), NULL when the column is absent."""
+    if column is None:
+        return "NULL::VARCHAR"
+    i = len(plain.header) - 1 - plain.header[::-1].index(column)  # dict(zip()) keeps the last of equal names
+    return f"ni_null(ni_strip(f[{i + 1}]))"
+
+
+def _prepare(con, plain: PlainCsv, fields: dict[str, str | None], extra: Sequence[str]) -> None:
+    """``_rows``: every non-blank data line with its cleaned canonical fields and a malformed flag."""
+    h = len(plain.header)
+    cols = ", ".join(f"{_field(plain, c)} AS \"{k}\"" for k, c in fields.items())
+    props = ", ".join(f"struct_pack(k := '{c.replace(chr(39), chr(39) * 2)}', v := {_field(plain, c)})" for c in extra)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _rows AS
+        SELECT n, 'line ' || n AS locator, line,
+               CASE WHEN len(f) = {h} THEN false WHEN len(f) < {h} THEN true
+                    ELSE NOT regexp_full_match(array_to_string(f[{h + 1}:], chr(1)), '({_SP}|\\x01)*') END
+                   AS malformed,
+               {cols},
+               {f"[{props}]" if props else "[]::STRUCT(k VARCHAR, v VARCHAR)[]"} AS _props
+        FROM _lines""")
+    con.execute("DROP TABLE _lines")
+
+
+def _python_values(con, table: str, sql_type: str, values_sql: str, fn: Callable[[str], Any],
+                   prefix: Callable[[str], str]) -> None:
+    """Parse the values SQL did not with the record path's own function, once per distinct value.
+
+    Creates ``table(v, parsed, err)``; ``err`` is the message the record path would quarantine with.
+    """
+    values = [r[0] for r in con.execute(values_sql).fetchall()]
+    parsed, errors = [], []
+    for v in values:
+        try:
+            parsed.append(fn(v))
+            errors.append(None)
+        except (RecordError, SchemaError) as exc:
+            parsed.append(None)
+            errors.append(prefix(str(exc)))
+        except (ValueError, TypeError, OverflowError, KeyError) as exc:
+            parsed.append(None)
+            errors.append(f"cannot be read: {type(exc).__name__}: {exc}")
+    column = (pd.to_datetime(pd.Series(parsed, dtype=object)) if sql_type == "TIMESTAMP" else
+              pd.Series([float("nan") if v is None else v for v in parsed], dtype=float))
+    frame = pd.DataFrame({"v": pd.Series(values, dtype=object), "parsed": column,
+                          "err": pd.Series(errors, dtype=object)})
+    con.register("_py_values", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT v::VARCHAR AS v, parsed::{sql_type} AS parsed, "
+                    "err::VARCHAR AS err FROM _py_values")
+    finally:
+        con.unregister("_py_values")
+
+
+def _time_sql(column: str, fmts: Sequence[str] | None) -> str:
+    """SQL parsing the forms DuckDB reads exactly as parse_datetime; NULL for the rest."""
+    if fmts:
+        first = fmts[0]
+        if not _SAFE_FORMAT.match(first):
+            return "NULL::TIMESTAMP"
+        fmt = first.replace("'", "''")
+        return (f"CASE WHEN strftime(try_strptime({column}, '{fmt}'), '{fmt}') = {column} "
+                f"THEN try_strptime({column}, '{fmt}') END")
+    parts = [f"WHEN regexp_full_match({column}, '[0-9]{{9,10}}') THEN make_timestamp({column}::BIGINT * 1000000)"]
+    for pattern, fmt in _TIME_FORMS:
+        parts.append(f"WHEN regexp_full_match({column}, '{pattern.replace(chr(92) + 'd', '[0-9]')}') AND "
+                     f"strftime(try_strptime({column}, '{fmt}'), '{fmt}') = {column} "
+                     f"THEN try_strptime({column}, '{fmt}')")
+    return "CASE " + " ".join(parts) + " END"
+
+
+def _number_sql(column: str, *, signed: bool = True) -> str:
+    pattern = _PLAIN_NUMBER if signed else _PLAIN_NUMBER[len("[+-]?"):]
+    return f"CASE WHEN regexp_full_match({column}, '{pattern}') THEN {column}::DOUBLE END"
+
+
+def _parsed(con, name: str, column: str, sql_value: str, fn: Callable[[str], Any],
+            prefix: Callable[[str], str] = lambda m: m) -> tuple[str, str]:
+    """Add ``{name}`` (the parsed value) and ``{name}_err`` to ``_rows``: SQL first, Python for the rest."""
+    sql_type = "TIMESTAMP" if name == "t" else "DOUBLE"
+    con.execute(f"ALTER TABLE _rows ADD COLUMN {name} {sql_type}")
+    con.execute(f"UPDATE _rows SET {name} = {sql_value} WHERE NOT malformed AND \"{column}\" IS NOT NULL")
+    table = f"_{name}_py"
+    _python_values(con, table, sql_type, f"SELECT DISTINCT \"{column}\" FROM _rows WHERE NOT malformed AND "
+                               f"\"{column}\" IS NOT NULL AND {name} IS NULL ORDER BY 1", fn, prefix)
+    con.execute(f"ALTER TABLE _rows ADD COLUMN {name}_err VARCHAR")
+    con.execute(f"UPDATE _rows SET {name} = p.parsed, {name}_err = p.err FROM {table} p "
+                f"WHERE _rows.\"{column}\" = p.v AND _rows.{name} IS NULL")
+    return name, f"{name}_err"
+
+
+def _quarantine(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[dict[str, Any]], str]) -> None:
+    """Quarantine the rows with a failing ``code``; messages worded by ``reasons(row)`` as the record path does."""
+    h = len(plain.header)
+    frame = con.execute("SELECT * FROM _rows WHERE code IS NOT NULL ORDER BY n").df()
+    for row in frame.to_dict("records"):
+        if row["code"] == "malformed":
+            nf = len(row["line"].split(plain.delimiter))
+            builder.quarantine(row["locator"], f"malformed row: {nf} fields where the header has {h}", row["line"])
+            continue
+        fields = row["line"].split(plain.delimiter)[:h]
+        builder.quarantine(row["locator"], reasons(row), dict(zip(plain.header, fields)))
+
+
+def _finish(con, builder: BatchBuilder, *, record_sql: str) -> None:
+    """Count the rows, keep the accepted rows' raw text, hand the tables to the builder."""
+    n_read, n_ok = con.execute("SELECT count(*), count(*) FILTER (code IS NULL) FROM _rows").fetchall()[0]
+    builder.read(int(n_read))
+    builder.batch.n_accepted += int(n_ok)
+    raw = None
+    if builder.keep_raw:
+        raw = con.sql(f"SELECT locator, {record_sql} AS record_id, line AS raw FROM _rows WHERE code IS NULL "
+                          "ORDER BY n").to_arrow_table()
+    builder.add_columns(entities=Columns(con.sql("SELECT * FROM _entities").to_arrow_table(),
+                                         builder.constants()),
+                        links=Columns(con.sql("SELECT * FROM _links").to_arrow_table(), builder.constants()),
+                        events=Columns(con.sql("SELECT * FROM _events").to_arrow_table(), builder.constants())
+                        if _has(con, "_events") else None,
+                        raw=None if raw is None else Columns(raw, {}))
+
+
+def _has(con, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
+
+
+def _params(builder: BatchBuilder) -> dict[str, str]:
+    return {"agency": builder.prov.agency.strip().lower(), "source": builder.batch.source_id.strip().lower(),
+            "source_id": builder.batch.source_id}
+
+
+def _entity_sql(ends: str, params: dict[str, str]) -> str:
+    """``_entities`` from ``ends(kind, value, prop, n, pos, locator)``: one row per (kind, value), first seen."""
+    return f"""
+        CREATE OR REPLACE TEMP TABLE _entities AS
+        SELECT ni_rid('E', '{params['agency']}', kind || ':' || value) AS entity_id, kind, value AS label,
+               to_json(map_from_entries([struct_pack(k := prop, v := value)])) AS properties,
+               '{params['source_id']}' AS source_id, value AS source_record_id, locator
+        FROM (SELECT *, row_number() OVER (PARTITION BY kind, value ORDER BY n, pos) AS k FROM ({ends}))
+        WHERE k = 1 ORDER BY n, pos"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: call records and transactions
+# ---------------------------------------------------------------------------------------------
+def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, cols: dict[str, str],
+                         extra: Sequence[str], fmts: str | Sequence[str] | None) -> None:
+    """The columnar twin of :func:`netintel.ingest.events.load_events`'s row handler."""
+    from .events import _account_props, parse_duration
+    from .tabular import _named, parse_number
+    from ._common import parse_datetime
+
+    formats = None if not fmts else ([fmts] if isinstance(fmts, str) else list(fmts))
+    canon = ("caller", "callee", "start", "duration", "cell") if kind == "call" else \
+        ("from_account", "to_account", "time", "amount", "currency")
+    fields = {c: cols.get(c) for c in canon + ("id",)}
+    time_field = "start" if kind == "call" else "time"
+    a_f, b_f = canon[0], canon[1]
+    p = _params(builder)
+    con = _connect()
+    try:
+        plain.lines(con)
+        _prepare(con, plain, fields, extra)
+        _parsed(con, "t", time_field, _time_sql(f'"{time_field}"', formats),
+                lambda v: parse_datetime(v, formats), lambda m: f"{_named(time_field, cols)}: {m}")
+        if kind == "call":
+            dur_sql = (f"CASE WHEN regexp_full_match(duration, '(?:([0-9]+):)?([0-9]{{1,2}}):([0-9]{{2}})') THEN "
+                       "coalesce(nullif(regexp_extract(duration, '^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})$', 1), '')"
+                       "::DOUBLE, 0) * 3600 + regexp_extract(duration, '^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})$', 2)"
+                       "::DOUBLE * 60 + regexp_extract(duration, '^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})$', 3)::DOUBLE "
+                       f"ELSE {_number_sql('duration', signed=False)} END")
+            _parsed(con, "x", "duration", dur_sql, parse_duration)
+            value_check = "WHEN x_err IS NOT NULL THEN 'x'"
+        else:
+            _parsed(con, "x", "amount", _number_sql("amount"), lambda v: parse_number(v, "amount"))
+            _currency_codes(con)
+            value_check = ("WHEN x_err IS NOT NULL THEN 'x' WHEN currency IS NOT NULL AND NOT "
+                           "regexp_full_match(cur, '[A-Z0-9]{3,5}') THEN 'currency'")
+        # the record path's order: time, duplicate id, parties, value; a duplicate is of an accepted row
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _rows AS
+            SELECT *, CASE WHEN malformed THEN 'malformed' WHEN "{time_field}" IS NULL THEN 'time_missing'
+                           WHEN t_err IS NOT NULL THEN 't' END AS early,
+                      CASE WHEN "{a_f}" IS NULL THEN 'a_missing' WHEN "{b_f}" IS NULL THEN 'b_missing'
+                           {value_check} END AS late
+            FROM _rows""")
+        _dedupe(con, late_is_local=True)
+        ends = _account_ends(con, _account_props) if kind == "transfer" else \
+            "SELECT 'phone' AS kind, value, 'number' AS prop, n, pos, locator FROM (" \
+            f"SELECT \"{a_f}\" AS value, n, 0 AS pos, locator FROM _rows WHERE code IS NULL UNION ALL " \
+            f"SELECT \"{b_f}\", n, 1, locator FROM _rows WHERE code IS NULL)"
+        con.execute(_entity_sql(ends, p))
+        a_kind = "ka" if kind == "transfer" else "'phone'"
+        b_kind = "kb" if kind == "transfer" else "'phone'"
+        src = f"ni_rid('E', '{p['agency']}', {a_kind} || ':' || \"{a_f}\")"
+        tgt = f"ni_rid('E', '{p['agency']}', {b_kind} || ':' || \"{b_f}\")"
+        props = "list_concat(_props, [struct_pack(k := 'record_id', v := id)])" if fields["id"] else "_props"
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _events AS
+            WITH ends AS MATERIALIZED (SELECT *, {src} AS _s, {tgt} AS _t FROM _rows WHERE code IS NULL)
+            SELECT ni_rid('V', '{p['source']}', locator) AS event_id, '{kind}' AS kind, _s AS source,
+                   _t AS target, ni_rid('L', '{p['agency']}', '{kind}:' || _s || '->' || _t) AS link_id,
+                   t AS "time", {'x' if kind == 'call' else 'NULL::DOUBLE'} AS duration,
+                   {'x' if kind == 'transfer' else 'NULL::DOUBLE'} AS amount,
+                   {'cur' if kind == 'transfer' else 'NULL::VARCHAR'} AS currency,
+                   {'cell' if kind == 'call' else 'NULL::VARCHAR'} AS place,
+                   to_json(map_from_entries(list_filter({props}, lambda e: e.v IS NOT NULL)))
+                       AS properties,
+                   '{p['source_id']}' AS source_id, locator AS source_record_id, locator, n
+            FROM ends ORDER BY n""")
+        directed = builder.model.link(kind).directed
+        # Python adds floats in file order; an order-free sum is the same only when every value is whole
+        whole = con.execute("SELECT coalesce(bool_and(duration = trunc(duration) AND abs(duration) < 1e12), true) "
+                            "FROM _events").fetchall()[0][0]
+        in_order = "" if whole else " ORDER BY n"
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _links AS
+            SELECT link_id, '{kind}' AS kind, source, target, {directed} AS directed, min("time") AS first_seen,
+                   max("time") AS last_seen, count(*) AS count, count(*)::DOUBLE AS weight,
+                   CASE WHEN count(amount) > 0 THEN sum(coalesce(amount, 0) ORDER BY n) END AS amount,
+                   nullif(array_to_string(list_sort(list_distinct(list(currency) FILTER (currency <> ''))), ','), '')
+                       AS currency,
+                   CASE WHEN sum(coalesce(duration, 0){in_order}) <> 0
+                        THEN to_json({{'total_duration': sum(coalesce(duration, 0){in_order})}})
+                        ELSE '{{}}' END AS properties,
+                   '{p['source_id']}' AS source_id, '{kind}:' || source || '->' || target AS source_record_id,
+                   count(*) || ' events' AS locator
+            FROM _events GROUP BY link_id, source, target ORDER BY min(n)""")
+        con.execute("ALTER TABLE _events DROP COLUMN n")
+
+        def reason(row: dict[str, Any]) -> str:
+            code = row["code"]
+            if code == "time_missing":
+                return f"{_named(time_field, cols)} is missing"
+            if code == "t":
+                return row["t_err"]
+            if code == "dup":
+                return _duplicate_id(row, cols)
+            if code == "a_missing":
+                return f"{_named(a_f, cols)} is missing"
+            if code == "b_missing":
+                return f"{_named(b_f, cols)} is missing"
+            if code == "x":
+                return row["x_err"]
+            return f"currency {row['cur']!r} is not a currency code (EUR, USD, BTC, ...)"
+
+        _quarantine(con, builder, plain, reason)
+        _finish(con, builder, record_sql="id" if fields["id"] else "NULL::VARCHAR")
+    finally:
+        con.close()
+
+
+def _duplicate_id(row: dict[str, Any], cols: dict[str, str]) -> str:
+    return f"duplicate id {row['id']!r} in column {cols['id']} (first at {row['first_at']})"
+
+
+def _dedupe(con, *, late_is_local: bool) -> None:
+    """``code`` per row: the first failing check, where a row repeating the id of an earlier accepted
+    row fails with ``dup`` after the early checks and before the late ones (``late_is_local``), or after
+    them all."""
+    if not con.execute("SELECT count(id) FROM _rows").fetchall()[0][0]:
+        con.execute("ALTER TABLE _rows ADD COLUMN code VARCHAR")
+        con.execute("UPDATE _rows SET code = coalesce(early, late)")
+        return
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _rows AS
+        SELECT r.*, f.first_n, 'line ' || f.first_n AS first_at FROM _rows r
+        LEFT JOIN (SELECT id, min(n) AS first_n FROM _rows WHERE early IS NULL AND late IS NULL AND id IS NOT NULL
+                   GROUP BY id) f ON r.id = f.id""")
+    dup = "early IS NULL AND first_n IS NOT NULL AND n > first_n"
+    order = (f"coalesce(early, CASE WHEN {dup} THEN 'dup' END, late)" if late_is_local else
+             f"coalesce(early, late, CASE WHEN {dup} THEN 'dup' END)")
+    con.execute(f"ALTER TABLE _rows ADD COLUMN code VARCHAR")
+    con.execute(f"UPDATE _rows SET code = {order}")
+
+
+def _currency_codes(con) -> None:
+    """``cur``: the currency upper-cased; Python's upper() for non-ASCII values, as on the record path."""
+    con.execute("ALTER TABLE _rows ADD COLUMN cur VARCHAR")
+    con.execute("UPDATE _rows SET cur = upper(currency) WHERE regexp_full_match(currency, '[ -~]*')")
+    odd = [v for (v,) in con.execute("SELECT DISTINCT currency FROM _rows WHERE currency IS NOT NULL "
+                                     "AND cur IS NULL").fetchall()]
+    if odd:
+        con.register("_odd", pd.DataFrame({"v": odd, "u": [str(v).strip().upper() for v in odd]}))
+        con.execute("UPDATE _rows SET cur = o.u FROM _odd o WHERE currency = o.v")
+        con.unregister("_odd")
+
+
+def _account_ends(con, account_props: Callable[[str], tuple[str, str]]) -> str:
+    """Entity kinds and properties of account values (``account_kind``): SQL for ASCII, Python otherwise."""
+    from .events import _IBAN, _WALLET
+
+    wallet = _WALLET.pattern
+    iban = _IBAN.pattern.replace(r"\d", "[0-9]")
+    for side, col in (("a", "from_account"), ("b", "to_account")):
+        con.execute(f"ALTER TABLE _rows ADD COLUMN k{side} VARCHAR")
+        con.execute(f"ALTER TABLE _rows ADD COLUMN p{side} VARCHAR")
+        con.execute(f"""UPDATE _rows SET k{side} = CASE WHEN regexp_matches({col}, ?) THEN 'crypto_wallet'
+                                                   ELSE 'bank_account' END,
+                                     p{side} = CASE WHEN regexp_matches({col}, ?) THEN 'address'
+                                                    WHEN regexp_matches(upper(replace({col}, ' ', '')), ?) THEN 'iban'
+                                                    ELSE 'account_number' END
+                        WHERE code IS NULL AND regexp_full_match({col}, '[ -~]*')""", [wallet, wallet, iban])
+        odd = [v for (v,) in con.execute(f"SELECT DISTINCT {col} FROM _rows WHERE code IS NULL AND k{side} IS NULL"
+                                         ).fetchall()]
+        if odd:
+            kinds = [account_props(v) for v in odd]
+            frame = pd.DataFrame({"v": odd, "k": [k for k, _ in kinds], "p": [q for _, q in kinds]})
+            con.register("_odd", frame)
+            con.execute(f"UPDATE _rows SET k{side} = o.k, p{side} = o.p FROM _odd o WHERE {col} = o.v "
+                        f"AND k{side} IS NULL")
+            con.unregister("_odd")
+    return ("SELECT ka AS kind, from_account AS value, pa AS prop, n, 0 AS pos, locator FROM _rows WHERE code IS NULL "
+            "UNION ALL SELECT kb, to_account, pb, n, 1, locator FROM _rows WHERE code IS NULL")
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge lists
+# ---------------------------------------------------------------------------------------------
+def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict[str, str], mapping: Any,
+                           node_kind: str, link_kind: str, prop: str) -> None:
+    """The columnar twin of :func:`netintel.ingest.edgelist.load_edgelist`'s row handler."""
+    from .tabular import _named, parse_number
+
+    model = builder.model
+    fields = {c: cols.get(c) for c in ("source", "target", "weight", "kind", "id")}
+    p = _params(builder)
+    con = _connect()
+    try:
+        plain.lines(con)
+        _prepare(con, plain, fields, ())
+        _parsed(con, "w", "weight", _number_sql("weight"), lambda v: parse_number(v, "weight"))
+        kinds = [v for (v,) in con.execute("SELECT DISTINCT kind FROM _rows WHERE kind IS NOT NULL").fetchall()]
+        mapped = []
+        for raw in kinds:
+            m = mapping.kinds.get(str(raw), mapping.kinds.get(str(raw).lower(), raw))
+            try:
+                mapped.append(model.check_link_kind(m))
+            except Exception:
+                mapped.append(None)
+        con.register("_kinds", pd.DataFrame({"raw": pd.Series(kinds, dtype=object),
+                                             "lk": pd.Series(mapped, dtype=object)}))
+        con.execute("CREATE OR REPLACE TEMP TABLE _k AS SELECT raw::VARCHAR AS raw, lk::VARCHAR AS lk FROM _kinds")
+        con.unregister("_kinds")
+        directed_kinds = [k for k in model.links if model.link(k).directed]
+        forced = mapping.directed
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _rows AS
+            SELECT r.*, coalesce(k.lk, CASE WHEN r.kind IS NULL THEN '{link_kind}' END) AS lk,
+                   CASE WHEN malformed THEN 'malformed' WHEN source IS NULL THEN 'a_missing'
+                        WHEN target IS NULL THEN 'b_missing' WHEN source = target THEN 'loop'
+                        WHEN w_err IS NOT NULL THEN 'w' WHEN w IS NOT NULL AND w <= 0 THEN 'w_positive'
+                        WHEN r.kind IS NOT NULL AND k.lk IS NULL THEN 'kind' END AS late,
+                   NULL::VARCHAR AS early
+            FROM _rows r LEFT JOIN _k k ON r.kind = k.raw""")
+        _dedupe(con, late_is_local=False)
+        ends = (f"SELECT '{node_kind}' AS kind, value, '{prop}' AS prop, n, pos, locator FROM ("
+                "SELECT source AS value, n, 0 AS pos, locator FROM _rows WHERE code IS NULL UNION ALL "
+                "SELECT target, n, 1, locator FROM _rows WHERE code IS NULL)")
+        con.execute(_entity_sql(ends, p))
+        sa = f"ni_rid('E', '{p['agency']}', '{node_kind}:' || source)"
+        sb = f"ni_rid('E', '{p['agency']}', '{node_kind}:' || target)"
+        directed = (f"lk IN (SELECT unnest({directed_kinds!r}::VARCHAR[]))" if forced is None else
+                    ("true" if forced else "false"))
+        srid = (f"CASE WHEN id IS NOT NULL THEN id WHEN {directed} THEN lk || ':' || {sa} || '->' || {sb} "
+                f"ELSE lk || ':' || least({sa}, {sb}) || '->' || greatest({sa}, {sb}) END")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _ties AS
+            SELECT n, locator, lk, {sa} AS sa, {sb} AS sb, {srid} AS srid, w FROM _rows WHERE code IS NULL""")
+        link_directed = ", ".join(f"('{k}', {model.link(k).directed})" for k in model.links)
+        # builder.link's merge: a later tie without a weight resets the weight to the count so far
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _links AS
+            WITH t AS (
+                SELECT *, ni_rid('L', '{p['agency']}', srid) AS link_id,
+                       row_number() OVER (PARTITION BY srid ORDER BY n) AS pos FROM _ties),
+            g AS (SELECT link_id, coalesce(max(pos) FILTER (w IS NULL), 0) AS reset FROM t GROUP BY link_id)
+            SELECT t.link_id, arg_min(lk, n) AS kind, arg_min(sa, n) AS source, arg_min(sb, n) AS target,
+                   arg_min(d.directed, n) AS directed, NULL::TIMESTAMP AS first_seen, NULL::TIMESTAMP AS last_seen,
+                   count(*) AS count,
+                   sum(CASE WHEN pos = g.reset THEN pos::DOUBLE WHEN pos > g.reset THEN w END ORDER BY n) AS weight,
+                   NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, '{{}}' AS properties,
+                   '{p['source_id']}' AS source_id, arg_min(srid, n) AS source_record_id,
+                   arg_min(locator, n) AS locator
+            FROM t JOIN g USING (link_id) JOIN (VALUES {link_directed}) d(kind, directed) ON t.lk = d.kind
+            GROUP BY t.link_id ORDER BY min(n)""")
+
+        def reason(row: dict[str, Any]) -> str:
+            code = row["code"]
+            if code in ("a_missing", "b_missing"):
+                return f"{_named('source' if code == 'a_missing' else 'target', cols)} is missing"
+            if code == "loop":
+                return f"self-loop: source and target are both {row['source']!r}"
+            if code == "w":
+                return row["w_err"]
+            if code == "w_positive":
+                return f"weight {row['weight']!r} is not a positive tie strength (0 or empty means no tie)"
+            if code == "kind":
+                return (f"unknown link kind {row['kind']!r} in column {cols['kind']}; map it in kinds: or "
+                        "add the kind to the model")
+            return _duplicate_id(row, cols)
+
+        _quarantine(con, builder, plain, reason)
+        srid_of_row = f"CASE WHEN code IS NULL THEN {srid} END"
+        _finish(con, builder, record_sql=srid_of_row)
+    finally:
+        con.close()
+

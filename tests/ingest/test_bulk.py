@@ -1,0 +1,132 @@
+"""The bulk (columnar) path gives exactly the rows, ids and quarantine of the record path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from ingest_fixtures import write
+
+from netintel.ingest._bulk import open_plain_csv
+from netintel.ingest._common import BatchBuilder, Provenance
+from netintel.ingest.edgelist import load_edgelist
+from netintel.ingest.events import load_events
+from netintel.ingest.tabular import Mapping, read_table
+from netintel.workspace import Columns, Workspace, record_id
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+
+def _frame(rows, key: str) -> pd.DataFrame:
+    rows = [rows[i] for i in range(len(rows))] if isinstance(rows, Columns) else list(rows)
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    for col in df.columns:
+        df[col] = [repr(sorted(v.items())) if isinstance(v, dict) else (list(v) if isinstance(v, tuple) else v)
+                   for v in df[col]]
+    df = df.drop(columns=[c for c in ("retain_until",) if c in df])
+    return df.sort_values(key).reset_index(drop=True)[sorted(df.columns)].astype(str)
+
+
+def _both(loader, path: Path, mapping: Mapping | None, **kw):
+    out = []
+    for bulk in (True, False):
+        b = BatchBuilder(path, format="x", provenance=Provenance("Agency X ", "NL", grading="B2", handling="TLP:AMBER"))
+        table = None if bulk else read_table(path, encoding=mapping.encoding if mapping else None,
+                                             delimiter=mapping.delimiter if mapping else None)
+        loader(path, b, mapping, table=table, **kw)
+        out.append(b.finish())
+    return out
+
+
+def _same(bulk, record) -> None:
+    assert isinstance(bulk.entities, Columns) and not isinstance(record.entities, Columns)
+    assert (bulk.n_read, bulk.n_accepted, bulk.n_quarantined) == (record.n_read, record.n_accepted,
+                                                                    record.n_quarantined)
+    for name, key in (("entities", "entity_id"), ("links", "link_id"), ("events", "event_id"), ("raw", "locator"),
+                      ("quarantine", "locator")):
+        a, b = _frame(getattr(bulk, name), key), _frame(getattr(record, name), key)
+        pd.testing.assert_frame_equal(a, b, obj=name)
+
+
+@pytest.mark.parametrize("folder, name", [("de_bka", "tkue_verkehrsdaten"), ("es_sepblac", "transacciones")])
+def test_sample_event_files_same_on_both_paths(folder, name):
+    path = SAMPLE / folder / f"{name}.csv"
+    mp = SAMPLE / folder / f"{name}.mapping.yaml"
+    mapping = Mapping.load(mp) if mp.exists() else None
+    assert open_plain_csv(path, delimiter=mapping.delimiter if mapping else None) is not None
+    bulk, record = _both(load_events, path, mapping)
+    assert len(bulk.events) > 100
+    _same(bulk, record)
+
+
+CALLS = ("caller,callee,start,duration,cell,id,note\n"
+         "+31612345678,+32470000001,2026-06-01T00:08:00,65,NL-AMS-01,c1,x\n"
+         "\n"
+         "+31612345678,+32470000001,20260601 0010,00:02:05,NL-AMS-01,c2,\n"
+         "+31612345678,+32470000001,01/06/2026 00:20,10,NL-AMS-02,c1,dup of c1\n"
+         "+31612345678,,2026-06-01 00:21,10,,c3,\n"
+         "+31612345678,+32470000002,2026-13-45,10,,c4,\n"
+         "+31612345678,+32470000002,1780273800,five,,c5,\n"
+         "+31612345678,+32470000002,1780273800,-5,,c5,\n"
+         "+31612345678,+32470000002,01.06.2026,1:02,BE-ANT-07,c6,\n"
+         "+31612345678,+32470000002,2026-06-01,n/a,BE-ANT-07,c7,,\n"
+         "+31612345678,+32470000002,2026-06-01,1,BE-ANT-07,c8,a,b\n"
+         "  ,  ,  ,,,,\n"
+         "+32470000002,+31612345678,  2026-06-02 10:00:00 ,1.5,X,,\n")
+
+
+def test_call_edge_cases_same_on_both_paths(tmp_path):
+    path = write(tmp_path, "calls.csv", CALLS)
+    bulk, record = _both(load_events, path, None)
+    assert bulk.n_quarantined == 6 and bulk.n_read == 11
+    _same(bulk, record)
+
+
+def test_crlf_and_time_format_same_on_both_paths(tmp_path):
+    path = write(tmp_path, "tap.csv", "A_NR;B_NR;DATUM\r\n0612;0613;01062026 0008\r\n0612;0613;0206202 0910\r\n"
+                                      "0612;0614;02062026 0910\r\n")
+    mapping = Mapping.from_inline(["caller=A_NR", "callee=B_NR", "start=DATUM"])
+    for fmt in ("%d%m%Y %H%M", ["%Y", "%d%m%Y %H%M"]):
+        bulk, record = _both(load_events, path, mapping, time_format=fmt)
+        assert bulk.n_accepted == 2
+        _same(bulk, record)
+
+
+TIES = ("source,target,weight,kind,id\n"
+        "A,B,2,,\nB,A,,,\nB,A,1.5,,\nB,C,,,\nC,,1,,\nD,D,1,,\nA,C,0,,\nA,D,x,,\nA,D,1,vriend,\n"
+        "A,E,1,nonsense,\nE,F,3,,t1\nF,G,3,,t1\nE,G,1,family_of,t2\nA,B,1,,\n")
+
+
+def test_edge_list_edge_cases_same_on_both_paths(tmp_path):
+    path = write(tmp_path, "ties.csv", TIES)
+    mapping = Mapping.from_dict({"format": "edgelist", "kinds": {"vriend": "associate_of"}})
+    bulk, record = _both(load_edgelist, path, mapping)
+    assert (bulk.n_read, bulk.n_quarantined) == (14, 6)
+    _same(bulk, record)
+    links = {r["source_record_id"]: r for r in (bulk.links[i] for i in range(len(bulk.links)))}
+    a, b = sorted([record_id("E", "Agency X", "person:A"), record_id("E", "Agency X", "person:B")])
+    # A-B 2, B-A (no weight: the count so far, 2), B-A 1.5, A-B 1: 2 + 1.5 + 1, worked by hand
+    assert links[f"associate_of:{a}->{b}"]["weight"] == 4.5 and links[f"associate_of:{a}->{b}"]["count"] == 4
+
+
+def test_bulk_rows_are_written_like_records(tmp_path):
+    path = write(tmp_path, "ties.csv", TIES)
+    mapping = Mapping.from_dict({"format": "edgelist", "kinds": {"vriend": "associate_of"}})
+    frames = []
+    for batch in _both(load_edgelist, path, mapping):
+        ws = Workspace()
+        ws.write_import(batch)
+        frames.append([ws.sql(f"SELECT * EXCLUDE (properties) FROM {t} ORDER BY ALL") for t in ("entities", "links")]
+                      + [ws.sql("SELECT * FROM raw_records ORDER BY ALL"),
+                         ws.entities()[["entity_id", "properties"]].astype(str)])
+        ws.close()
+    for a, b in zip(*frames):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_quoted_file_goes_the_record_path(tmp_path):
+    path = write(tmp_path, "q.csv", 'source,target\n"A, the elder",B\n')
+    assert open_plain_csv(path) is None

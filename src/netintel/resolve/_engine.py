@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -24,7 +25,7 @@ __all__ = ["resolve", "explain", "ResolutionResult", "Explanation", "resolve_per
 #: Default match probability at or above which two person records are one person.
 DEFAULT_THRESHOLD = 0.9
 #: Fewer person records than this: use the packaged model instead of training one on the case.
-MIN_TRAINING_RECORDS = 1500
+MIN_TRAINING_RECORDS = 500
 #: Scored pairs below this probability are not kept (neither merged nor worth a review).
 REVIEW_FLOOR = 0.05
 
@@ -51,7 +52,7 @@ def resolve_persons(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHO
     trains when there are at least :data:`MIN_TRAINING_RECORDS` records.
     """
     feats = person_features(records)
-    model = _pick_model(feats, model, train, seed)
+    model, _ = _pick_model(feats, model, train, seed)
     pairs = model.predict(feats, floor=min(REVIEW_FLOOR, threshold))
     strong = _strong_person_pairs(feats)
     clusters = constrained_clusters(feats["unique_id"].tolist(), pairs, threshold=threshold, features=feats,
@@ -60,14 +61,28 @@ def resolve_persons(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHO
 
 
 def _pick_model(feats: pd.DataFrame, model: MatchModel | str | Path | None, train: bool | None,
-                seed: int) -> MatchModel:
+                seed: int) -> tuple[MatchModel, str]:
+    """The model to score ``feats`` with, and how it was chosen (the run summary says it).
+
+    Training chosen automatically (``train=None``) that cannot learn from these records (no
+    duplicates among them, say) falls back to the given or packaged model, with the reason.
+    """
     if isinstance(model, (str, Path)):
         model = MatchModel.load(model)
-    if train is None:
-        train = model is None and len(feats) >= MIN_TRAINING_RECORDS
+    given = model is not None
+    auto = train is None
+    if auto:
+        train = not given and len(feats) >= MIN_TRAINING_RECORDS
     if train:
-        return MatchModel.train(feats, seed=seed)
-    return (model or default_model()).for_size(len(feats))
+        try:
+            return MatchModel.train(feats, seed=seed), "trained on this case"
+        except ResolutionError as exc:
+            if not auto:
+                raise
+            reason = str(exc).split(". Use")[0]
+            warnings.warn(f"{reason}; resolving with the packaged person model instead", stacklevel=3)
+            return default_model().for_size(len(feats)), f"packaged ({reason})"
+    return (model or default_model()).for_size(len(feats)), "given" if given else "packaged"
 
 
 def _strong_person_pairs(feats: pd.DataFrame) -> list[tuple[str, str]]:
@@ -216,7 +231,8 @@ def _person_frame(persons: pd.DataFrame, linked: dict[str, list[str]]) -> pd.Dat
             "unique_id": eid, "country": country, "name": props.get("name"), "first_name": props.get("first_name"),
             "last_name": props.get("last_name"), "birth_date": props.get("birth_date"),
             "gender": props.get("gender"), "nationality": props.get("nationality"), "city": props.get("city"),
-            "address": props.get("address"), "phone": props.get("phone"), "email": props.get("email"),
+            "postal_code": props.get("postal_code") or props.get("postcode"),
+            "region": props.get("region") or props.get("state"), "address": props.get("address"), "phone": props.get("phone"), "email": props.get("email"),
             "id_number": props.get("id_number"),
             "phones": [k.split(":", 1)[1] for k in keys if k.startswith("phone:")],
             "emails": [k.split(":", 1)[1] for k in keys if k.startswith("email:")],
@@ -263,8 +279,8 @@ def _assign_ids(ws: Workspace, clusters: dict[str, str], run_id: int, now: datet
             counter += 1
             out[root] = rid
             fresh.append((rid, run_id, now))
-    if fresh:
-        ws.con.executemany("INSERT INTO resolution_ids VALUES (?, ?, ?)", fresh)
+    if fresh:  # one frame insert: executemany costs a millisecond a row
+        ws._insert_frame("resolution_ids", pd.DataFrame(fresh, columns=["resolved_id", "created_run", "created_at"]))
     return out
 
 
@@ -304,6 +320,7 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     must, cannot = D.constraints(ws)
     pair_rows: list[dict[str, Any]] = []
     model_used: MatchModel | None = None
+    model_how = "given" if model is not None else "packaged"
     trained = False
     if ents.empty:
         clusters: dict[str, str] = {}
@@ -326,8 +343,8 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
         if len(persons) >= 2:
             linked = linked_keys(ents, ws.links(), keys)
             feats = person_features(_person_frame(persons, linked))
-            model_used = _pick_model(feats, model, train, seed)
-            trained = bool(train) or (train is None and model is None and len(feats) >= MIN_TRAINING_RECORDS)
+            model_used, model_how = _pick_model(feats, model, train, seed)
+            trained = model_how == "trained on this case"
             pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold))
             labels = model_used.level_labels()
             gammas = [c for c in pairs.columns if c.startswith("gamma_")]
@@ -384,7 +401,7 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
         "persons": int((records["kind"] == "person").sum()),
         "person_entities": int(records.loc[records["kind"] == "person", "resolved_id"].nunique()),
         "decisions_applied": int(len(must) + len(cannot)),
-        "model": "trained on this case" if trained else ("given" if model is not None else "packaged"),
+        "model": model_how,
         "blocking_left_out": list(pairs.attrs.get("blocking_left_out", [])) if len(ents) else [],
         "merged_pairs": dict(sorted(by_ev.items())),
     }

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import ResolutionError
 from ..workspace import Workspace
+from . import collective as C
 from . import decisions as D
 from .deterministic import STRONG_PERSON_KEYS, entity_keys, identifier_pairs, linked_keys, organisation_pairs
 from .probabilistic import MatchModel, constrained_clusters, person_features
@@ -32,7 +33,7 @@ REVIEW_FLOOR = 0.05
 
 def default_model() -> MatchModel:
     """The packaged person model: trained without labels (u by sampling, m by EM) on fictional
-    person records of :func:`netintel.synth.persons.person_records`; used for small cases."""
+    person records (built by :mod:`netintel.training.resolution`); used for small cases."""
     text = resources.files("netintel").joinpath("models/person_resolution.json").read_text(encoding="utf-8")
     return MatchModel.from_json(text)
 
@@ -182,6 +183,31 @@ class Explanation:
         return (f"<b>{html.escape(self.resolved_id)}</b>" + self.members.to_html(index=False)
                 + "<b>Evidence</b>" + self.evidence.to_html(index=False)
                 + ("<b>Decisions</b>" + self.decisions.to_html(index=False) if len(self.decisions) else ""))
+
+
+def _collective_pairs(ents: pd.DataFrame, links: pd.DataFrame, feats: pd.DataFrame, pairs: pd.DataFrame,
+                      clusters: dict[str, str], model: MatchModel) -> pd.DataFrame:
+    """Name-only person records and fuller ones of another source whose names and networks agree
+    (:mod:`netintel.resolve.collective`): ``entity_a, entity_b, name, neighbours``."""
+    cols = ["entity_a", "entity_b", "name", "neighbours"]
+    if not len(pairs) or "gamma_name" not in pairs:
+        return pd.DataFrame(columns=cols)
+    only = C.name_only(feats)
+    if not only.any():
+        return pd.DataFrame(columns=cols)
+    levels = model.level_labels().get("name", {})
+    source = dict(zip(ents["entity_id"], ents["source_file"].astype(str) + "|" + ents["agency"].astype(str)))
+    a, b = pairs["unique_id_l"].to_numpy(), pairs["unique_id_r"].to_numpy()
+    name = [levels.get(int(g), "") for g in pairs["gamma_name"]]
+    keep = [(only.get(x, False) or only.get(y, False)) and clusters.get(x) != clusters.get(y)
+            and source.get(x) != source.get(y) and n in C.NAME_AGREES for x, y, n in zip(a, b, name)]
+    cand = pd.DataFrame({"entity_a": a, "entity_b": b, "name": name})[keep]
+    if not len(cand):
+        return pd.DataFrame(columns=cols)
+    kind_of = dict(zip(ents["entity_id"], ents["kind"]))
+    hoods = C.neighbourhoods(links, kind_of, clusters, set(cand["entity_a"]) | set(cand["entity_b"]))
+    agreed = C.agreeing_pairs(cand[["entity_a", "entity_b"]], hoods, clusters)
+    return agreed.merge(cand, on=["entity_a", "entity_b"])[cols]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,10 +364,11 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
                               "match_weight": None, "agreed": r.key, "evidence": {"key": r.key}})
         must_all = [(r.entity_a, r.entity_b) for r in det.itertuples(index=False)] + list(must)
         persons = ents[ents["kind"] == "person"]
+        links = ws.links()
         feats = None
         pairs = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
         if len(persons) >= 2:
-            linked = linked_keys(ents, ws.links(), keys)
+            linked = linked_keys(ents, links, keys)
             feats = person_features(_person_frame(persons, linked))
             model_used, model_how = _pick_model(feats, model, train, seed)
             trained = model_how == "trained on this case"
@@ -363,6 +390,23 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
                               "agreed": "analyst decision", "evidence": {}})
         clusters = constrained_clusters(ents["entity_id"].tolist(), pairs, threshold=threshold, features=feats,
                                         must_link=must_all, cannot_link=cannot)
+        if feats is not None and model_used is not None:
+            network = _collective_pairs(ents, links, feats, pairs, clusters, model_used)
+            if len(network):
+                for r in network.itertuples(index=False):
+                    pair_rows.append({"entity_a": r.entity_a, "entity_b": r.entity_b, "kind": "person",
+                                      "method": "collective", "rule": "name and network",
+                                      "match_probability": C.COLLECTIVE_PROBABILITY, "match_weight": None,
+                                      "agreed": f"name ({r.name}); neighbours: {', '.join(r.neighbours)}",
+                                      "evidence": {"name": r.name, "neighbours": list(r.neighbours)}})
+                # joined after every model pair, and only where no record of one conflicts with the other
+                weak = pd.DataFrame({"unique_id_l": network["entity_a"], "unique_id_r": network["entity_b"],
+                                     "match_probability": threshold})
+                clusters = constrained_clusters(ents["entity_id"].tolist(),
+                                                pd.concat([pairs[["unique_id_l", "unique_id_r", "match_probability"]],
+                                                           weak], ignore_index=True),
+                                                threshold=threshold, features=feats, must_link=must_all,
+                                                cannot_link=cannot)
     ids = _assign_ids(ws, clusters, run_id, now)
     resolved = {e: ids[root] for e, root in clusters.items()}
     pair_df = pd.DataFrame(pair_rows, columns=["entity_a", "entity_b", "kind", "method", "rule",
@@ -372,10 +416,12 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     kind_of = dict(zip(ents["entity_id"], ents["kind"]))
     pair_df["kind"] = [k if isinstance(k, str) else kind_of.get(a) for k, a in zip(pair_df["kind"], pair_df["entity_a"])]
     # how each record joined its cluster: its strongest merged evidence
-    rank = {"decision": 3, "deterministic": 2, "probabilistic": 1}
+    rank = {"decision": 4, "deterministic": 3, "probabilistic": 2, "collective": 1}
     method: dict[str, str] = {}
-    for a, b, m, merged in zip(pair_df["entity_a"], pair_df["entity_b"], pair_df["method"], pair_df["merged"]):
-        if not merged:
+    for a, b, m, merged, p in zip(pair_df["entity_a"], pair_df["entity_b"], pair_df["method"], pair_df["merged"],
+                                  pair_df["match_probability"]):
+        # a model pair below the threshold did not join its records, even when something else did
+        if not merged or (m == "probabilistic" and p < threshold):
             continue
         for e in (a, b):
             if rank[m] > rank.get(method.get(e, ""), 0):

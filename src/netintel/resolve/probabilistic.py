@@ -666,6 +666,10 @@ class MatchModel:
             with _quiet_splink():
                 model = _train_splink(features, settings, seed=seed, max_pairs_u=max_pairs_u,
                                       max_pairs_em=max_pairs_em)
+            lam = model.get("probability_two_random_records_match")
+            if lam is None or not 0 < float(lam) < 1:
+                # EM that found no matches ends at a prior of 0: every later weight is log(0)
+                raise ValueError(f"the estimated share of matching pairs is {lam}")
         except ResolutionError:
             raise
         except (ValueError, ArithmeticError, RuntimeError) as exc:

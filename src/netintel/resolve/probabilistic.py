@@ -366,16 +366,14 @@ def _comparisons() -> list[Any]:
              "(dob_y_l = dob_y_r AND dob_d_l = dob_d_r)", "one part differs"),
         _lvl("ELSE", "different"),
     ])
-    nat = cl.CustomComparison(output_column_name="nationality", comparison_levels=[
-        _lvl("nationality_l IS NULL OR nationality_r IS NULL", "null", null=True),
-        _lvl("nationality_l = nationality_r", "same"),
-        _lvl("ELSE", "different"),
-    ])
-    gender = cl.CustomComparison(output_column_name="gender", comparison_levels=[
-        _lvl("gender_l IS NULL OR gender_r IS NULL", "null", null=True),
-        _lvl("gender_l = gender_r", "same"),
-        _lvl("ELSE", "different"),
-    ])
+    def exact(col: str) -> Any:
+        return cl.CustomComparison(output_column_name=col, comparison_levels=[
+            _lvl(f"{col}_l IS NULL OR {col}_r IS NULL", "null", null=True),
+            _lvl(f"{col}_l = {col}_r", "same"),
+            _lvl("ELSE", "different"),
+        ])
+
+    nat, gender, region = exact("nationality"), exact("gender"), exact("region")
     city = cl.CustomComparison(output_column_name="city", comparison_levels=[
         _lvl("city_l IS NULL OR city_r IS NULL", "null", null=True),
         _lvl(f"city_l = city_r OR {_jw('city')} >= 0.9", "same"),
@@ -385,11 +383,6 @@ def _comparisons() -> list[Any]:
         _lvl("postcode_l IS NULL OR postcode_r IS NULL", "null", null=True),
         _lvl("postcode_l = postcode_r", "same"),
         _lvl("damerau_levenshtein(postcode_l, postcode_r) <= 1", "one typing error"),
-        _lvl("ELSE", "different"),
-    ])
-    region = cl.CustomComparison(output_column_name="region", comparison_levels=[
-        _lvl("region_l IS NULL OR region_r IS NULL", "null", null=True),
-        _lvl("region_l = region_r", "same"),
         _lvl("ELSE", "different"),
     ])
     out = [name, dob, nat, gender, city, postcode, region]

@@ -512,7 +512,7 @@ def prediction_rules(features: pd.DataFrame, *, budget: int | None = None) -> Bl
     ...                                       "nationality": ["RU", "RU"]}))
     >>> plan = prediction_rules(feats, budget=0)
     >>> len(plan.rules), [r.keys for r in plan.left_out], plan.block_pairs, plan.chunks
-    (8, [('skel1', 'nationality'), ('skel2', 'nationality')], 2, 1)
+    (11, [('skel1', 'nationality'), ('skel2', 'nationality')], 2, 1)
     """
     budget = BROAD_PAIR_BUDGET if budget is None else budget
     used, left_out = [], []

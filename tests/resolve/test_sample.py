@@ -81,3 +81,12 @@ def test_pprl_close_to_clear_text_on_the_sample(resolved):
     print(f"sample persons, cross-agency pairwise F1: clear text {f1_clear:.3f}, PPRL {f1_pprl:.3f}")
     assert len(agencies) >= 3
     assert f1_pprl >= f1_clear - 0.05, (f1_pprl, f1_clear)
+
+
+def test_collective_merges_on_the_sample_are_true_ones(resolved):
+    """The sample has no name-only person records: network agreement must add no wrong merge."""
+    _, result, rec = resolved
+    weak = result.pairs[(result.pairs["method"] == "collective") & result.pairs["merged"]]
+    true_id = dict(zip(rec["entity_id"], rec["true_id"]))
+    assert all(true_id[a] == true_id[b] for a, b in zip(weak["entity_a"], weak["entity_b"]))
+    assert (rec.loc[rec["method"] == "collective", "kind"] == "person").all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -14,6 +15,7 @@ import pandas as pd
 
 from ..errors import ResolutionError
 from ..workspace import Workspace
+from . import collective as C
 from . import decisions as D
 from .deterministic import STRONG_PERSON_KEYS, entity_keys, identifier_pairs, linked_keys, organisation_pairs
 from .probabilistic import ENGINES, MatchModel, constrained_clusters, person_features
@@ -24,14 +26,14 @@ __all__ = ["resolve", "explain", "ResolutionResult", "Explanation", "resolve_per
 #: Default match probability at or above which two person records are one person.
 DEFAULT_THRESHOLD = 0.9
 #: Fewer person records than this: use the packaged model instead of training one on the case.
-MIN_TRAINING_RECORDS = 1500
+MIN_TRAINING_RECORDS = 500
 #: Scored pairs below this probability are not kept (neither merged nor worth a review).
 REVIEW_FLOOR = 0.05
 
 
 def default_model() -> MatchModel:
     """The packaged person model: trained without labels (u by sampling, m by EM) on fictional
-    person records of :func:`netintel.synth.persons.person_records`; used for small cases."""
+    person records (built by :mod:`netintel.training.resolution`); used for small cases."""
     text = resources.files("netintel").joinpath("models/person_resolution.json").read_text(encoding="utf-8")
     return MatchModel.from_json(text)
 
@@ -53,7 +55,7 @@ def resolve_persons(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHO
     pairs on ``"duckdb"`` or ``"spark"`` (at ``spark_master``), as :func:`resolve`.
     """
     feats = person_features(records)
-    model = _pick_model(feats, model, train, seed)
+    model, _ = _pick_model(feats, model, train, seed)
     pairs = model.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine, spark_master=spark_master)
     strong = _strong_person_pairs(feats)
     clusters = constrained_clusters(feats["unique_id"].tolist(), pairs, threshold=threshold, features=feats,
@@ -62,14 +64,28 @@ def resolve_persons(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHO
 
 
 def _pick_model(feats: pd.DataFrame, model: MatchModel | str | Path | None, train: bool | None,
-                seed: int) -> MatchModel:
+                seed: int) -> tuple[MatchModel, str]:
+    """The model to score ``feats`` with, and how it was chosen (the run summary says it).
+
+    Training chosen automatically (``train=None``) that cannot learn from these records (no
+    duplicates among them, say) falls back to the given or packaged model, with the reason.
+    """
     if isinstance(model, (str, Path)):
         model = MatchModel.load(model)
-    if train is None:
-        train = model is None and len(feats) >= MIN_TRAINING_RECORDS
+    given = model is not None
+    auto = train is None
+    if auto:
+        train = not given and len(feats) >= MIN_TRAINING_RECORDS
     if train:
-        return MatchModel.train(feats, seed=seed)
-    return (model or default_model()).for_size(len(feats))
+        try:
+            return MatchModel.train(feats, seed=seed), "trained on this case"
+        except ResolutionError as exc:
+            if not auto:
+                raise
+            reason = str(exc).split(". Use")[0]
+            warnings.warn(f"{reason}; resolving with the packaged person model instead", stacklevel=3)
+            return default_model().for_size(len(feats)), f"packaged ({reason})"
+    return (model or default_model()).for_size(len(feats)), "given" if given else "packaged"
 
 
 def _strong_person_pairs(feats: pd.DataFrame) -> list[tuple[str, str]]:
@@ -171,6 +187,31 @@ class Explanation:
                 + ("<b>Decisions</b>" + self.decisions.to_html(index=False) if len(self.decisions) else ""))
 
 
+def _collective_pairs(ents: pd.DataFrame, links: pd.DataFrame, feats: pd.DataFrame, pairs: pd.DataFrame,
+                      clusters: dict[str, str], model: MatchModel) -> pd.DataFrame:
+    """Name-only person records and fuller ones of another source whose names and networks agree
+    (:mod:`netintel.resolve.collective`): ``entity_a, entity_b, name, neighbours``."""
+    cols = ["entity_a", "entity_b", "name", "neighbours"]
+    if not len(pairs) or "gamma_name" not in pairs:
+        return pd.DataFrame(columns=cols)
+    only = C.name_only(feats)
+    if not only.any():
+        return pd.DataFrame(columns=cols)
+    levels = model.level_labels().get("name", {})
+    source = dict(zip(ents["entity_id"], ents["source_file"].astype(str) + "|" + ents["agency"].astype(str)))
+    a, b = pairs["unique_id_l"].to_numpy(), pairs["unique_id_r"].to_numpy()
+    name = [levels.get(int(g), "") for g in pairs["gamma_name"]]
+    keep = [(only.get(x, False) or only.get(y, False)) and clusters.get(x) != clusters.get(y)
+            and source.get(x) != source.get(y) and n in C.NAME_AGREES for x, y, n in zip(a, b, name)]
+    cand = pd.DataFrame({"entity_a": a, "entity_b": b, "name": name})[keep]
+    if not len(cand):
+        return pd.DataFrame(columns=cols)
+    kind_of = dict(zip(ents["entity_id"], ents["kind"]))
+    hoods = C.neighbourhoods(links, kind_of, clusters, set(cand["entity_a"]) | set(cand["entity_b"]))
+    agreed = C.agreeing_pairs(cand[["entity_a", "entity_b"]], hoods, clusters)
+    return agreed.merge(cand, on=["entity_a", "entity_b"])[cols]
+
+
 # ---------------------------------------------------------------------------------------------
 # The workspace run
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +259,8 @@ def _person_frame(persons: pd.DataFrame, linked: dict[str, list[str]]) -> pd.Dat
             "unique_id": eid, "country": country, "name": props.get("name"), "first_name": props.get("first_name"),
             "last_name": props.get("last_name"), "birth_date": props.get("birth_date"),
             "gender": props.get("gender"), "nationality": props.get("nationality"), "city": props.get("city"),
-            "address": props.get("address"), "phone": props.get("phone"), "email": props.get("email"),
+            "postal_code": props.get("postal_code") or props.get("postcode"),
+            "region": props.get("region") or props.get("state"), "address": props.get("address"), "phone": props.get("phone"), "email": props.get("email"),
             "id_number": props.get("id_number"),
             "phones": [k.split(":", 1)[1] for k in keys if k.startswith("phone:")],
             "emails": [k.split(":", 1)[1] for k in keys if k.startswith("email:")],
@@ -265,8 +307,8 @@ def _assign_ids(ws: Workspace, clusters: dict[str, str], run_id: int, now: datet
             counter += 1
             out[root] = rid
             fresh.append((rid, run_id, now))
-    if fresh:
-        ws.con.executemany("INSERT INTO resolution_ids VALUES (?, ?, ?)", fresh)
+    if fresh:  # one frame insert: executemany costs a millisecond a row
+        ws._insert_frame("resolution_ids", pd.DataFrame(fresh, columns=["resolved_id", "created_run", "created_at"]))
     return out
 
 
@@ -315,6 +357,7 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     must, cannot = D.constraints(ws)
     pair_rows: list[dict[str, Any]] = []
     model_used: MatchModel | None = None
+    model_how = "given" if model is not None else "packaged"
     trained = False
     if ents.empty:
         clusters: dict[str, str] = {}
@@ -332,13 +375,14 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
                               "match_weight": None, "agreed": r.key, "evidence": {"key": r.key}})
         must_all = [(r.entity_a, r.entity_b) for r in det.itertuples(index=False)] + list(must)
         persons = ents[ents["kind"] == "person"]
+        links = ws.links()
         feats = None
         pairs = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
         if len(persons) >= 2:
-            linked = linked_keys(ents, ws.links(), keys)
+            linked = linked_keys(ents, links, keys)
             feats = person_features(_person_frame(persons, linked))
-            model_used = _pick_model(feats, model, train, seed)
-            trained = bool(train) or (train is None and model is None and len(feats) >= MIN_TRAINING_RECORDS)
+            model_used, model_how = _pick_model(feats, model, train, seed)
+            trained = model_how == "trained on this case"
             pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine,
                                        spark_master=spark_master)
             labels = model_used.level_labels()
@@ -358,6 +402,23 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
                               "agreed": "analyst decision", "evidence": {}})
         clusters = constrained_clusters(ents["entity_id"].tolist(), pairs, threshold=threshold, features=feats,
                                         must_link=must_all, cannot_link=cannot)
+        if feats is not None and model_used is not None:
+            network = _collective_pairs(ents, links, feats, pairs, clusters, model_used)
+            if len(network):
+                for r in network.itertuples(index=False):
+                    pair_rows.append({"entity_a": r.entity_a, "entity_b": r.entity_b, "kind": "person",
+                                      "method": "collective", "rule": "name and network",
+                                      "match_probability": C.COLLECTIVE_PROBABILITY, "match_weight": None,
+                                      "agreed": f"name ({r.name}); neighbours: {', '.join(r.neighbours)}",
+                                      "evidence": {"name": r.name, "neighbours": list(r.neighbours)}})
+                # joined after every model pair, and only where no record of one conflicts with the other
+                weak = pd.DataFrame({"unique_id_l": network["entity_a"], "unique_id_r": network["entity_b"],
+                                     "match_probability": threshold})
+                clusters = constrained_clusters(ents["entity_id"].tolist(),
+                                                pd.concat([pairs[["unique_id_l", "unique_id_r", "match_probability"]],
+                                                           weak], ignore_index=True),
+                                                threshold=threshold, features=feats, must_link=must_all,
+                                                cannot_link=cannot)
     ids = _assign_ids(ws, clusters, run_id, now)
     resolved = {e: ids[root] for e, root in clusters.items()}
     pair_df = pd.DataFrame(pair_rows, columns=["entity_a", "entity_b", "kind", "method", "rule",
@@ -367,10 +428,12 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     kind_of = dict(zip(ents["entity_id"], ents["kind"]))
     pair_df["kind"] = [k if isinstance(k, str) else kind_of.get(a) for k, a in zip(pair_df["kind"], pair_df["entity_a"])]
     # how each record joined its cluster: its strongest merged evidence
-    rank = {"decision": 3, "deterministic": 2, "probabilistic": 1}
+    rank = {"decision": 4, "deterministic": 3, "probabilistic": 2, "collective": 1}
     method: dict[str, str] = {}
-    for a, b, m, merged in zip(pair_df["entity_a"], pair_df["entity_b"], pair_df["method"], pair_df["merged"]):
-        if not merged:
+    for a, b, m, merged, p in zip(pair_df["entity_a"], pair_df["entity_b"], pair_df["method"], pair_df["merged"],
+                                  pair_df["match_probability"]):
+        # a model pair below the threshold did not join its records, even when something else did
+        if not merged or (m == "probabilistic" and p < threshold):
             continue
         for e in (a, b):
             if rank[m] > rank.get(method.get(e, ""), 0):
@@ -396,7 +459,7 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
         "persons": int((records["kind"] == "person").sum()),
         "person_entities": int(records.loc[records["kind"] == "person", "resolved_id"].nunique()),
         "decisions_applied": int(len(must) + len(cannot)),
-        "model": "trained on this case" if trained else ("given" if model is not None else "packaged"),
+        "model": model_how,
         "engine": engine,
         "blocking_left_out": list(pairs.attrs.get("blocking_left_out", [])) if len(ents) else [],
         "merged_pairs": dict(sorted(by_ev.items())),

@@ -98,14 +98,15 @@ def identifier_pairs(keys: pd.DataFrame, *, kinds: Iterable[str] | None = None) 
     """
     if kinds is not None:
         keys = keys[keys["kind"].isin(list(kinds))]
-    rows = []
-    for (kind, key), group in keys.groupby(["kind", "key"], sort=True):
-        ids = sorted(set(group["entity_id"]))
-        rule = group["rule"].iloc[0]
-        for other in ids[1:]:
-            rows.append((ids[0], other, kind, rule, key))
-    return pd.DataFrame(rows, columns=["entity_a", "entity_b", "kind", "rule", "key"]).drop_duplicates(
-        ["entity_a", "entity_b"])
+    cols = ["entity_a", "entity_b", "kind", "rule", "key"]
+    k = keys.drop_duplicates(["kind", "key", "entity_id"]).sort_values(["kind", "key", "entity_id"], kind="stable")
+    group = k.groupby(["kind", "key"], sort=False)
+    first, rule = group["entity_id"].transform("first"), group["rule"].transform("first")
+    star = (k["entity_id"] != first).to_numpy()
+    out = pd.DataFrame({"entity_a": first[star].to_numpy(), "entity_b": k["entity_id"][star].to_numpy(),
+                        "kind": k["kind"][star].to_numpy(), "rule": rule[star].to_numpy(),
+                        "key": k["key"][star].to_numpy()}, columns=cols)
+    return out.drop_duplicates(["entity_a", "entity_b"])
 
 
 def linked_keys(entities: pd.DataFrame, links: pd.DataFrame, keys: pd.DataFrame,

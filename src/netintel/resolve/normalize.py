@@ -80,7 +80,12 @@ def fold(text: Any) -> str:
     """
     if text is None:
         return ""
-    s = transliterate(str(text)).lower()
+    return _fold_text(str(text))
+
+
+@lru_cache(maxsize=200_000)
+def _fold_text(text: str) -> str:
+    s = transliterate(text).lower()
     s = s.replace("'", "").replace("`", "").replace("\u02bf", "").replace("\u02be", "")
     s = re.sub(r"[^a-z0-9]+", " ", s)
     return " ".join(s.split())
@@ -355,8 +360,27 @@ class PartialDate:
     day: int | None = None
 
     @classmethod
-    def parse(cls, value: Any) -> "PartialDate":
-        """Read ISO (``1985-03-12``, ``1985-03``, ``1985``) or day-first (``12.03.1985``, ``12/03/1985``)."""
+    def parse(cls, value: Any, *, strict: bool = False) -> "PartialDate":
+        """Read ISO (``1985-03-12``, ``1985-03``, ``1985``) or day-first (``12.03.1985``, ``12/03/1985``).
+
+        A part out of range is dropped (``1985-13-01`` is the year 1985); with ``strict`` a date
+        with any impossible part (``19450493``, ``1985-02-30``) is unknown altogether: a corrupted
+        field says nothing reliable about the person.
+
+        >>> PartialDate.parse("19450493"), PartialDate.parse("19450493", strict=True)
+        (PartialDate(year=1945, month=4, day=None), PartialDate(year=None, month=None, day=None))
+        """
+        if strict:
+            d = cls.parse(value)
+            date_part = re.split(r"[T ]", value.strip(), maxsplit=1)[0] if isinstance(value, str) else ""
+            written = 3 if re.fullmatch(r"\d{8}", date_part) else len(re.findall(r"\d+", date_part))
+            if d.year is None or written > {"year": 1, "month": 2, "day": 3}[d.precision]:
+                return cls(None)
+            if d.day:
+                import calendar
+                if d.day > calendar.monthrange(d.year, d.month)[1]:
+                    return cls(None)
+            return d
         if value is None:
             return cls(None)
         if hasattr(value, "year") and hasattr(value, "month"):

@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -49,8 +50,8 @@ __all__ = ["person_features", "MatchModel", "constrained_clusters", "FEATURE_COL
 
 #: Columns of :func:`person_features` that the model reads.
 FEATURE_COLUMNS = ["unique_id", "name_sorted", "name_canon", "name_skel", "name_tokens", "skel1", "skel2",
-                   "dob_y", "dob_m", "dob_d", "dob_iso", "dob_ym", "gender", "nationality", "city", "phones",
-                   "emails", "documents", "accounts", "phone1", "email1", "doc1"]
+                   "name_codes", "dob_y", "dob_m", "dob_d", "dob_iso", "dob_ym", "gender", "nationality", "city",
+                   "postcode", "region", "phones", "emails", "documents", "accounts", "phone1", "email1", "doc1"]
 
 
 def _listify(value: Any) -> list[str]:
@@ -67,96 +68,233 @@ def _listify(value: Any) -> list[str]:
     return [s] if s else []
 
 
-def _name_of(row: Mapping[str, Any]) -> list[str]:
-    first, last = row.get("first_name"), row.get("last_name")
-    toks: list[str] = []
-    if _listify(first) or _listify(last):
-        for v in _listify(first) + _listify(last):
-            toks.extend(name_tokens(v))
-    if not toks:
-        for v in _listify(row.get("name")) or _listify(row.get("full_name")):
-            toks = name_tokens(v)
-            if toks:
-                break
-    return toks
+_SCALAR_DTYPES = ("string", "empty", "integer", "floating", "mixed-integer-float")
+
+
+def _values_long(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The values of ``columns`` in long form: ``row`` (position), ``value`` (stripped text), in
+    column order then list order. Scalar columns take the fast path; list cells are exploded."""
+    parts = []
+    for order, col in enumerate(columns):
+        if col not in records:
+            continue
+        s = records[col].reset_index(drop=True)
+        scalar = pd.api.types.infer_dtype(s, skipna=True) in _SCALAR_DTYPES
+        if not scalar and s.map(lambda v: isinstance(v, (list, tuple, set, np.ndarray))).any():
+            s = s.map(_listify).explode()
+        s = s.dropna()
+        if not len(s):
+            continue
+        text = s.astype(str).str.strip()
+        text = text[text != ""]
+        parts.append(pd.DataFrame({"row": text.index.to_numpy(dtype=np.int64), "order": order,
+                                   "value": text.to_numpy(dtype=object)}))
+    if not parts:
+        return pd.DataFrame({"row": np.zeros(0, np.int64), "order": np.zeros(0, np.int64),
+                             "value": np.zeros(0, object)})
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["row", "order"], kind="stable").reset_index(drop=True)
+
+
+def _first(records: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """Per record, the first non-empty value of ``columns`` (text), or None."""
+    long = _values_long(records, columns).drop_duplicates("row")
+    out = pd.Series([None] * len(records), dtype=object)
+    out.iloc[long["row"].to_numpy()] = long["value"].to_numpy()
+    return out
+
+
+def _joined(records: pd.DataFrame, column: str) -> pd.Series:
+    """Per record, every value of ``column`` joined with spaces ("" when none)."""
+    long = _values_long(records, [column])
+    out = np.full(len(records), "", dtype=object)
+    if len(long):
+        rows, values = long["row"].to_numpy(), long["value"].to_numpy(dtype=object)
+        single = np.ones(len(rows), dtype=bool)
+        single[1:] = rows[1:] != rows[:-1]
+        if single.all():
+            out[rows] = values
+        else:
+            for row, value in zip(rows.tolist(), values.tolist()):
+                out[row] = f"{out[row]} {value}" if out[row] else value
+    return pd.Series(out, dtype=object)
+
+
+def _per_unique(values: pd.Series, fn) -> list:
+    """``fn`` applied once per distinct value of ``values``, spread back over the records."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = [fn(u) for u in uniques]
+    none = fn(None)
+    return [results[c] if c >= 0 else none for c in codes]
+
+
+def _list_column(n: int, long: pd.DataFrame) -> list[list[str]]:
+    """Sorted distinct ``value`` per ``row`` as lists (empty lists for rows without any)."""
+    out: list[list[str]] = [[] for _ in range(n)]
+    if len(long):
+        long = long.drop_duplicates(["row", "value"]).sort_values(["row", "value"], kind="stable")
+        for row, value in zip(long["row"].tolist(), long["value"].tolist()):
+            out[row].append(value)
+    return out
+
+
+def _normalised_long(records: pd.DataFrame, columns: Sequence[str], fn, country: pd.Series | None) -> pd.DataFrame:
+    """Long values of ``columns`` normalised by ``fn(value, country)`` once per distinct pair;
+    invalid ones (None) dropped."""
+    long = _values_long(records, columns)
+    if not len(long):
+        return long
+    ctry = country.iloc[long["row"].to_numpy()].to_numpy(dtype=object) if country is not None else \
+        np.full(len(long), None, dtype=object)
+    key = pd.Series(list(zip(long["value"], ctry)), dtype=object)
+    codes, uniques = pd.factorize(key)
+    normal = np.array([fn(v, c) for v, c in uniques] + [None], dtype=object)
+    long = long.assign(value=normal[codes])
+    return long[long["value"].notna()]
+
+
+_GENDERS = {"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "w": "f", "v": "f", "woman": "f"}
+#: A name token with a digit is a code ("N17", "Suspect 1", "X2"): an identifier, not a name.
+_CODE = re.compile(r"\d")
+
+
+def _name_columns(tokens: tuple[str, ...] | None) -> tuple:
+    toks = list(tokens or ())
+    canon = sorted(canonical_given(t) for t in toks)
+    skel = sorted(s for s in (skeleton(t) for t in canon) if s)
+    codes = sorted(t for t in toks if _CODE.search(t))
+    return (" ".join(sorted(toks)) or None, " ".join(canon) or None, " ".join(skel) or None, canon,
+            skel[0] if skel else None, skel[-1] if len(skel) > 1 else None, " ".join(codes) or None)
+
+
+def _dob_parts(value: Any) -> tuple:
+    d = PartialDate.parse(value, strict=True)
+    return (d.year, d.month, d.day, d.iso() if d.precision == "day" else None,
+            f"{d.year:04d}-{d.month:02d}" if d.month else None)
 
 
 #: From this many records on, :func:`person_features` shows a progress bar.
-PROGRESS_FROM = 50_000
+PROGRESS_FROM = 200_000
 
 
 def person_features(records: pd.DataFrame, *, progress: bool | None = None) -> pd.DataFrame:
     """The comparison columns of person records (one row per record, same order).
 
     ``records`` has ``unique_id`` and any of: ``first_name``, ``last_name``, ``name`` /
-    ``full_name``, ``birth_date`` (possibly partial), ``gender``, ``nationality``, ``city`` or
-    ``address``, ``phone`` / ``phones``, ``email`` / ``emails``, ``id_number`` / ``documents``
-    (keys ``CC:NUMBER``), ``accounts`` (any other identifier keys: IBANs, wallets, plates), and
+    ``full_name``, ``birth_date`` (possibly partial; a value that is not a possible date, such
+    as a field flagged as corrupted at ingest, counts as unknown), ``gender``, ``nationality``,
+    ``city`` or ``address``, ``postal_code`` / ``postcode``, ``region`` / ``state``,
+    ``phone`` / ``phones``, ``email`` / ``emails``, ``id_number`` / ``documents`` (keys
+    ``CC:NUMBER``), ``accounts`` (any other identifier keys: IBANs, wallets, plates), and
     ``country`` (the reporting agency's country: default phone region and document issuer).
-    Values may be lists. ``progress``: a progress bar (default: from :data:`PROGRESS_FROM` records).
+    Values may be lists. Each column is normalised once per distinct value, so a case with
+    repeated names, dates and places costs little more than its distinct values.
+    ``progress``: a progress bar over the steps (default: from :data:`PROGRESS_FROM` records).
+
+    Name tokens with a digit ("N17", "Suspect 1") are kept as codes (``name_codes``): two
+    records whose codes differ are never the same name.
     """
     if "unique_id" not in records:
         raise ResolutionError("person records need a 'unique_id' column")
-    rows = records.to_dict(orient="records")
-    out: dict[str, list] = {c: [] for c in FEATURE_COLUMNS}
-    if progress or (progress is None and len(rows) >= PROGRESS_FROM):
+    records = records.reset_index(drop=True)
+    n = len(records)
+    steps = iter(range(6))
+    bar = None
+    if progress or (progress is None and n >= PROGRESS_FROM):
         from tqdm.auto import tqdm  # imported only when shown: in Jupyter it warns without ipywidgets
 
-        rows = tqdm(rows, desc="person features", unit="record", mininterval=2)
-    for row in rows:
-        country = row.get("country") if isinstance(row.get("country"), str) else None
-        toks = _name_of(row)
-        canon = sorted(canonical_given(t) for t in toks)
-        skel = sorted(s for s in (skeleton(t) for t in canon) if s)
-        out["unique_id"].append(str(row["unique_id"]))
-        out["name_sorted"].append(" ".join(sorted(toks)) or None)
-        out["name_canon"].append(" ".join(canon) or None)
-        out["name_skel"].append(" ".join(skel) or None)
-        out["name_tokens"].append(canon)
-        out["skel1"].append(skel[0] if skel else None)
-        out["skel2"].append(skel[-1] if len(skel) > 1 else None)
-        dob = PartialDate(None)
-        for v in _listify(row.get("birth_date")):
-            dob = PartialDate.parse(v)
-            if dob.year:
-                break
-        out["dob_y"].append(dob.year)
-        out["dob_m"].append(dob.month)
-        out["dob_d"].append(dob.day)
-        out["dob_iso"].append(dob.iso() if dob.precision == "day" else None)
-        out["dob_ym"].append(f"{dob.year:04d}-{dob.month:02d}" if dob.month else None)
-        g = fold(_listify(row.get("gender"))[0]) if _listify(row.get("gender")) else ""
-        out["gender"].append({"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "w": "f",
-                              "v": "f", "woman": "f"}.get(g))
-        nat = _listify(row.get("nationality"))
-        out["nationality"].append(nat[0].strip().upper()[:2] if nat else None)
-        city = _listify(row.get("city"))
-        if not city:
-            addr = _listify(row.get("address"))
-            city = [addr[0].rsplit(",", 1)[-1]] if addr and "," in addr[0] else []
-        out["city"].append(fold(city[0]) or None if city else None)
-        phones = sorted({p for p in (phone_e164(v, country) for v in
-                                     _listify(row.get("phone")) + _listify(row.get("phones"))) if p})
-        emails = sorted({e for e in (email(v) for v in _listify(row.get("email")) + _listify(row.get("emails"))) if e})
-        docs: set[str] = set()
-        for v in _listify(row.get("documents")):
-            docs.add(v)  # already keyed "CC:NUMBER"
-        for v in _listify(row.get("id_number")):
-            # a document number written with its issuer's prefix ("BGA1234567") keys on that issuer
-            issuer = v[:2].upper() if len(v) > 2 and v[:2].isalpha() and v[2:3].isalnum() else None
-            d = document(v, issuer or (nat[0][:2].upper() if nat else None) or country)
-            if d:
-                docs.add(d)
-        out["phones"].append(phones)
-        out["emails"].append(emails)
-        out["documents"].append(sorted(docs))
-        out["accounts"].append(sorted(set(_listify(row.get("accounts")))))
-        out["phone1"].append(phones[0] if phones else None)
-        out["email1"].append(emails[0] if emails else None)
-        out["doc1"].append(sorted(docs)[0] if docs else None)
-    df = pd.DataFrame(out)
-    for c in ("dob_y", "dob_m", "dob_d"):
-        df[c] = df[c].astype("Int64")
+        bar = tqdm(total=6, desc="person features", unit="step")
+
+    def step():
+        next(steps)
+        if bar is not None:
+            bar.update(1)
+
+    out: dict[str, Any] = {"unique_id": records["unique_id"].astype(str).to_numpy(dtype=object)}
+    country = _first(records, ["country"])
+    country = country.where(country.map(lambda c: isinstance(c, str) and len(c) == 2), None) \
+        .map(lambda c: c.upper() if isinstance(c, str) else None)
+    # -- names: first + last when given, else the full name (tokens once per distinct value) ----
+    first = _joined(records, "first_name")
+    last = _joined(records, "last_name")
+    first_toks = _per_unique(first.where(first != "", None), lambda v: " ".join(name_tokens(v)) if v else "")
+    last_toks = _per_unique(last.where(last != "", None), lambda v: " ".join(name_tokens(v)) if v else "")
+    full = _values_long(records, ["name", "full_name"])
+    full_toks = np.full(n, "", dtype=object)
+    if len(full):
+        full = full.assign(tokens=_per_unique(full["value"], lambda v: " ".join(name_tokens(v)) if v else ""))
+        full = full[full["tokens"] != ""].drop_duplicates("row")
+        full_toks[full["row"].to_numpy()] = full["tokens"].to_numpy(dtype=object)
+    joined = [f"{a} {b}".strip() for a, b in zip(first_toks, last_toks)]
+    tokens = pd.Series([j or f for j, f in zip(joined, full_toks)], dtype=object)
+    names = _per_unique(tokens.where(tokens != "", None), lambda k: _name_columns(tuple(k.split()) if k else ()))
+    for i, col in enumerate(("name_sorted", "name_canon", "name_skel", "name_tokens", "skel1", "skel2",
+                             "name_codes")):
+        out[col] = [r[i] for r in names]
+    step()
+    # -- date of birth: the first value that is a possible date -----------------------------------
+    long = _values_long(records, ["birth_date"])
+    dob = pd.Series([None] * n, dtype=object)
+    if len(long):
+        parts = _per_unique(long["value"], _dob_parts)
+        long = long.assign(ok=[p[0] is not None for p in parts], parts=parts)
+        long = long[long["ok"]].drop_duplicates("row")
+        dob.iloc[long["row"].to_numpy()] = long["parts"].to_numpy()
+    dob_parts = _per_unique(dob.map(lambda p: p if p is not None else None), lambda p: p or (None,) * 5)
+    for i, col in enumerate(("dob_y", "dob_m", "dob_d", "dob_iso", "dob_ym")):
+        out[col] = [p[i] for p in dob_parts]
+    step()
+    # -- gender, nationality, place -------------------------------------------------------------
+    gender = _first(records, ["gender"])
+    out["gender"] = _per_unique(gender, lambda g: _GENDERS.get(fold(g)) if g is not None else None)
+    nat = _first(records, ["nationality"])
+    out["nationality"] = nat.map(lambda v: v.strip().upper()[:2] if isinstance(v, str) else None).tolist()
+    city = _first(records, ["city"])
+    addr = _first(records, ["address"])
+    from_addr = addr.map(lambda a: a.rsplit(",", 1)[-1] if isinstance(a, str) and "," in a else None)
+    city = city.where(city.notna(), from_addr)
+    out["city"] = _per_unique(city, lambda c: (fold(c) or None) if c is not None else None)
+    post = _first(records, ["postal_code", "postcode"])
+    out["postcode"] = _per_unique(post, lambda p: re.sub(r"[^A-Z0-9]", "", str(p).upper()) or None
+                                  if p is not None else None)
+    region = _first(records, ["region", "state"])
+    out["region"] = _per_unique(region, lambda r: (fold(r) or None) if r is not None else None)
+    step()
+    # -- identifiers ------------------------------------------------------------------------------
+    phones = _normalised_long(records, ["phone", "phones"], phone_e164, country)
+    emails = _normalised_long(records, ["email", "emails"], lambda v, _c: email(v), None)
+    docs_given = _values_long(records, ["documents"])  # already keyed "CC:NUMBER"
+    nat_or_country = pd.Series(nat.map(lambda v: v[:2].upper() if isinstance(v, str) else None)).where(
+        nat.notna(), country)
+
+    def document_key(v: str, default: str | None) -> str | None:
+        # a document number written with its issuer's prefix ("BGA1234567") keys on that issuer
+        issuer = v[:2].upper() if len(v) > 2 and v[:2].isalpha() and v[2:3].isalnum() else None
+        return document(v, issuer or default)
+
+    docs = _normalised_long(records, ["id_number"], document_key, nat_or_country)
+    docs = pd.concat([docs_given, docs], ignore_index=True)
+    accounts = _values_long(records, ["accounts"])
+    out["phones"] = _list_column(n, phones)
+    out["emails"] = _list_column(n, emails)
+    out["documents"] = _list_column(n, docs)
+    out["accounts"] = _list_column(n, accounts)
+    step()
+    for col, src in (("phone1", "phones"), ("email1", "emails"), ("doc1", "documents")):
+        out[col] = [v[0] if v else None for v in out[src]]
+    columns = {}
+    for c in FEATURE_COLUMNS:
+        values = out[c]
+        if c in ("dob_y", "dob_m", "dob_d"):
+            columns[c] = pd.array(values, dtype="Int64")
+        else:
+            col = np.empty(n, dtype=object)
+            col[:] = values if not isinstance(values, np.ndarray) else values.tolist()
+            columns[c] = col
+    df = pd.DataFrame(columns)
+    step()
+    if bar is not None:
+        bar.close()
     return df
 
 
@@ -190,19 +328,30 @@ def _tokens_within(a: str, b: str) -> str:
             f"OR (length(x) >= 4 AND contains(y, x))))))")
 
 
+#: SQL: the two names carry the same codes (tokens with a digit: "N17", "Suspect 1"), or none.
+SAME_CODES = "coalesce(name_codes_l, '') = coalesce(name_codes_r, '')"
+#: SQL: two full birth dates one typing error apart (a digit changed, or two neighbours swapped).
+DOB_ONE_TYPO = "damerau_levenshtein(dob_iso_l, dob_iso_r) <= 1"
+
+
 def _comparisons() -> list[Any]:
     from splink import comparison_library as cl
+
+    def name_level(sql: str, label: str) -> dict[str, Any]:
+        # a code is an identifier: "Suspect 1" and "Suspect 2" are different names however alike
+        return _lvl(f"({sql}) AND {SAME_CODES}", label)
 
     name = cl.CustomComparison(output_column_name="name", comparison_description="names", comparison_levels=[
         _lvl("name_canon_l IS NULL OR name_canon_r IS NULL", "null", null=True),
         _lvl("name_sorted_l = name_sorted_r", "exact"),
-        _lvl("name_canon_l = name_canon_r", "same with given-name variants"),
-        _lvl("name_skel_l = name_skel_r", "same skeleton (transliteration)"),
-        _lvl(f"{_jw('name_canon')} >= 0.94", "jaro-winkler >= 0.94"),
-        _lvl(f"{_tokens_within('name_tokens_l', 'name_tokens_r')} OR {_tokens_within('name_tokens_r', 'name_tokens_l')}",
-             "every token of one close to a token of the other"),
-        _lvl(f"{_jw('name_canon')} >= 0.88 OR {_jw('name_skel')} >= 0.92", "jaro-winkler >= 0.88"),
-        _lvl(f"{_jw('name_canon')} >= 0.78", "jaro-winkler >= 0.78"),
+        name_level("name_canon_l = name_canon_r", "same with given-name variants"),
+        name_level("name_skel_l = name_skel_r", "same skeleton (transliteration)"),
+        name_level(f"{_jw('name_canon')} >= 0.94", "jaro-winkler >= 0.94"),
+        name_level(f"{_tokens_within('name_tokens_l', 'name_tokens_r')} OR "
+                   f"{_tokens_within('name_tokens_r', 'name_tokens_l')}",
+                   "every token of one close to a token of the other"),
+        name_level(f"{_jw('name_canon')} >= 0.88 OR {_jw('name_skel')} >= 0.92", "jaro-winkler >= 0.88"),
+        name_level(f"{_jw('name_canon')} >= 0.78", "jaro-winkler >= 0.78"),
         _lvl("ELSE", "different"),
     ])
     dob = cl.CustomComparison(output_column_name="dob", comparison_description="date of birth", comparison_levels=[
@@ -210,28 +359,33 @@ def _comparisons() -> list[Any]:
         _lvl("dob_iso_l = dob_iso_r", "same day"),
         _lvl("dob_ym_l = dob_ym_r AND (dob_d_l IS NULL OR dob_d_r IS NULL)", "same month, day unknown"),
         _lvl("dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL)", "same year, month unknown"),
+        _lvl(DOB_ONE_TYPO, "one typing error"),
         _lvl("(dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r) OR "
              "(dob_y_l = dob_y_r AND dob_m_l = dob_m_r) OR "
              "(abs(dob_y_l - dob_y_r) = 1 AND dob_m_l = dob_m_r AND dob_d_l = dob_d_r) OR "
              "(dob_y_l = dob_y_r AND dob_d_l = dob_d_r)", "one part differs"),
         _lvl("ELSE", "different"),
     ])
-    nat = cl.CustomComparison(output_column_name="nationality", comparison_levels=[
-        _lvl("nationality_l IS NULL OR nationality_r IS NULL", "null", null=True),
-        _lvl("nationality_l = nationality_r", "same"),
-        _lvl("ELSE", "different"),
-    ])
-    gender = cl.CustomComparison(output_column_name="gender", comparison_levels=[
-        _lvl("gender_l IS NULL OR gender_r IS NULL", "null", null=True),
-        _lvl("gender_l = gender_r", "same"),
-        _lvl("ELSE", "different"),
-    ])
+    def exact(col: str) -> Any:
+        return cl.CustomComparison(output_column_name=col, comparison_levels=[
+            _lvl(f"{col}_l IS NULL OR {col}_r IS NULL", "null", null=True),
+            _lvl(f"{col}_l = {col}_r", "same"),
+            _lvl("ELSE", "different"),
+        ])
+
+    nat, gender, region = exact("nationality"), exact("gender"), exact("region")
     city = cl.CustomComparison(output_column_name="city", comparison_levels=[
         _lvl("city_l IS NULL OR city_r IS NULL", "null", null=True),
         _lvl(f"city_l = city_r OR {_jw('city')} >= 0.9", "same"),
         _lvl("ELSE", "different"),
     ])
-    out = [name, dob, nat, gender, city]
+    postcode = cl.CustomComparison(output_column_name="postcode", comparison_levels=[
+        _lvl("postcode_l IS NULL OR postcode_r IS NULL", "null", null=True),
+        _lvl("postcode_l = postcode_r", "same"),
+        _lvl("damerau_levenshtein(postcode_l, postcode_r) <= 1", "one typing error"),
+        _lvl("ELSE", "different"),
+    ])
+    out = [name, dob, nat, gender, city, postcode, region]
     for col, label in (("phones", "a shared phone"), ("emails", "a shared e-mail"),
                        ("documents", "a shared document"), ("accounts", "a shared account, wallet or vehicle")):
         out.append(cl.CustomComparison(output_column_name=col, comparison_levels=[
@@ -248,7 +402,8 @@ def _comparisons() -> list[Any]:
 DATES_MAY_AGREE = ("(l.dob_y IS NULL OR r.dob_y IS NULL"
                    " OR (l.dob_y = r.dob_y AND (l.dob_m IS NULL OR r.dob_m IS NULL OR l.dob_m = r.dob_m"
                    " OR l.dob_d = r.dob_d OR l.dob_m = r.dob_d))"
-                   " OR (abs(l.dob_y - r.dob_y) = 1 AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d))")
+                   " OR (abs(l.dob_y - r.dob_y) = 1 AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d)"
+                   " OR damerau_levenshtein(l.dob_iso, r.dob_iso) <= 1)")
 
 
 @dataclass(frozen=True)
@@ -273,7 +428,9 @@ class BlockingRule:
 
 
 #: Candidate pairs come from these rules, in this order. Identifiers and the full birth date
-#: block alone; every block on a name also asks for birth dates that may agree.
+#: block alone; a name part with a postcode too (a birth date mistyped beyond recognition is
+#: common in registers); every other block on a name also asks for birth dates that may agree,
+#: except the broad one on the whole name's skeleton.
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(("dob_iso",)),
     BlockingRule(("phone1",)),
@@ -283,8 +440,11 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(("skel2", "dob_y"), DATES_MAY_AGREE),
     BlockingRule(("name_canon",), DATES_MAY_AGREE),
     BlockingRule(("name_skel",), DATES_MAY_AGREE),
+    BlockingRule(("skel1", "postcode")),
+    BlockingRule(("skel2", "postcode")),
     BlockingRule(("skel1", "nationality"), DATES_MAY_AGREE, broad=True),
     BlockingRule(("skel2", "nationality"), DATES_MAY_AGREE, broad=True),
+    BlockingRule(("name_skel", "city"), broad=True),
 )
 #: Most record pairs the broad rules may join (before their date condition) in one run: about
 #: 17M at 100k generated records (kept), 1.7G at 1M (left out: hours of scoring for 0.5% of
@@ -302,19 +462,26 @@ def block_pairs(features: pd.DataFrame, keys: Sequence[str]) -> int:
     >>> block_pairs(pd.DataFrame({"a": ["x", "x", "x", None, None]}), ["a"])
     3
     """
+    return block_sizes(features, [keys])[0]
+
+
+def block_sizes(features: pd.DataFrame, key_sets: Sequence[Sequence[str]]) -> list[int]:
+    """:func:`block_pairs` of several key sets, counted on one DuckDB connection."""
     import duckdb
 
-    cols = list(keys)
+    cols = sorted({k for keys in key_sets for k in keys})
     con = duckdb.connect()
     try:
         con.register("f", features[cols])
-        where = " AND ".join(f'"{k}" IS NOT NULL' for k in cols)
-        group = ", ".join(f'"{k}"' for k in cols)
-        n = con.execute(f"SELECT coalesce(sum(c * (c - 1) // 2), 0)::BIGINT FROM "
-                        f"(SELECT count(*) AS c FROM f WHERE {where} GROUP BY {group})").fetchone()[0]
+        out = []
+        for keys in key_sets:
+            where = " AND ".join(f'"{k}" IS NOT NULL' for k in keys)
+            group = ", ".join(f'"{k}"' for k in keys)
+            out.append(int(con.execute(f"SELECT coalesce(sum(c * (c - 1) // 2), 0)::BIGINT FROM "
+                                       f"(SELECT count(*) AS c FROM f WHERE {where} GROUP BY {group})").fetchone()[0]))
     finally:
         con.close()
-    return int(n)
+    return out
 
 
 @dataclass(frozen=True)
@@ -345,13 +512,12 @@ def prediction_rules(features: pd.DataFrame, *, budget: int | None = None) -> Bl
     ...                                       "nationality": ["RU", "RU"]}))
     >>> plan = prediction_rules(feats, budget=0)
     >>> len(plan.rules), [r.keys for r in plan.left_out], plan.block_pairs, plan.chunks
-    (8, [('skel1', 'nationality'), ('skel2', 'nationality')], 2, 1)
+    (11, [('skel1', 'nationality'), ('skel2', 'nationality')], 2, 1)
     """
     budget = BROAD_PAIR_BUDGET if budget is None else budget
     used, left_out = [], []
     spent = total = 0
-    for rule in BLOCKING_RULES:
-        n = block_pairs(features, rule.keys)
+    for rule, n in zip(BLOCKING_RULES, block_sizes(features, [r.keys for r in BLOCKING_RULES])):
         if rule.broad:
             if spent + n > budget:
                 left_out.append(rule)
@@ -360,6 +526,64 @@ def prediction_rules(features: pd.DataFrame, *, budget: int | None = None) -> Bl
         total += n
         used.append(rule)
     return BlockingPlan(tuple(used), tuple(left_out), total)
+
+
+#: Fewest candidate pairs an EM pass needs; passes with fewer are skipped (their estimates would
+#: rest on a handful of pairs, and Splink fails on none).
+MIN_EM_PAIRS = 10
+
+
+def _training_passes(features: pd.DataFrame) -> list[tuple[str, ...]]:
+    """The EM passes worth running on ``features``, each a tuple of blocking keys.
+
+    Each pass estimates the comparisons its keys do not use: the full birth date (names,
+    places, identifiers), shared identifiers (mostly true matches: blocking on the name alone
+    would teach the model that namesakes of one nationality are matches with different birth
+    dates), then a name and a place, which estimate the birth date where a case has no
+    identifiers (addresses, but no phones or documents). One pass per identifier: an OR of
+    equalities is a nested-loop join in DuckDB (150 s at 100k records), each equality alone a
+    hash join. Passes whose blocks hold fewer than :data:`MIN_EM_PAIRS` pairs are left out.
+    """
+    passes = [("dob_iso",), ("phone1",), ("doc1",), ("name_canon", "postcode"), ("name_canon", "city")]
+    sizes = dict(zip(passes, block_sizes(features, passes)))
+    out = [keys for keys in passes[:3] if sizes[keys] >= MIN_EM_PAIRS]
+    # one pass on a name and a place is enough: the postcode where there is one, else the city
+    place = [keys for keys in passes[3:] if sizes[keys] >= MIN_EM_PAIRS]
+    return out + place[:1]
+
+
+def _train_splink(features: pd.DataFrame, settings: Any, *, seed: int, max_pairs_u: float,
+                  max_pairs_em: float | None) -> dict[str, Any]:
+    from splink import block_on
+
+    # the settings are this module's own, checked by its tests: validating them costs seconds
+    linker = _linker(features, settings, threads=1, validate=False)
+    n = len(features)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("name_canon", "dob_iso"), block_on("doc1"), block_on("name_canon", "phone1")], recall=0.6)
+    # u is kept above MIN_PROBABILITY / 50 (2e-4) anyway: 1e5 random pairs count 20 at that floor
+    # (the packaged model, trained once, samples more)
+    linker.training.estimate_u_using_random_sampling(max_pairs=min(max_pairs_u, n * (n - 1) / 2),
+                                                     seed=seed, min_count_per_level=None, num_chunks=1)
+    em_kw = {"max_pairs": max_pairs_em, "record_sample_proportion": 0.2} if max_pairs_em and n > 50_000 else {}
+    for keys in _training_passes(features):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*keys), estimate_without_term_frequencies=True, **em_kw)
+    return linker.misc.save_model_to_json()
+
+
+def _linker(features: pd.DataFrame, settings: Any, *, threads: int = 2, validate: bool = True) -> Any:
+    """The one place a DuckDB Splink linker is made (Spark's: :mod:`netintel.resolve._spark`).
+
+    ``threads``: one for training (sums of floats in parallel come out in varying order, and
+    the model must be the same, to the last bit, for the same records and seed).
+    """
+    from splink import Linker
+    from splink.backends.duckdb import DuckDBAPI
+
+    db = DuckDBAPI()
+    _configure_duckdb(db, threads)
+    return Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None, validate_settings=validate)
 
 
 @dataclass
@@ -412,45 +636,45 @@ class MatchModel:
 
     # -- training and scoring ----------------------------------------------------------------
     @classmethod
-    def train(cls, features: pd.DataFrame, *, seed: int = 0, max_pairs_u: float = 4e5,
+    def train(cls, features: pd.DataFrame, *, seed: int = 0, max_pairs_u: float = 1e5,
               max_pairs_em: float | None = 2e6) -> "MatchModel":
-        """Train m and u without labels on ``features`` (:func:`person_features`)."""
-        from splink import Linker, SettingsCreator, block_on
-        from splink.backends.duckdb import DuckDBAPI
+        """Train m and u without labels on ``features`` (:func:`person_features`).
+
+        Raises :class:`~netintel.errors.ResolutionError` saying what to do when the records
+        cannot train a model (too few, or no duplicates to learn from).
+        """
+        from splink import SettingsCreator
 
         if len(features) < 4:
             raise ResolutionError("too few person records to train a matching model (need at least 4); "
                                   "load a trained model with MatchModel.load()")
-        settings = SettingsCreator(link_type="dedupe_only", comparisons=_comparisons(),
+        comparisons = {_untrained(c)["output_column_name"]: c for c in _comparisons()}
+        active = _comparisons_with_data(features)
+        settings = SettingsCreator(link_type="dedupe_only",
+                                   comparisons=[c for name, c in comparisons.items() if name in active],
                                    blocking_rules_to_generate_predictions=_blocking_rules(),
                                    retain_intermediate_calculation_columns=False, retain_matching_columns=False,
                                    max_iterations=20, em_convergence=1e-4)
-        with _quiet_splink():
-            db = DuckDBAPI()
-            # one thread: sums of floats in parallel come out in varying order, and the model
-            # must be the same, to the last bit, for the same records and seed
-            _configure_duckdb(db, 1)
-            linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None)
-            n = len(features)
-            linker.training.estimate_probability_two_random_records_match(
-                [block_on("name_canon", "dob_iso"), block_on("doc1"), block_on("name_canon", "phone1")], recall=0.6)
-            linker.training.estimate_u_using_random_sampling(max_pairs=min(max_pairs_u, n * (n - 1) / 2),
-                                                             seed=seed, min_count_per_level=None, num_chunks=1)
-            em_kw = {"max_pairs": max_pairs_em, "record_sample_proportion": 0.2} if max_pairs_em and n > 50_000 else {}
-            # Two passes, each estimating the comparisons its blocking rule does not use. The second
-            # blocks on shared identifiers (mostly true matches): blocking on the name would teach
-            # the model that namesakes of one nationality are matches with different birth dates.
-            # One pass per identifier: an OR of equalities is a nested-loop join in DuckDB
-            # (150 s at 100k records), each equality alone a hash join.
-            for rule in (block_on("dob_iso"), block_on("phone1"), block_on("doc1")):
-                try:
-                    linker.training.estimate_parameters_using_expectation_maximisation(
-                        rule, estimate_without_term_frequencies=True, **em_kw)
-                except Exception as exc:  # pragma: no cover - too few pairs in a block on tiny inputs
-                    if "no" not in str(exc).lower() and "empty" not in str(exc).lower():
-                        raise
-            model = linker.misc.save_model_to_json()
+        try:
+            with _quiet_splink():
+                model = _train_splink(features, settings, seed=seed, max_pairs_u=max_pairs_u,
+                                      max_pairs_em=max_pairs_em)
+            lam = model.get("probability_two_random_records_match")
+            if lam is None or not 0 < float(lam) < 1:
+                # EM that found no matches ends at a prior of 0: every later weight is log(0)
+                raise ValueError(f"the estimated share of matching pairs is {lam}")
+        except ResolutionError:
+            raise
+        except (ValueError, ArithmeticError, RuntimeError) as exc:
+            # Splink's estimates break on data that holds no matches to learn from (5,000 people
+            # without a duplicate: "math domain error" in the log of a zero probability)
+            raise ResolutionError(f"cannot train a person model on these {len(features)} records: they hold too "
+                                  f"few likely duplicates to learn from (Splink: {exc}). Use a trained model "
+                                  "(MatchModel.load, or the packaged one with train=False)") from exc
         model.pop("linker_uid", None)  # a random id per linker: the saved model must not vary
+        # the comparisons these records say nothing about join the model untrained
+        trained = {c["output_column_name"]: c for c in model["comparisons"]}
+        model["comparisons"] = [trained.get(name) or _untrained(c) for name, c in comparisons.items()]
         _fill_untrained(model)
         return cls(settings=model, seed=seed, trained_on=len(features))
 
@@ -503,7 +727,10 @@ class MatchModel:
 
                 df = predict_on_spark(settings, features, FEATURE_COLUMNS, floor=floor, master=spark_master)
             else:
-                df = _predict_on_duckdb(settings, features, floor=floor, chunks=plan.chunks)
+                # the settings were validated when the model was trained; validating again costs seconds
+                linker = _linker(features, settings, validate=False)
+                chunks = {"num_chunks_left": plan.chunks, "num_chunks_right": 1} if plan.chunks > 1 else {}
+                df = linker.inference.predict(threshold_match_probability=floor, **chunks).as_pandas_dataframe()
         keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", "match_key"] + \
             [c for c in df.columns if c.startswith(("gamma_", "mw_"))]
         df = df[[c for c in keep if c in df.columns]].copy()
@@ -544,6 +771,33 @@ MIN_PROBABILITY = 0.01
 MIN_M_IDENTIFIER_DIFFERENT = {"phones": 0.15, "emails": 0.15, "accounts": 0.15, "documents": 0.05}
 
 
+#: The feature column that tells whether a comparison has anything to compare in a case.
+COMPARISON_INPUT = {"name": "name_canon", "dob": "dob_y", "nationality": "nationality", "gender": "gender",
+                    "city": "city", "postcode": "postcode", "region": "region", "phones": "phone1",
+                    "emails": "email1", "documents": "doc1", "accounts": "accounts"}
+
+
+def _comparisons_with_data(features: pd.DataFrame) -> set[str]:
+    """Comparisons whose input is known for at least two records (the others cannot be trained:
+    Splink would spend a pass of random pairs on each to learn nothing)."""
+    out = set()
+    for name, col in COMPARISON_INPUT.items():
+        values = features[col]
+        known = values.map(len).gt(0) if col == "accounts" else values.notna()
+        if int(known.sum()) >= 2:
+            out.add(name)
+    return out
+
+
+def _untrained(comparison: Any) -> dict[str, Any]:
+    """A comparison's settings without m and u (for :func:`_fill_untrained`)."""
+    d = comparison.get_comparison("duckdb").as_dict()
+    for lvl in d["comparison_levels"]:
+        lvl.pop("m_probability", None)
+        lvl.pop("u_probability", None)
+    return d
+
+
 def _fill_untrained(model: dict[str, Any]) -> None:
     """Levels training never saw get parameters from their kind; m and u are kept off zero.
 
@@ -562,6 +816,12 @@ def _fill_untrained(model: dict[str, Any]) -> None:
             mine = [lvl for lvl in comp["comparison_levels"] if not lvl.get("is_null_level")]
             for a, b in zip(mine, ref):
                 a["m_probability"], a["u_probability"] = b.get("m_probability"), b.get("u_probability")
+        if not trained(comp):
+            # nothing learnt (no postcodes among the training records): no evidence either way
+            levels = [lvl for lvl in comp["comparison_levels"] if not lvl.get("is_null_level")]
+            for lvl in levels:
+                lvl["m_probability"] = lvl["u_probability"] = 1.0 / len(levels)
+            continue
         for lvl in comp["comparison_levels"]:
             if lvl.get("is_null_level"):
                 continue
@@ -578,19 +838,6 @@ def _fill_untrained(model: dict[str, Any]) -> None:
 
 #: Where candidate pairs can be scored: this machine, or a Spark cluster.
 ENGINES = ("duckdb", "spark")
-
-
-def _predict_on_duckdb(settings: dict[str, Any], features: pd.DataFrame, *, floor: float,
-                       chunks: int) -> pd.DataFrame:
-    from splink import Linker
-    from splink.backends.duckdb import DuckDBAPI
-
-    db = DuckDBAPI()
-    _configure_duckdb(db)
-    # the settings were validated when the model was trained; validating again costs seconds
-    linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None, validate_settings=False)
-    slices = {"num_chunks_left": chunks, "num_chunks_right": 1} if chunks > 1 else {}
-    return linker.inference.predict(threshold_match_probability=floor, **slices).as_pandas_dataframe()
 
 
 class _quiet_splink:
@@ -632,6 +879,20 @@ def pairwise_scores(features: pd.DataFrame, *, seed: int = 0, model: MatchModel 
 # ---------------------------------------------------------------------------------------------
 # Clusters with cannot-links
 # ---------------------------------------------------------------------------------------------
+def _one_typo(a: str, b: str) -> bool:
+    """Two strings of one length that differ in one character or by two neighbours swapped.
+
+    >>> _one_typo("19560409", "19650409"), _one_typo("19560409", "19560490"), _one_typo("1956", "1965")
+    (True, True, True)
+    >>> _one_typo("19560409", "19670409")
+    False
+    """
+    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    if len(a) != len(b) or len(diff) > 2:
+        return False
+    return len(diff) <= 1 or (diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+
+
 def _dates_conflict(a: tuple, b: tuple) -> bool:
     (y1, m1, d1), (y2, m2, d2) = a, b
     if y1 is None or y2 is None:
@@ -640,6 +901,8 @@ def _dates_conflict(a: tuple, b: tuple) -> bool:
         return False
     # one part differing between two otherwise equal dates is a typing error, not another person
     if m1 and m2 and d1 and d2:
+        if _one_typo(f"{y1:04d}{m1:02d}{d1:02d}", f"{y2:04d}{m2:02d}{d2:02d}"):
+            return False
         diffs = (y1 != y2) + (m1 != m2) + (d1 != d2)
         if diffs == 1 and abs(y1 - y2) <= 1:
             return False
@@ -653,27 +916,41 @@ class _Profile:
     dates: set = field(default_factory=set)
     genders: set = field(default_factory=set)
     docs: dict = field(default_factory=dict)  # issuer -> set of numbers
+    codes: set = field(default_factory=set)  # name codes ("17" of "N17")
 
 
-def _conflict(p: _Profile, q: _Profile) -> bool:
+def _conflict(p: _Profile, q: _Profile, direct: set | frozenset = frozenset()) -> bool:
+    """Whether two clusters hold records that are visibly two people.
+
+    ``direct``: the birth dates of the pair that would join them, as ``(date of p, date of q)``
+    pairs. The model weighed that pair's dates already (a date mistyped beyond recognition,
+    with name and address agreeing, may still be one person); only the other members' dates
+    can veto the join, so a weak chain never joins two people born on different days.
+    """
     if len(p.genders | q.genders) > 1:
+        return True
+    if p.codes and q.codes and not (p.codes & q.codes):
         return True
     for a in p.dates:
         for b in q.dates:
-            if _dates_conflict(a, b):
+            if (a, b) not in direct and _dates_conflict(a, b):
                 return True
     for issuer, nums in p.docs.items():
         other = q.docs.get(issuer)
-        if other and not (nums & other):
+        # a number one typing error away is the same document mistyped, not another person's
+        if other and not (nums & other) and not any(_one_typo(a, b) for a in nums for b in other):
             return True
     return False
 
 
 def _profiles(features: pd.DataFrame) -> dict[str, _Profile]:
     out = {}
-    for uid, y, m, d, g, docs in zip(features["unique_id"], features["dob_y"], features["dob_m"],
-                                     features["dob_d"], features["gender"], features["documents"]):
+    codes = features["name_codes"] if "name_codes" in features else [None] * len(features)
+    for uid, y, m, d, g, docs, code in zip(features["unique_id"], features["dob_y"], features["dob_m"],
+                                           features["dob_d"], features["gender"], features["documents"], codes):
         p = _Profile()
+        if isinstance(code, str):
+            p.codes.add(code)
         if not pd.isna(y):
             p.dates.add((int(y), None if pd.isna(m) else int(m), None if pd.isna(d) else int(d)))
         if isinstance(g, str):
@@ -736,6 +1013,7 @@ def constrained_clusters(ids: Sequence[str], pairs: pd.DataFrame, *, threshold: 
         pa, pb = members[ra], members.pop(rb)
         pa.dates |= pb.dates
         pa.genders |= pb.genders
+        pa.codes |= pb.codes
         for issuer, nums in pb.docs.items():
             pa.docs.setdefault(issuer, set()).update(nums)
         ca = cannot.setdefault(ra, set())
@@ -767,7 +1045,10 @@ def constrained_clusters(ids: Sequence[str], pairs: pd.DataFrame, *, threshold: 
             ra, rb = find(a), find(b)
             if ra == rb or blocked_between(ra, rb):
                 continue
-            if features is not None and _conflict(members[ra], members[rb]):
-                continue
+            if features is not None:
+                # a is in ra's cluster and b in rb's: the pair's own dates are (a's, b's)
+                da, db = profiles.get(a, _Profile()).dates, profiles.get(b, _Profile()).dates
+                if _conflict(members[ra], members[rb], {(x, y) for x in da for y in db}):
+                    continue
             union(ra, rb)
     return {k: find(k) for k in parent}

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from netintel.errors import NetintelError
-from netintel.typology import (FEATURES, TYPOLOGIES, TypologyModel, community_features, evaluate, indicators,
-                               load_model, synth_labelled_case, train_typology)
+from netintel.training.typology import evaluate, synth_labelled_case, train_typology
+from netintel.typology import FEATURES, TYPOLOGIES, TypologyModel, community_features, indicators, load_model
 
 
 def _row(**values: float) -> pd.Series:

@@ -2,7 +2,8 @@
 activity, identifier switching, co-location). One module per family of questions."""
 
 from .brokerage import ROLES, BrokerageResult, brokerage, brokerage_roles, structural_holes
-from .centrality import MEASURES, GradingSensitivity, KeyPlayers, betweenness, grading_sensitivity, key_players
+from .centrality import (MEASURES, GradingSensitivity, KeyPlayers, betweenness, community_key_players,
+                         grading_sensitivity, key_players)
 from .disruption import (MODES, STRATEGIES, DisruptionComparison, DisruptionResult, collective_influence,
                          compare_strategies, global_efficiency, plot_disruption, simulate_disruption)
 from .paths import (ConnectingNetwork, PathResult, common_associates, connecting_network, ego_network, find_paths,
@@ -18,7 +19,7 @@ __all__ = [
     "PathResult", "find_paths", "hop_evidence", "ConnectingNetwork", "connecting_network", "ego_network",
     "common_associates",
     # centrality
-    "MEASURES", "KeyPlayers", "key_players", "betweenness", "GradingSensitivity", "grading_sensitivity",
+    "MEASURES", "KeyPlayers", "key_players", "community_key_players", "betweenness", "GradingSensitivity", "grading_sensitivity",
     # brokerage
     "ROLES", "brokerage_roles", "structural_holes", "BrokerageResult", "brokerage",
     # disruption

@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -28,13 +27,15 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
+from .._text import word_matcher
+from .._text import words as tokens
 from ..errors import SchemaError
 from ..handling import Marking
 from ._records import IDENTIFIER_KINDS, CaseRecords, marking_of_frames, node_kinds, scoped_records
 from .jurisdictions import node_countries
 from .markings import MarkedResult, banner_html
 
-__all__ = ["PriorityWeights", "Priorities", "priority_scores", "COMPONENTS", "tokens"]
+__all__ = ["PriorityWeights", "Priorities", "priority_scores", "COMPONENTS"]
 
 COMPONENTS: tuple[str, ...] = ("typology", "size", "reach", "money", "violence", "exploitation")
 
@@ -161,43 +162,6 @@ class Priorities(MarkedResult):
                 + self.table.to_html(index=False, float_format=lambda x: f"{x:.2f}"))
 
 
-_TOKEN = re.compile(r"[^\W\d_]+")
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words of ``text`` (letters only), in order: what indicator words are matched against.
-
-    >>> tokens("Ogunleye, threat_actor; 2 firearms")
-    ['ogunleye', 'threat', 'actor', 'firearms']
-    """
-    return _TOKEN.findall(str(text).lower())
-
-
-def _matcher(words: Iterable[str]) -> Any:
-    """A function from a token list to the indicator words it contains, as whole words or phrases.
-
-    A word matches a token equal to it or to its plural (``weapon``: ``weapons``); a phrase of
-    several words matches the same words in a row. Never a substring: ``gun`` is not in
-    ``Ogunleye``.
-    """
-    single = {w for w in words if len(tokens(w)) == 1}
-    forms = {}
-    for w in single:
-        t = tokens(w)[0]
-        for form in (t, t + "s", t + "es"):
-            forms.setdefault(form, w)
-    phrases = [(w, " " + " ".join(tokens(w)) + " ") for w in words if len(tokens(w)) > 1]
-
-    def match(toks: list[str]) -> set[str]:
-        found = {forms[t] for t in toks if t in forms}
-        if phrases:
-            joined = " " + " ".join(toks) + " "
-            found |= {w for w, p in phrases if p in joined}
-        return found
-
-    return match
-
-
 def _record_tokens(records: CaseRecords) -> pd.DataFrame:
     """``record, node, source_node, target_node, tokens`` of every entity and link record, once.
 
@@ -254,7 +218,7 @@ def priority_scores(source: Any, membership: pd.DataFrame, *, typologies: pd.Dat
     Notes
     -----
     Indicator words are matched against the words of each record's label and property values
-    (:func:`tokens`), never as substrings and never against kinds. All communities are scored in
+    (:func:`netintel._text.words`), never as substrings and never against kinds. All communities are scored in
     one grouped pass over the records.
     """
     settings = weights if isinstance(weights, PriorityWeights) else PriorityWeights.load(weights)
@@ -274,7 +238,7 @@ def priority_scores(source: Any, membership: pd.DataFrame, *, typologies: pd.Dat
                       ev.merge(scope.rename(columns={"node": "target_node"}), on="target_node")])
     ev_c = ev_c.drop_duplicates(["event_id", "community"]) if "event_id" in ev_c else ev_c
     ent_tok, link_tok = _record_tokens(records)
-    match = {name: _matcher(settings.indicators.get(name, ())) for name in ("violence", "exploitation")}
+    match = {name: word_matcher(settings.indicators.get(name, ())) for name in ("violence", "exploitation")}
     hits = {name: [m(t) for t in ent_tok["tokens"]] for name, m in match.items()}
     link_hits = {name: [m(t) for t in link_tok["tokens"]] for name, m in match.items()}
     ent_hits = pd.DataFrame({"record": ent_tok["record"], **hits})

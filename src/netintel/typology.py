@@ -467,7 +467,9 @@ def classify_communities(result: Any, ws: Any, *, model: TypologyModel | None = 
     Three voices (weights and threshold in ``models/typology_rules.yaml``): the trained model's
     class probabilities, the share of fired indicators per typology, and the share of the
     members' records whose own offence or crime-area fields (``offence``, FtM ``topics``) name
-    the typology. A voice with nothing to say is left out. The combined probability of the best
+    the typology. A voice with nothing to say is left out; the indicators and the partners'
+    records reach their full weight at ``voice_full_at`` (3) indicators or records, so one weak
+    indicator does not outvote the model. The combined probability of the best
     typology below ``undetermined_below`` (default 0.6) gives ``undetermined``: netintel does
     not print a label it is not confident of.
 
@@ -482,6 +484,7 @@ def classify_communities(result: Any, ws: Any, *, model: TypologyModel | None = 
     rules = _rules()
     threshold = float(undetermined_below if undetermined_below is not None else rules.get("undetermined_below", 0.6))
     voices = {"model": 1.0, "indicators": 1.0, "partner_records": 2.0, **(rules.get("voices") or {})}
+    full_at = float(rules.get("voice_full_at", 3))
     membership = result.membership if hasattr(result, "membership") else result
     ents = ws.entities()
     feats = community_features(ws, membership, tables={"entities": ents})
@@ -496,15 +499,18 @@ def classify_communities(result: Any, ws: Any, *, model: TypologyModel | None = 
         fired = indicators(frow)
         score = {t: voices["model"] * float(out.loc[i, f"p_{t}"]) for t in classes}
         total = voices["model"]
+        # a voice speaks louder the more it has seen, up to its full weight at ``full_at`` items
         if fired:
+            weight = voices["indicators"] * min(1.0, len(fired) / full_at)
             for ind in fired:
-                score[ind.typology] = score.get(ind.typology, 0.0) + voices["indicators"] / len(fired)
-            total += voices["indicators"]
+                score[ind.typology] = score.get(ind.typology, 0.0) + weight / len(fired)
+            total += weight
         said = partner.get(c, [])
         if said:
+            weight = voices["partner_records"] * min(1.0, len(said) / full_at)
             for rec in said:
-                score[rec["typology"]] = score.get(rec["typology"], 0.0) + voices["partner_records"] / len(said)
-            total += voices["partner_records"]
+                score[rec["typology"]] = score.get(rec["typology"], 0.0) + weight / len(said)
+            total += weight
         combined = {t: v / total for t, v in score.items()}
         best = sorted(combined, key=lambda t: (-combined[t], TYPOLOGIES.index(t)))[0]
         p = combined[best]

@@ -9,7 +9,7 @@ from .disruption import (MODES, STRATEGIES, DisruptionComparison, DisruptionResu
 from .paths import (ConnectingNetwork, PathResult, common_associates, connecting_network, ego_network, find_paths,
                     hop_evidence)
 from .switching import (SwitchProposals, confirm_switch, propose_switches, reject_switch, score_switches,
-                        switch_decisions)
+                        switch_decisions, timing_rules)
 from .temporal import (CommunityEvolution, activity, bursts, community_evolution, community_members, detect_bursts,
                        evolution_events, link_spans, timeline, users_of, windows)
 from .colocation import co_presence, colocations, presences
@@ -26,7 +26,7 @@ __all__ = [
     "STRATEGIES", "MODES", "DisruptionResult", "simulate_disruption", "DisruptionComparison", "compare_strategies",
     "collective_influence", "global_efficiency", "plot_disruption",
     # switching
-    "SwitchProposals", "score_switches", "propose_switches", "confirm_switch", "reject_switch",
+    "SwitchProposals", "score_switches", "timing_rules", "propose_switches", "confirm_switch", "reject_switch",
     "switch_decisions",
     # temporal
     "timeline", "activity", "link_spans", "detect_bursts", "bursts", "community_evolution", "CommunityEvolution",

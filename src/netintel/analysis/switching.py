@@ -289,6 +289,47 @@ def _silence_needed(prof: _Profiles, end: pd.Timestamp, floor: float | None, fix
     return np.clip(needed, float(floor), cap)
 
 
+def _cell_aliases(prof: _Profiles, silence_needed: np.ndarray, end: pd.Timestamp, keys: list[str | None],
+                  kinds: Mapping[str, str], *, min_events: int, max_overlap_days: float,
+                  max_gap_days: float) -> dict[str, str]:
+    """Provisional new -> old aliases from timing, cells and hours alone, one-to-one.
+
+    Only a seed for the first round of contact scoring: a pair is kept when the phones were used
+    from the same cells (cosine at least 0.5); the next rounds keep only the aliases the shared
+    contacts confirm.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    day = np.timedelta64(86_400_000_000_000, "ns")
+    if not prof.has_place.any():
+        return {}
+    active = (prof.n >= min_events) & prof.has_place
+    silent = (np.datetime64(end) - prof.last) / day >= silence_needed
+    olds, news = np.flatnonzero(active & silent), np.flatnonzero(active)
+    if not len(olds) or not len(news):
+        return {}
+    fo, lo = prof.first[olds][:, None], prof.last[olds][:, None]
+    fn, ln = prof.first[news][None, :], prof.last[news][None, :]
+    fits = (fn > fo) & (ln > lo) & (fn >= lo - max_overlap_days * day) & (fn <= lo + max_gap_days * day)
+    places = _normalise_rows(prof.places)
+    place = (places[olds] @ places[news].T).toarray()
+    rhythm = prof.hours[olds] @ prof.hours[news].T
+    score = np.where(fits & (place >= 0.5), place * (0.5 + 0.5 * rhythm), 0.0)
+    for i, o in enumerate(olds):
+        for j, n in enumerate(news):
+            if score[i, j] and ((keys[o] is not None and keys[o] == keys[n])
+                                or (kinds and kinds.get(prof.ids[o]) != kinds.get(prof.ids[n]))):
+                score[i, j] = 0.0
+    rows, cols = linear_sum_assignment(score, maximize=True)
+    return {prof.ids[news[c]]: prof.ids[olds[r]] for r, c in zip(rows, cols) if score[r, c] > 0}
+
+
+def _normalise_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    norm = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norm[norm == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norm) @ m)
+
+
 def _silence_text(given: float | None, rules: Mapping[str, float], confidence: float) -> str:
     if given is not None:
         return f"min_silence_days={given:g}"
@@ -380,7 +421,10 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
     keys = [number_key(labels.get(x, x)) for x in prof.ids]
     day = np.timedelta64(86_400_000_000_000, "ns")
 
-    alias: dict[str, str] = {}
+    # a group that changes phones at once leaves its old and new phones few contacts in common
+    # (the others changed too): seed the first round with where and when the phones were used
+    alias = _cell_aliases(prof, silence_needed, end_ts, keys, kinds, min_events=min_events,
+                          max_overlap_days=max_overlap_days, max_gap_days=max_gap_days) if rounds > 1 else {}
     all_rows: list[dict[str, Any]] = []
     n_candidates = 0
     for round_no in range(1, max(1, rounds) + 1):

@@ -35,9 +35,10 @@ folder                          what, as sent
                                 infrastructure, indicators (domains, IPs, wallets, e-mail)
 ============================== ==========================================================
 
-Truth (``truth/``): ``groups.csv`` (``group, typology, description``) and ``members.csv``
-(``agency, source_record_id, kind, person, group, role``: every person record of a planted
-member, as the loaders key it).
+Truth (``truth/``): ``groups.csv`` (``group, typology``) and ``members.csv`` (``agency,
+source_record_id, kind, person, group, role``: every person record, as the loaders key it;
+``group`` is empty for people in no planted group). :meth:`SimCase.planted` maps it onto a
+workspace.
 
 Examples
 --------
@@ -145,6 +146,21 @@ class SimCase:
         for name, frame in sorted(self.truth.items()):
             frame.to_csv(out / "truth" / f"{name}.csv", index=False)
         return sorted({out / rel.split("/")[0] for rel in self.files})
+
+    def planted(self, ws: Any) -> pd.Series:
+        """Resolved id -> planted group of every planted member's record ingested into ``ws``.
+
+        Records are found by agency and source record id, as the loaders key them; a member
+        reported by several agencies counts once per resolved entity (its most frequent group).
+        """
+        ents = ws.entities()
+        key = dict(zip(zip(ents["agency"], ents["source_record_id"].astype(str)), ents["entity_id"]))
+        resolved = dict(zip(ws.resolved_ids()["entity_id"], ws.resolved_ids()["resolved_id"]))
+        m = self.truth["members"]
+        m = m[m["group"].notna()]
+        ids = [resolved.get(key.get((a, str(s))), key.get((a, str(s)))) for a, s in zip(m["agency"], m["source_record_id"])]
+        frame = pd.DataFrame({"id": ids, "group": m["group"].to_numpy()}).dropna()
+        return frame.groupby("id")["group"].agg(lambda g: g.mode().iloc[0]).rename("group")
 
     def digest(self) -> str:
         """SHA-256 over every file: equal digests, identical cases."""

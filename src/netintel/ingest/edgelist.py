@@ -8,6 +8,10 @@ add up in one link). Nodes are ``person`` entities and links ``associate_of`` un
 (``node_kind``, ``link_kind``) or the caller says otherwise. A node's source record id is its
 label as written.
 
+A two-mode (incidence) matrix -- people in the rows, the meetings they attended in the columns,
+no label in both -- gives an ``event`` entity per column and a ``member_of`` link per non-zero
+cell, so the person view ties the people who met.
+
 Records: every edge-list row is one record. In a matrix every node (row) is one record and
 every tie (non-zero cell; for a symmetric matrix, of the upper triangle) is one more, so a bad
 cell is quarantined on its own without losing the rest of its row.
@@ -31,7 +35,7 @@ from ._common import BatchBuilder, RecordError, clean
 from .tabular import (Mapping, Table, TableRecord, _column_resolver, _named, parse_number, read_table,
                       row_provenance, run_records)
 
-__all__ = ["EDGE_FIELDS", "load_edgelist", "load_matrix", "looks_like_matrix"]
+__all__ = ["EDGE_FIELDS", "load_edgelist", "load_matrix", "looks_like_matrix", "looks_like_two_mode"]
 
 #: Canonical fields of an edge list; source and target are required.
 EDGE_FIELDS = ("source", "target", "weight", "kind", "id")
@@ -44,6 +48,70 @@ def looks_like_matrix(header: Sequence[str], row_labels: Sequence[Any]) -> bool:
     cols = [str(h).strip() for h in header[1:]]
     rows = [str(r).strip() for r in row_labels if r is not None and str(r).strip()]
     return bool(cols) and len(cols) == len(rows) and len(set(cols)) == len(cols) and set(cols) == set(rows)
+
+
+def looks_like_two_mode(header: Sequence[str], row_labels: Sequence[Any]) -> bool:
+    """True for a two-mode (incidence) matrix: unique row and column labels, none of them shared.
+
+    Criminology's affiliation data (who attended which meeting) is published so: people in the
+    rows, events in the columns.
+
+    >>> looks_like_two_mode(["", "summit 1", "summit 2"], ["A", "B", "C"])
+    True
+    >>> looks_like_two_mode(["", "A", "B"], ["A", "B"])
+    False
+    """
+    cols = [str(h).strip() for h in header[1:]]
+    rows = [str(r).strip() for r in row_labels if r is not None and str(r).strip()]
+    return (len(cols) >= 2 and len(rows) >= 2 and len(set(cols)) == len(cols) and "" not in cols
+            and len(set(rows)) == len(rows) == len(row_labels) and not set(cols) & set(rows))
+
+
+#: Two-mode matrices: the columns are events the row nodes took part in.
+TWO_MODE_COLUMN_KIND = "event"
+TWO_MODE_LINK_KIND = "member_of"
+
+
+def _load_two_mode(path: Path, builder: BatchBuilder, table: Table, node_kind: str, good_rows: list,
+                   row_labels: list[str]) -> None:
+    """Rows are ``node_kind`` entities, columns ``event`` entities, a non-zero cell a ``member_of`` link."""
+    corner = table.columns[0]
+    base = builder.provenance()
+    prop = _node_prop(builder, node_kind)
+    events: dict[str, str] = {}
+    for col in table.columns[1:]:
+        label = str(col).strip()
+        builder.read()
+        events[label] = builder.entity(TWO_MODE_COLUMN_KIND, label, {"name": label}, locator=f"column {label}",
+                                       prov=base)
+        builder.accept(f"column {label}", {"column": label}, f"{TWO_MODE_COLUMN_KIND}:{label}")
+    for rec, row_label in zip(good_rows, row_labels):
+        builder.read()
+        node = builder.entity(node_kind, row_label, {prop: row_label}, locator=rec.locator, prov=base)
+        builder.accept(rec.locator, {"node": row_label}, f"{node_kind}:{row_label}")
+        for col in table.columns[1:]:
+            if col == corner:
+                continue
+            label = str(col).strip()
+            raw = rec.values.get(col)
+            locator = f"{rec.locator}, column {label}"
+            try:
+                w = parse_number(raw, "tie weight")
+            except RecordError as exc:
+                builder.read()
+                builder.quarantine(locator, str(exc), {"row": row_label, "column": label, "value": raw})
+                continue
+            if not w:
+                continue
+            builder.read()
+            if w < 0:
+                builder.quarantine(locator, f"tie weight {w:g} is negative; weights are tie strengths",
+                                   {"row": row_label, "column": label, "value": raw})
+                continue
+            srid = f"{TWO_MODE_LINK_KIND}:{node}->{events[label]}"
+            builder.link(TWO_MODE_LINK_KIND, node, events[label], source_record_id=srid, locator=locator, weight=w,
+                         prov=base)
+            builder.accept(locator, {"row": row_label, "column": label, "value": raw}, srid)
 
 
 def _node_prop(builder: BatchBuilder, kind: str) -> str:
@@ -145,6 +213,10 @@ def load_matrix(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
     if len(set(labels)) != len(labels) or "" in labels:
         raise InputError("is not an adjacency matrix: the first row has empty or repeated node labels",
                          file=str(path), hint="give every column a unique node label")
+    if (not looks_like_matrix(header, row_labels) and len(good_rows) == len(table.records)
+            and looks_like_two_mode(header, row_labels)):
+        _load_two_mode(path, builder, table, node_kind, good_rows, [str(r).strip() for r in row_labels])
+        return
     if not looks_like_matrix(header, row_labels) or len(good_rows) != len(table.records):
         extra = sorted(set(map(str, filter(None, row_labels))) - set(labels))[:5]
         lacking = sorted(set(labels) - set(map(str, filter(None, row_labels))))[:5]

@@ -162,18 +162,26 @@ class Priorities(MarkedResult):
                 + self.table.to_html(index=False, float_format=lambda x: f"{x:.2f}"))
 
 
-def _record_tokens(records: CaseRecords) -> pd.DataFrame:
-    """``record, node, source_node, target_node, tokens`` of every entity and link record, once.
+#: Property names whose values are ids or type codes, not text (``stix_type: threat-actor`` is no threat).
+_CODE_SUFFIXES = ("_id", "_ids", "_type", "_schema", "_ref", "_refs")
 
-    Labels and property values are read; kinds and property names are not text (the kind
-    ``threat_actor`` is not a threat).
+
+def _text_of(props: Any) -> list[str]:
+    return [str(v) for k, v in (props or {}).items() if not str(k).endswith(_CODE_SUFFIXES)]
+
+
+def _record_tokens(records: CaseRecords) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``record, node, tokens`` of every entity record and ``record, tokens`` of every link record, once.
+
+    Labels and property values are read; kinds, property names and id or type-code properties
+    (``stix_type``, ``ftm_schema``, ``..._id``) are not text: the kind ``threat_actor`` is no threat.
     """
     e, lk = records.entities, records.links
     ent = pd.DataFrame({"record": e["entity_id"], "node": e["node"],
-                        "tokens": [tokens(" ".join([str(label or ""), *map(str, (props or {}).values())]))
+                        "tokens": [tokens(" ".join([str(label or ""), *_text_of(props)]))
                                    for label, props in zip(e["label"], e["properties"])]})
-    links = pd.DataFrame({"record": lk["link_id"], "source_node": lk["source_node"], "target_node": lk["target_node"],
-                          "tokens": [tokens(" ".join(map(str, (props or {}).values()))) for props in lk["properties"]]})
+    links = pd.DataFrame({"record": lk["link_id"], "tokens": [tokens(" ".join(_text_of(props)))
+                                                              for props in lk["properties"]]})
     return ent, links
 
 

@@ -44,6 +44,7 @@ from .errors import NetintelError
 
 __all__ = [
     "TYPOLOGIES",
+    "UNDETERMINED",
     "FEATURES",
     "Indicator",
     "TypologyModel",

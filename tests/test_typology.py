@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from netintel.errors import NetintelError
-from netintel.typology import (FEATURES, TYPOLOGIES, TypologyModel, community_features, evaluate, indicators,
-                               load_model, synth_labelled_case, train_typology)
+from netintel.training.typology import evaluate, synth_labelled_case, train_typology
+from netintel.typology import FEATURES, TYPOLOGIES, TypologyModel, community_features, indicators, load_model
 
 
 def _row(**values: float) -> pd.Series:
@@ -139,3 +139,75 @@ def test_accuracy_on_unseen_generated_cases(unseen_cases):
     assert len(ev) >= 12
     accuracy = float((ev["typology"] == ev["truth"]).mean())
     assert accuracy >= 0.9, ev[["case_seed", "community", "truth", "typology", "probability"]]
+
+
+class _Uniform:
+    """A stand-in estimator with no opinion: 0.2 for each of the five typologies."""
+
+    classes_ = np.array(sorted(TYPOLOGIES))
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+
+def _voices_case(tmp_path):
+    import json as _json
+
+    from netintel import Workspace
+    from netintel.ingest import ingest
+
+    rows = [{"id": f"a{i}", "schema": "Person", "properties": {"name": [f"Anna Visser {i}"], "nationality": ["nl"],
+                                                                "topics": ["crime.traffick.drug"]}} for i in range(3)]
+    rows += [{"id": "v1", "schema": "Vessel", "properties": {"name": ["MSC Lucia"], "imoNumber": ["9321483"]}},
+             {"id": "own", "schema": "Ownership", "properties": {"owner": ["a0"], "asset": ["v1"]}}]
+    rows += [{"id": f"b{i}", "schema": "Person", "properties": {"name": [f"Bert Smit {i}"]}} for i in range(2)]
+    (tmp_path / "police.ftm.jsonl").write_text("".join(_json.dumps(r) + "\n" for r in rows))
+    ws = Workspace()
+    ingest(ws, [tmp_path / "police.ftm.jsonl"], agency="Politie", country="NL", progress=False)
+    e = ws.entities()
+    ids = dict(zip(e["label"], e["entity_id"]))
+    membership = pd.DataFrame({"id": [ids[f"Anna Visser {i}"] for i in range(3)] + [ids["MSC Lucia"]]
+                               + [ids[f"Bert Smit {i}"] for i in range(2)], "community": [0, 0, 0, 0, 1, 1]})
+    return ws, ids, membership
+
+
+def test_three_voices_by_hand_and_undetermined(tmp_path):
+    """Community 0: the model has no opinion (0.2 each), one indicator (a vessel: a third of the
+    indicators' weight 1) and three partner records tagged crime.traffick.drug (full weight 2):
+    p(drug) = (0.2 + 1/3 + 2) / (1 + 1/3 + 2) = 0.76. Community 1: only the model, 0.2: undetermined."""
+    from netintel.typology import classify_communities
+
+    ws, ids, membership = _voices_case(tmp_path)
+    model = TypologyModel(_Uniform(), FEATURES, tuple(sorted(TYPOLOGIES)), {})
+    t = classify_communities(membership, ws, model=model).set_index("community")
+    assert t.loc[0, "typology"] == "drug_trafficking"
+    assert t.loc[0, "probability"] == pytest.approx((0.2 + 1 / 3 + 2) / (1 + 1 / 3 + 2))
+    assert t.loc[0, "partner_typology"] == "drug_trafficking" and t.loc[0, "model_probability"] == pytest.approx(0.2)
+    evidence = t.loc[0, "evidence"]
+    vessel = [x for x in evidence if x["indicator"] == "1 vessel(s)"][0]
+    assert vessel["records"] == [ids["MSC Lucia"]] and vessel["source"].startswith("Europol SOCTA")
+    partner = sorted(r for x in evidence if x["indicator"].startswith("partner record") for r in x["records"])
+    assert partner == sorted(ids[f"Anna Visser {i}"] for i in range(3))
+    assert t.loc[1, "typology"] == "undetermined" and t.loc[1, "probability"] == pytest.approx(0.2)
+    # a stricter threshold makes community 0 undetermined too
+    strict = classify_communities(membership, ws, model=model, undetermined_below=0.8).set_index("community")
+    assert strict.loc[0, "typology"] == "undetermined"
+
+
+def test_every_indicator_names_its_published_source():
+    from netintel.typology import _rules
+
+    for rule in _rules()["indicators"]:
+        assert rule.get("source"), rule["when"]
+
+
+def test_analysis_never_imports_the_generators():
+    """typology (and the analyses) only load a model file: training lives in netintel.training."""
+    import subprocess
+    import sys
+
+    code = ("import sys, netintel.typology, netintel.analysis, netintel.communities, netintel.cooperation; "
+            "print(sorted(m for m in sys.modules if m.startswith(('netintel.synth', 'netintel.casesim', "
+            "'netintel.training'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

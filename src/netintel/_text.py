@@ -9,9 +9,9 @@ bad byte can never break a file or a pack halfway.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable, Iterable
 
-__all__ = ["printable", "printable_deep"]
+__all__ = ["printable", "printable_deep", "words", "word_matcher"]
 
 # C0 controls except tab, line feed and carriage return; DEL and the C1 block; lone surrogates;
 # the two non-characters at the end of every plane's BMP that XML 1.0 also forbids.
@@ -60,3 +60,48 @@ def printable_deep(value: Any, *, keep_newlines: bool = True) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(printable_deep(v, keep_newlines=keep_newlines) for v in value)
     return value
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def words(value: Any) -> list[str]:
+    """The lower-case words of ``value`` (letters only, in order): what keyword rules match against.
+
+    Keyword rules match whole words, never substrings: ``gun`` is not a word of ``Ogunleye``.
+
+    >>> words("Ogunleye, threat_actor; 2 firearms")
+    ['ogunleye', 'threat', 'actor', 'firearms']
+    """
+    return _WORD.findall(str(value).lower())
+
+
+def word_matcher(terms: Iterable[str]) -> Callable[[list[str]], set[str]]:
+    """A function from a list of :func:`words` to the ``terms`` it contains, as whole words or phrases.
+
+    A word matches a token equal to it or to its plural (``weapon``: ``weapons``); a phrase of
+    several words matches the same words in a row. Never a substring: ``gun`` is not in
+    ``Ogunleye``.
+
+    >>> match = word_matcher(["gun", "forced labour"])
+    >>> sorted(match(words("Ogunleye held two guns; forced labour")))
+    ['forced labour', 'gun']
+    >>> match(words("Ogunleye"))
+    set()
+    """
+    single = {w for w in terms if len(words(w)) == 1}
+    forms = {}
+    for w in single:
+        t = words(w)[0]
+        for form in (t, t + "s", t + "es"):
+            forms.setdefault(form, w)
+    phrases = [(w, " " + " ".join(words(w)) + " ") for w in terms if len(words(w)) > 1]
+
+    def match(toks: list[str]) -> set[str]:
+        found = {forms[t] for t in toks if t in forms}
+        if phrases:
+            joined = " " + " ".join(toks) + " "
+            found |= {w for w, p in phrases if p in joined}
+        return found
+
+    return match

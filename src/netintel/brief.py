@@ -177,7 +177,7 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
                      step: Callable[[str], None] = lambda name: None) -> BriefingPack:
     """Resolve, analyse and write the pack of an ingested workspace (restricted to ``recipient``
     when one is given) into the folder ``out``."""
-    from .analysis.centrality import key_players
+    from .analysis.centrality import community_key_players, key_players
     from .analysis.disruption import compare_strategies
     from .analysis.temporal import timeline as temporal_timeline
     from .communities import detect_communities
@@ -217,6 +217,10 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
     players = key_players(graph.person_view(), seed=seed)
     kp = players.table.merge(comms.membership[["id", "community"]], on="id", how="left")
     tables["key_players"] = kp
+    # the networks' own leaders: ranked inside each of the highest-priority networks
+    leaders = community_key_players(graph.person_view(), comms.membership[
+        comms.membership["community"].isin(set(communities.head(top_communities)["community"]))], seed=seed)
+    tables["network_key_players"] = leaders
     step("key players")
     top = communities.head(top_communities)
     jur_rows, jit_rows, holders = [], [], []
@@ -422,7 +426,12 @@ def _summary_html(title: str, marking: Marking, recipient: str | None, intake: p
                           ("disruption", "What arrests would do"), ("timeline", "In time")):
         if name in charts:
             parts.append(f"<h2>{heading}</h2><img alt='{name}' src='data:image/png;base64,{_png_b64(charts[name])}'>")
-    parts.append("<h2>Key players</h2>")
+    if "network_key_players" in tables and len(tables["network_key_players"]):
+        parts.append("<h2>Key players of each network</h2>")
+        leaders = tables["network_key_players"]
+        parts.append(_table(leaders[[c for c in ("community", "community_rank", "label", "kind", "country",
+                                                 "betweenness", "degree") if c in leaders]]))
+    parts.append("<h2>Key players of the whole case</h2>")
     kcols = [c for c in ("rank", "label", "kind", "country", "community", "betweenness", "pagerank", "degree")
              if c in players]
     parts.append(_table(players[kcols].head(15)))

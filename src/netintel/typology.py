@@ -12,9 +12,9 @@ cases classifies the community as ``drug_trafficking``, ``human_smuggling``, ``c
 
 The shipped model lives in ``netintel/models/typology.skops`` (skops format: loaded with an
 explicit list of trusted types, never unpickled) with ``typology.json`` beside it (model version,
-feature list, the seeds of the training cases, scikit-learn version, held-out accuracy). Retrain
-on your own labelled cases with :func:`train_typology`; regenerate the shipped model with
-``python -m netintel.typology train --cases 60 --seed 1 --out src/netintel/models/typology.skops``.
+feature list, the seeds of the training cases, scikit-learn version, held-out accuracy). This
+module only loads it: training (on generated, simulated or your own labelled cases) lives in
+:mod:`netintel.training.typology`.
 
 Examples
 --------
@@ -26,12 +26,9 @@ Examples
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import re
-import sys
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,17 +44,14 @@ from .errors import NetintelError
 
 __all__ = [
     "TYPOLOGIES",
+    "UNDETERMINED",
     "FEATURES",
     "Indicator",
     "TypologyModel",
-    "LabelledCase",
     "community_features",
     "indicators",
     "classify_communities",
-    "train_typology",
     "load_model",
-    "synth_labelled_case",
-    "training_table",
 ]
 
 TYPOLOGIES = ("drug_trafficking", "human_smuggling", "cybercrime", "money_laundering", "other")
@@ -99,6 +93,8 @@ class Indicator:
     typology: str
     text: str
     rule: str
+    source: str = ""
+    kinds: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -130,7 +126,8 @@ def indicators(features: Mapping[str, float] | pd.Series) -> list[Indicator]:
     out = []
     for rule in _rules()["indicators"]:
         if _holds(rule["when"], row):
-            out.append(Indicator(rule["typology"], rule["text"].format_map(row), rule["when"]))
+            out.append(Indicator(rule["typology"], rule["text"].format_map(row), rule["when"],
+                                 str(rule.get("source", "")), tuple(rule.get("records") or ())))
     return out
 
 
@@ -399,12 +396,12 @@ class TypologyModel:
         meta_path = path.with_suffix(".json")
         if not path.exists() or not meta_path.exists():
             raise NetintelError(f"{path}: no typology model there (need the .skops file and its .json beside it); "
-                                "train one with `python -m netintel.typology train`")
+                                "train one with `python -m netintel.training.typology train`")
         meta = json.loads(meta_path.read_text("utf-8"))
         untrusted = set(sio.get_untrusted_types(file=path)) - set(_TRUSTED)
         if untrusted:
             raise NetintelError(f"{path}: the model holds types netintel does not trust ({', '.join(sorted(untrusted))}); "
-                                "it was not made by train_typology — refusing to load it")
+                                "it was not made by netintel.training.typology — refusing to load it")
         estimator = sio.load(path, trusted=list(_TRUSTED))
         if meta.get("sklearn_version") and meta["sklearn_version"] != sklearn.__version__:
             warnings.warn(f"{path.name} was trained with scikit-learn {meta['sklearn_version']}, this is "
@@ -437,243 +434,104 @@ def load_model(path: str | Path | None = None) -> TypologyModel:
     return _shipped() if path is None else TypologyModel.load(path)
 
 
-def classify_communities(result: Any, ws: Any, *, model: TypologyModel | None = None) -> pd.DataFrame:
-    """Typology of every community of a :class:`~netintel.communities.CommunityResult`.
+UNDETERMINED = "undetermined"
 
-    Returns one row per community: ``community, size, typology, probability, p_<typology>...,
-    indicators`` (every indicator that fired, those for the predicted typology first),
-    ``supporting`` (those for the predicted typology) and ``rule_typology`` (the typology most
-    indicators point to, for a second opinion).
-    """
-    model = model or load_model()
-    membership = result.membership if hasattr(result, "membership") else result
-    feats = community_features(ws, membership)
-    out = model.predict(feats)
-    sizes = membership.groupby("community").size()
-    out.insert(1, "size", out["community"].map(sizes).astype(int))
+
+def _partner_votes(ents: pd.DataFrame, recs: pd.DataFrame) -> dict[Any, list[dict[str, Any]]]:
+    """Community -> the members' records whose own offence / crime-area fields name a typology."""
+    from ._text import word_matcher, words
+
+    terms = _rules().get("partner_terms") or {}
+    matchers = {t: (set(v.get("topics") or ()), word_matcher(v.get("words") or ())) for t, v in terms.items()}
+    comm_of = dict(zip(recs["entity_id"], recs["community"]))
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for rid, props in zip(ents["entity_id"], ents["properties"]):
+        if rid not in comm_of or not isinstance(props, dict):
+            continue
+        values = [v for key in ("offence", "topics") for v in (props.get(key) if isinstance(props.get(key), list)
+                                                               else [props.get(key)]) if v]
+        if not values:
+            continue
+        toks = words(" ".join(map(str, values)))
+        codes = {str(v).strip().lower() for v in values}
+        for typology, (topics, match) in matchers.items():
+            if codes & topics or match(toks):
+                out.setdefault(comm_of[rid], []).append({"record": rid, "typology": typology,
+                                                         "says": "; ".join(map(str, values))})
     return out
 
 
-# ---------------------------------------------------------------------------------------------
-# Training
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LabelledCase:
-    """A case with known communities: the workspace, who belongs where, and each community's typology."""
+def classify_communities(result: Any, ws: Any, *, model: TypologyModel | None = None,
+                         undetermined_below: float | None = None) -> pd.DataFrame:
+    """Typology of every community of a :class:`~netintel.communities.CommunityResult`, with its reasons.
 
-    workspace: Any
-    membership: pd.DataFrame  # id (entity or resolved id), community
-    typology: Mapping[str, str]
-    seed: int | None = None
+    Three voices (weights and threshold in ``models/typology_rules.yaml``): the trained model's
+    class probabilities, the share of fired indicators per typology, and the share of the
+    members' records whose own offence or crime-area fields (``offence``, FtM ``topics``) name
+    the typology. A voice with nothing to say is left out; the indicators and the partners'
+    records reach their full weight at ``voice_full_at`` (3) indicators or records, so one weak
+    indicator does not outvote the model. The combined probability of the best
+    typology below ``undetermined_below`` (default 0.6) gives ``undetermined``: netintel does
+    not print a label it is not confident of.
 
-
-def synth_labelled_case(seed: int | Any, *, scale: float = 1.0, resolve: bool = False) -> LabelledCase:
-    """A generated case ingested, with its planted truth.
-
-    ``seed`` is a seed for :func:`netintel.synth.case.generate_case`, or an already generated
-    :class:`~netintel.synth.case.Case` (for example one of
-    :func:`netintel.synth.training.generate_cases`). With ``resolve``, entity resolution runs on
-    it first (as an analyst would before clustering); the planted membership is given by entity
-    record id either way.
+    Returns one row per community: ``community, size, typology, probability, p_<typology>...``
+    (combined), ``model_typology, model_probability`` (the model alone), ``rule_typology``,
+    ``partner_typology`` (None when no record says), ``indicators`` (every indicator that fired,
+    those for the chosen typology first), ``supporting``, and ``evidence``: one dict per fired
+    indicator or partner record with its typology, its published ``source`` and the entity
+    ``records`` behind it.
     """
-    from .ingest import ingest
-    from .synth.case import generate_case
-    from .workspace import Workspace, record_id
-
-    case = generate_case(seed=seed, scale=scale) if isinstance(seed, (int, np.integer)) else seed
-    seed = int(case.seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        case.write(tmp)
-        ws = Workspace()
-        folders = sorted(p for p in Path(tmp).iterdir() if p.is_dir() and p.name != "truth")
-        ingest(ws, folders, progress=False)
-    if resolve:
-        from .resolve import resolve as run_resolution
-
-        run_resolution(ws)
-    rec = case.truth["records"]
-    ent = case.truth["entities"]
-    comm_of = dict(zip(ent["true_id"], ent["community"].fillna("")))
-    ids = [record_id("E", a, f"{k}:{s}") for a, k, s in zip(rec["agency"], rec["kind"], rec["source_record_id"])]
-    membership = pd.DataFrame({"id": ids, "community": rec["true_id"].map(comm_of).fillna("")})
-    membership = membership[membership["community"] != ""].drop_duplicates("id")
-    typ = dict(zip(case.truth["communities"]["community"], case.truth["communities"]["typology"]))
-    return LabelledCase(ws, membership.reset_index(drop=True), typ, seed)
-
-
-def _detected_examples(lc: LabelledCase, *, seed: int) -> pd.DataFrame:
-    """Communities as netintel finds them in the case, labelled by the planted truth of most members.
-
-    Detected communities mostly made of people in no planted group are labelled ``other``: the
-    model must learn that ordinary circles are no crime typology.
-    """
-    from .communities import detect_communities
-
-    ws = lc.workspace
-    try:
-        from .graph import build_graph
-
-        graph = build_graph(ws)
-    except ImportError:  # graph views not available: cluster the raw links
-        graph = ws.links()[["source", "target", "weight"]]
-    found = detect_communities(graph, seed=seed)
-    truth = dict(zip(lc.membership["id"], lc.membership["community"]))
-    resolved_truth = ws.resolved_ids().assign(t=lambda d: d["entity_id"].map(truth)).dropna(subset=["t"])
-    truth_of = resolved_truth.groupby("resolved_id")["t"].agg(lambda s: s.mode().iloc[0])
-    m = found.membership.assign(t=found.membership["id"].map(truth_of).fillna(""))
-    labels = {}
-    for c, grp in m.groupby("community"):
-        if len(grp) < 5:  # fragments say little about a typology
-            continue
-        share = grp["t"].value_counts(normalize=True)
-        top = share.index[0]
-        labels[c] = lc.typology.get(top, "other") if top != "" and share.iloc[0] >= 0.5 else (
-            "other" if (grp["t"] == "").mean() >= 0.8 else None)
-    labels = {c: v for c, v in labels.items() if v is not None}
-    feats = community_features(ws, found.membership[found.membership["community"].isin(labels)])
-    feats["typology"] = [labels[c] for c in feats.index]
-    feats["source"] = "detected"
-    return feats
-
-
-def training_table(cases: Iterable[LabelledCase], *, seed: int = 0, detected: bool = True,
-                   progress: bool = False) -> pd.DataFrame:
-    """Features and typology of every labelled community (and, with ``detected``, of the communities
-    netintel detects in each case, labelled by the truth of most of their members)."""
-    parts = []
-    it = cases
-    if progress:
-        from tqdm.auto import tqdm
-        it = tqdm(list(cases), desc="cases")
-    for lc in it:
-        feats = community_features(lc.workspace, lc.membership)
-        feats["typology"] = [lc.typology.get(c, "other") for c in feats.index]
-        feats["source"] = "truth"
-        if detected:
-            feats = pd.concat([feats, _detected_examples(lc, seed=seed)])
-        feats["case_seed"] = lc.seed if lc.seed is not None else -1
-        parts.append(feats.reset_index())
-    if not parts:
-        raise NetintelError("no labelled cases to train on")
-    return pd.concat(parts, ignore_index=True)
-
-
-def train_typology(cases: Iterable[LabelledCase] | pd.DataFrame, *, seed: int, n_estimators: int = 200,
-                   detected: bool = True) -> TypologyModel:
-    """Train a typology model on labelled cases (or on a :func:`training_table`).
-
-    Parameters
-    ----------
-    cases : iterable of LabelledCase, or DataFrame
-        The analyst's own cases (a workspace with a ``membership`` and typologies), generated ones
-        (:func:`synth_labelled_case`), or a table with :data:`FEATURES` and ``typology`` columns.
-    seed : int
-        Seeds the random forest: same cases, same seed, same model.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> table = pd.DataFrame(rng.random((40, len(FEATURES))), columns=list(FEATURES))
-    >>> table["typology"] = np.where(table["n_vessel"] > 0.5, "drug_trafficking", "other")
-    >>> model = train_typology(table, seed=1, n_estimators=20)
-    >>> model.predict(table.head(2))[["typology"]].to_dict("list") == {"typology": list(table.typology[:2])}
-    True
-    """
-    import sklearn
-    from sklearn.ensemble import RandomForestClassifier
-
-    table = cases if isinstance(cases, pd.DataFrame) else training_table(list(cases), seed=seed, detected=detected)
-    missing = [f for f in FEATURES if f not in table] + (["typology"] if "typology" not in table else [])
-    if missing:
-        raise NetintelError(f"the training table lacks {', '.join(missing)}")
-    unknown = sorted(set(table["typology"]) - set(TYPOLOGIES))
-    if unknown:
-        raise NetintelError(f"unknown typologies {', '.join(unknown)}; use {', '.join(TYPOLOGIES)}")
-    # shallow-ish trees: as accurate here, and a shipped file of a few MB rather than tens
-    est = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, class_weight="balanced",
-                                 max_depth=12, min_samples_leaf=2, n_jobs=1)
-    est.fit(table[list(FEATURES)].to_numpy(dtype=float), table["typology"].to_numpy())
-    seeds = sorted({int(s) for s in table["case_seed"]}) if "case_seed" in table else []
-    info = {"model_version": MODEL_VERSION, "sklearn_version": sklearn.__version__, "model_seed": seed,
-            "training_seeds": [s for s in seeds if s >= 0], "n_examples": int(len(table)),
-            "examples_per_typology": {str(k): int(v) for k, v in table["typology"].value_counts().sort_index().items()},
-            "estimator": f"RandomForestClassifier(n_estimators={n_estimators}, max_depth=12, min_samples_leaf=2, "
-                         "class_weight='balanced')"}
-    return TypologyModel(est, tuple(FEATURES), tuple(str(c) for c in est.classes_), info)
-
-
-def evaluate(model: TypologyModel, cases: Iterable[LabelledCase]) -> pd.DataFrame:
-    """Predicted against planted typology for every planted community of ``cases``."""
+    model = model or load_model()
+    rules = _rules()
+    threshold = float(undetermined_below if undetermined_below is not None else rules.get("undetermined_below", 0.6))
+    voices = {"model": 1.0, "indicators": 1.0, "partner_records": 2.0, **(rules.get("voices") or {})}
+    full_at = float(rules.get("voice_full_at", 3))
+    membership = result.membership if hasattr(result, "membership") else result
+    ents = ws.entities()
+    feats = community_features(ws, membership, tables={"entities": ents})
+    out = model.predict(feats)
+    recs = _membership_records(ws, membership)
+    partner = _partner_votes(ents, recs)
+    kind_records = ents[["entity_id", "kind"]].merge(recs, on="entity_id")
+    by_comm_kind = {k: sorted(g["entity_id"])[:20] for k, g in kind_records.groupby(["community", "kind"])}
+    classes = [c for c in TYPOLOGIES if f"p_{c}" in out]
     rows = []
-    for lc in cases:
-        feats = community_features(lc.workspace, lc.membership)
-        pred = model.predict(feats)
-        pred["truth"] = pred["community"].map(lc.typology)
-        pred["case_seed"] = lc.seed
-        rows.append(pred)
-    return pd.concat(rows, ignore_index=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# python -m netintel.typology train ...
-# ---------------------------------------------------------------------------------------------
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m netintel.typology",
-                                 description="Train the typology model on generated cases.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    tr = sub.add_parser("train", help="train on generated cases and save the model (skops + json)")
-    tr.add_argument("--cases", type=int, default=60, help="number of generated training cases")
-    tr.add_argument("--seed", type=int, default=1, help="model seed; training case seeds derive from it")
-    tr.add_argument("--heldout", type=int, default=10, help="generated cases (other seeds) to measure accuracy")
-    tr.add_argument("--scale", type=float, default=1.0)
-    tr.add_argument("--varied", action="store_true",
-                    help="train on netintel.synth.training.generate_cases (groups, sizes, features and rhythm "
-                         "varied at random) instead of standard cases")
-    tr.add_argument("--resolve-every", type=int, default=2,
-                    help="run entity resolution on every N-th case (0: never), so the model knows both")
-    tr.add_argument("--out", default=str(_default_path()), help="where to write the .skops (json beside it)")
-    args = ap.parse_args(argv)
-    train_seeds = training_seeds(args.seed, args.cases)
-    held_seeds = heldout_seeds(args.seed, args.heldout)
-    from tqdm.auto import tqdm
-
-    def resolved(i: int) -> bool:
-        return args.resolve_every > 0 and i % args.resolve_every == 0
-
-    if args.varied:
-        from .synth.training import generate_cases
-
-        generated = generate_cases(args.cases, seed=args.seed)
-        train_seeds = [int(c.seed) for c in generated]
-        cases = [synth_labelled_case(c, resolve=resolved(i))
-                 for i, c in enumerate(tqdm(generated, desc="training cases"))]
-    else:
-        cases = [synth_labelled_case(s, scale=args.scale, resolve=resolved(i))
-                 for i, s in enumerate(tqdm(train_seeds, desc="training cases"))]
-    table = training_table(cases, seed=args.seed)
-    model = train_typology(table, seed=args.seed)
-    held = [synth_labelled_case(s, scale=args.scale, resolve=resolved(i))
-            for i, s in enumerate(tqdm(held_seeds, desc="held-out cases"))]
-    ev = evaluate(model, held)
-    acc = float((ev["typology"] == ev["truth"]).mean())
-    model.info.update({"heldout_seeds": held_seeds, "heldout_accuracy": acc, "scale": args.scale,
-                       "resolved_training_seeds": [s for i, s in enumerate(train_seeds) if resolved(i)],
-                       "generator": "netintel.synth.case.generate_case"})
-    model.save(args.out)
-    print(f"trained on {len(table)} communities from {len(train_seeds)} cases; held-out accuracy {acc:.3f} "
-          f"on {len(ev)} planted communities of {len(held)} cases; saved {args.out}")
-    print(pd.crosstab(ev["truth"], ev["typology"]))
-    return 0
-
-
-def training_seeds(seed: int, n: int) -> list[int]:
-    """Seeds of the generated training cases: 100000 * seed + 1000 + i (never the sample's 7)."""
-    return [100_000 * seed + 1_000 + i for i in range(n)]
-
-
-def heldout_seeds(seed: int, n: int) -> list[int]:
-    return [100_000 * seed + 50_000 + i for i in range(n)]
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    for i, (c, frow) in enumerate(feats.iterrows()):
+        fired = indicators(frow)
+        score = {t: voices["model"] * float(out.loc[i, f"p_{t}"]) for t in classes}
+        total = voices["model"]
+        # a voice speaks louder the more it has seen, up to its full weight at ``full_at`` items
+        if fired:
+            weight = voices["indicators"] * min(1.0, len(fired) / full_at)
+            for ind in fired:
+                score[ind.typology] = score.get(ind.typology, 0.0) + weight / len(fired)
+            total += weight
+        said = partner.get(c, [])
+        if said:
+            weight = voices["partner_records"] * min(1.0, len(said) / full_at)
+            for rec in said:
+                score[rec["typology"]] = score.get(rec["typology"], 0.0) + weight / len(said)
+            total += weight
+        combined = {t: v / total for t, v in score.items()}
+        best = sorted(combined, key=lambda t: (-combined[t], TYPOLOGIES.index(t)))[0]
+        p = combined[best]
+        evidence = [{"indicator": ind.text, "typology": ind.typology, "source": ind.source,
+                     "records": [r for k in ind.kinds for r in by_comm_kind.get((c, k), [])][:20]} for ind in fired]
+        evidence += [{"indicator": f"partner record says '{rec['says']}'", "typology": rec["typology"],
+                      "source": "the reporting agency's offence / crime-area field", "records": [rec["record"]]}
+                     for rec in said]
+        partner_typology = (pd.Series([r["typology"] for r in said]).value_counts().index[0] if said else None)
+        rows.append({"community": c, "typology": best if p >= threshold else UNDETERMINED, "probability": p,
+                     **{f"p_{t}": combined.get(t, 0.0) for t in classes},
+                     "model_typology": out.loc[i, "typology"], "model_probability": float(out.loc[i, "probability"]),
+                     "rule_typology": out.loc[i, "rule_typology"], "partner_typology": partner_typology,
+                     "indicators": [x.text for x in sorted(fired, key=lambda x: x.typology != best)],
+                     "supporting": [x.text for x in fired if x.typology == best],
+                     "evidence": evidence})
+    table = pd.DataFrame(rows, columns=["community", "typology", "probability", *[f"p_{t}" for t in classes],
+                                        "model_typology", "model_probability", "rule_typology", "partner_typology",
+                                        "indicators", "supporting", "evidence"])
+    sizes = membership.groupby("community").size()
+    table.insert(1, "size", table["community"].map(sizes).fillna(0).astype(int))
+    table.attrs["undetermined_below"] = threshold
+    return table

@@ -126,3 +126,37 @@ def test_grading_sensitivity_on_a_workspace_builder():
         return g
     s = grading_sensitivity(builder, top=1, by="degree")
     assert s.links_removed == 1 and s.table["id"].tolist()[0] == "1"
+
+
+def test_key_players_per_network_put_the_planted_leaders_first():
+    """On the sample case the whole-case ranking puts ordinary hubs first (the planted leaders
+    rank 30 and lower); measured inside each network, every planted leader is in its network's
+    top 3, and at least two of each such top 3 are planted members of that network."""
+    from pathlib import Path
+
+    from netintel import Workspace
+    from netintel.analysis import community_key_players
+    from netintel.communities import detect_communities
+    from netintel.graph import build_graph
+    from netintel.ingest import ingest
+    from netintel.resolve import resolve
+    from netintel.synth.truth import entity_truth, load_truth
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    ws = Workspace()
+    ingest(ws, sample, progress=False)
+    resolve(ws, seed=7)
+    graph = build_graph(ws)
+    comms = detect_communities(graph, seed=7)
+    truth = entity_truth(ws.entities(), load_truth(sample))
+    resolved = dict(zip(ws.resolved_ids()["entity_id"], ws.resolved_ids()["resolved_id"]))
+    truth = truth.assign(id=truth["entity_id"].map(resolved))
+    planted = truth[truth["community"] != ""].drop_duplicates("id").set_index("id")
+    players = community_key_players(graph.person_view(), comms, top=3, seed=7)
+    leaders = planted[planted["role"] == "leader"].index
+    assert len(leaders) >= 4 and set(leaders) <= set(players["id"])
+    big = players.groupby("community")["id"].transform(lambda s: s.isin(planted.index).mean())
+    assert (players.loc[players["id"].isin(leaders), "community_rank"] <= 3).all()
+    with_leader = set(players.loc[players["id"].isin(leaders), "community"])
+    assert (big[players["community"].isin(with_leader)] >= 2 / 3).all()
+    ws.close()

@@ -207,3 +207,69 @@ def test_one_number_in_two_agencies_counts_once():
     assert propose_switches(ws_a, merge_same_numbers=False).table.empty
     ws_a.close()
     ws_b.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The independent simulator (netintel.casesim): handsets as bare integers, 10 days and 6 months
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed,days", [(911, 10), (912, 10), (913, 180)])
+def test_casesim_switches_top_proposal_on_short_and_long_records(seed, days):
+    """The timing rules adapt to the span: a group that changed phones two days before the end
+    of ten days of records is found, and so are switches spread over six months."""
+    from netintel.casesim import simulate_calls
+
+    sim = simulate_calls(seed, days=days, people=90 if days > 30 else 120)
+    result = score_switches(sim.calls)
+    best = dict(zip(result.top()["old_id"], result.top()["new_id"]))
+    truth = dict(zip(sim.switches["old"], sim.switches["new"]))
+    hits = sum(best.get(old) == new for old, new in truth.items())
+    assert hits / len(truth) >= 0.9, (hits, len(truth), result.why_none())
+    assert len(set(best) - set(truth)) <= 2
+    assert result.parameters["adapted"] == ["half_life_days", "max_gap_days", "max_overlap_days", "min_silence_days"]
+
+
+def test_fixed_month_long_rules_miss_ten_day_switches_and_say_why():
+    """The rules written for month-long data (7 days of silence) cannot see a group that changed
+    phones two days before the end of ten days of records; a run left with nothing names the
+    rule that left nothing, with its setting."""
+    from netintel.casesim import simulate_calls
+
+    sim = simulate_calls(911, days=10, people=120)
+    truth = dict(zip(sim.switches["old"], sim.switches["new"]))
+    fixed = score_switches(sim.calls, min_silence_days=7, max_gap_days=60, max_overlap_days=14, half_life_days=30)
+    found = dict(zip(fixed.top()["old_id"], fixed.top()["new_id"]))
+    assert sum(found.get(o) == n for o, n in truth.items()) <= 2 < len(truth)
+    none = score_switches(sim.calls, min_silence_days=9.5)
+    assert none.table.empty
+    why = none.why_none()
+    assert why.startswith("nothing left after 'still active at the end (not silent)' (min_silence_days=9.5)")
+    row = none.funnel.set_index("rule").loc["still active at the end (not silent)"]
+    assert row["remaining"] == 0 and row["excluded"] > 0
+    assert none.funnel.iloc[0]["remaining"] == none.n_identifiers
+    assert "Why nothing was proposed" in none._repr_html_()
+
+
+def test_timing_rules_adapt_to_span_and_keep_given_values():
+    from netintel.analysis import timing_rules
+
+    short = timing_rules("2026-03-01", "2026-03-11")
+    long = timing_rules("2026-01-01", "2026-07-01", half_life_days=10)
+    assert (short["max_gap_days"], short["max_overlap_days"], short["half_life_days"]) == (5.0, 2.0, round(10 / 6, 4))
+    assert (long["max_gap_days"], long["max_overlap_days"], long["half_life_days"]) == (60.0, 14.0, 10.0)
+    assert long["min_silence_days"] == 1.0 and short["min_silence_days"] == 0.25
+
+
+def test_silence_follows_each_identifiers_rate():
+    """Two phones stop one day before the end of 20 days: one called 10 times a day (a day of
+    silence is telling), one every third day (a day of silence is nothing): only the first is
+    a candidate old handset."""
+    rows = []
+    for d in range(19):
+        rows += [("BUSY", c, 24 * d + 8 + k, "c1") for k, c in enumerate(["A", "B"] * 5)]
+        if d % 3 == 0:
+            rows += [("RARE", "A", 24 * d + 12, "c2"), ("RARE", "B", 24 * d + 13, "c2")]
+    for d in range(19, 20):
+        rows += [("NEWB", c, 24 * d + 8 + k, "c1") for k, c in enumerate(["A", "B"] * 5)]
+        rows += [("NEWR", "A", 24 * d + 12, "c2"), ("NEWR", "B", 24 * d + 13, "c2"), ("NEWR", "A", 24 * d + 14, "c2")]
+    result = score_switches(_calls(rows), min_score=0)
+    assert set(result.table["old_id"]) == {"BUSY"}

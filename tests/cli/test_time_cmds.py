@@ -94,3 +94,21 @@ def test_timeline_community_table(case, capsys):
     assert main(["timeline", "-w", str(ws_path), "--community", "0"]) == 0
     assert "event rows" in capsys.readouterr().out
     assert main(["timeline", "-w", str(ws_path), "--community", "999"]) == 1
+
+
+def test_switches_cli_exposes_rules_and_explains_nothing(tmp_path, capsys):
+    """`netintel switches` takes the timing rules as options; with none proposed it prints the
+    rule funnel instead of an empty table."""
+    from netintel.casesim import simulate_calls
+
+    folder = simulate_calls(911, days=10, people=60).write(tmp_path / "carrier")
+    db = tmp_path / "case.duckdb"
+    assert main(["ingest", str(folder), "--workspace", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["switches", "--workspace", str(db), "--min-silence-days", "9.5"]) == 0
+    out = capsys.readouterr().out
+    assert "No switch proposed: nothing left after 'still active at the end (not silent)'" in out
+    assert "min_silence_days=9.5" in out
+    assert main(["switches", "--workspace", str(db), "--top"]) == 0
+    out = capsys.readouterr().out
+    assert "identifiers with a switch proposal" in out

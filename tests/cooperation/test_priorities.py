@@ -75,3 +75,49 @@ def test_view_for_recipient_and_chart(demo, membership):
     assert p.marking.allows("NL") and "view for NL" in repr(p)
     fig = p.chart()
     assert isinstance(fig, Figure) and any("view for NL" in x.get_text() for x in fig.texts)
+
+
+def _word_case(tmp_path):
+    """Hand-made: Tunde Ogunleye (no violence: 'gun' is inside his name), a threat actor (no
+    violence: 'threat' is its kind), Karl Brandt whose record notes two pistols and an assault."""
+    import json
+
+    from netintel import Workspace
+    from netintel.ingest import ingest
+
+    people = [{"id": "p1", "schema": "Person", "properties": {"name": ["Tunde Ogunleye"], "nationality": ["ng"]}},
+              {"id": "p2", "schema": "Person", "properties": {"name": ["Karl Brandt"],
+                                                              "notes": ["found with two pistols after an assault"]}},
+              {"id": "p3", "schema": "Person", "properties": {"name": ["Gunnar Threatt"]}}]
+    (tmp_path / "police.ftm.jsonl").write_text("".join(json.dumps(p) + "\n" for p in people))
+    bundle = {"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
+        {"type": "threat-actor", "spec_version": "2.1", "id": "threat-actor--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+         "created": "2026-03-01T10:00:00.000Z", "modified": "2026-03-01T10:00:00.000Z", "name": "Pale Hyena",
+         "threat_actor_types": ["crime-syndicate"]}]}
+    (tmp_path / "cert.json").write_text(json.dumps(bundle))
+    ws = Workspace()
+    ingest(ws, [tmp_path / "police.ftm.jsonl", tmp_path / "cert.json"], agency="Test", country="NL", progress=False)
+    ents = ws.entities().set_index("label")["entity_id"]
+    return ws, ents
+
+
+def test_indicator_words_are_whole_words_never_substrings_or_kinds(tmp_path):
+    ws, ents = _word_case(tmp_path)
+    membership = pd.DataFrame({"id": [ents["Tunde Ogunleye"], ents["Gunnar Threatt"], ents["Pale Hyena"],
+                                      ents["Karl Brandt"]], "community": ["ogunleye", "threatt", "cyber", "brandt"]})
+    t = priority_scores(ws, membership).table.set_index("community")
+    assert t.loc["ogunleye", "violence_records"] == 0 and t.loc["threatt", "violence_records"] == 0
+    assert t.loc["cyber", "violence_records"] == 0 and t.loc["cyber", "indicators"] == []
+    # 'pistols' is the plural of the indicator 'pistol', 'assault' a word of the note: one record
+    assert t.loc["brandt", "violence_records"] == 1 and t.loc["brandt", "indicators"] == ["assault", "pistol"]
+
+
+def test_one_pass_equals_scoring_each_community_alone(demo):
+    """All communities scored together give, row for row, what each gives scored on its own."""
+    ws, ids = demo
+    membership = pd.DataFrame({"id": [ids["jan"], ids["ali"], ids["marc"], ids["nordhandel"]],
+                               "community": [0, 0, 1, 1]})
+    together = priority_scores(ws, membership).table.drop(columns="rank").set_index("community")
+    for c, group in membership.groupby("community"):
+        alone = priority_scores(ws, group).table.drop(columns="rank").set_index("community")
+        pd.testing.assert_frame_equal(together.loc[[c]], alone)

@@ -57,7 +57,8 @@ from ..graph import CaseGraph
 from ..handling import Marking
 from ._graphs import as_case_graph, component_sizes, node_info
 
-__all__ = ["MEASURES", "KeyPlayers", "key_players", "betweenness", "GradingSensitivity", "grading_sensitivity"]
+__all__ = ["MEASURES", "KeyPlayers", "key_players", "community_key_players", "betweenness", "GradingSensitivity",
+           "grading_sensitivity"]
 
 #: Measures :func:`key_players` computes, in table order.
 MEASURES: tuple[str, ...] = ("degree", "weighted_degree", "betweenness", "closeness", "eigenvector", "pagerank",
@@ -303,6 +304,60 @@ def key_players(
     params = {"measures": measures, "by": by, "weighted": weighted, "exact_limit": exact_limit, "samples": samples,
               "seed": seed, "n_entities": n, "n_ties": ig_graph.ecount()}
     return KeyPlayers(table, by, weighted, method, params, g.marking)
+
+
+def community_key_players(graph: Any, membership: Any, *, by: str = "betweenness", top: int = 5,
+                          min_size: int = 3, weighted: bool = False, seed: int = 0) -> pd.DataFrame:
+    """The key players of each network: centrality measured inside each community, not the whole case.
+
+    Ranking the whole case puts the hubs of ordinary life (a family with many ties, a busy
+    contact) above a network's own leaders; measured on each community's own ties, the broker
+    of a crew ranks first in it.
+
+    Parameters
+    ----------
+    graph : CaseGraph, networkx graph or edge DataFrame
+        As for :func:`key_players` (usually ``build_graph(ws).person_view()``).
+    membership : DataFrame or CommunityResult
+        ``id, community`` (a :class:`~netintel.communities.CommunityResult` gives its ``membership``).
+    by : str
+        The measure to rank by inside each community (degree and weighted degree come with it).
+    top : int
+        Key players kept per community.
+    min_size : int
+        Communities with fewer members in ``graph`` are left out.
+
+    Returns
+    -------
+    DataFrame
+        ``community, community_rank, id, kind, label, country`` and the measures, the communities
+        in the order of their smallest id, each community's players best first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> edges = pd.DataFrame({"source": ["a", "a", "a", "x", "x", "x", "c"],
+    ...                       "target": ["b", "c", "d", "y", "z", "w", "x"]})
+    >>> members = pd.DataFrame({"id": list("abcdxyzw"), "community": [0, 0, 0, 0, 1, 1, 1, 1]})
+    >>> community_key_players(edges, members, top=1)[["community", "community_rank", "id"]].values.tolist()
+    [[0, 1, 'a'], [1, 1, 'x']]
+    """
+    frame = membership.membership if hasattr(membership, "membership") else membership
+    g = as_case_graph(graph)
+    present = set(node_info(g)["id"])
+    measures = list(dict.fromkeys(["degree", "weighted_degree", by]))
+    parts = []
+    for community, group in frame.groupby("community", sort=True):
+        ids = [i for i in group["id"].astype(str) if i in present]
+        if len(ids) < min_size:
+            continue
+        kp = key_players(g.subgraph(ids), measures=measures, by=by, weighted=weighted, seed=seed).table.head(top)
+        parts.append(kp.rename(columns={"rank": "community_rank"}).assign(community=community))
+    cols = ["community", "community_rank", "id", "kind", "label", "country", *measures]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    return out[[c for c in cols if c in out]]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ from ..handling import combine
 from ..workspace import Workspace
 from ._timedata import COMMUNICATION_KINDS, entity_info, number_key, resolved_events, to_timestamp
 
-__all__ = ["SwitchProposals", "score_switches", "propose_switches", "confirm_switch", "reject_switch",
+__all__ = ["SwitchProposals", "score_switches", "timing_rules", "propose_switches", "confirm_switch", "reject_switch",
            "switch_decisions"]
 
 PROPOSAL_COLUMNS = [
@@ -98,9 +98,25 @@ class SwitchProposals:
     n_identifiers: int = 0
     n_candidates: int = 0
     marking: str | None = None
+    funnel: pd.DataFrame = field(default_factory=lambda: _funnel([]))
 
     def __len__(self) -> int:
         return len(self.table)
+
+    def why_none(self) -> str:
+        """Why nothing (or little) was proposed: each rule and how many it excluded, in order.
+
+        The rule that left nothing is named first, with its setting and the CLI option that
+        changes it.
+        """
+        if self.funnel.empty:
+            return "no contact events to score"
+        lines = [f"{r.rule}: {r.excluded} excluded, {r.remaining} left" + (f" ({r.setting})" if r.setting else "")
+                 for r in self.funnel.itertuples()]
+        empty = self.funnel[self.funnel["remaining"] == 0]
+        head = (f"nothing left after '{empty.iloc[0]['rule']}' ({empty.iloc[0]['setting']})"
+                if len(empty) else f"{len(self.top())} identifiers with a proposal")
+        return head + "\n" + "\n".join("  " + line for line in lines)
 
     def top(self) -> pd.DataFrame:
         """The best proposal per old identifier."""
@@ -131,6 +147,8 @@ class SwitchProposals:
                 f"({len(self.table)} proposals, {self.n_candidates} candidate pairs scored among "
                 f"{self.n_identifiers} identifiers); min_score={self.parameters.get('min_score')}"
                 + (f"; {html.escape(self.marking)}" if self.marking else "") + "</p>")
+        if self.table.empty:
+            return head + "<p>Why nothing was proposed:</p>" + self.funnel.to_html(index=False)
         view = self.summary().copy()
         view["shared_contacts"] = [", ".join(s[:6]) + (" …" if len(s) > 6 else "") for s in view["shared_contacts"]]
         return head + view.to_html(index=False, float_format=lambda v: f"{v:.3f}")
@@ -221,13 +239,117 @@ def _contact_matrix(rows: pd.DataFrame, index: Mapping[str, int], alias: Mapping
 
 
 # ---------------------------------------------------------------------------------------------
+# Timing rules adapted to the data
+# ---------------------------------------------------------------------------------------------
+def timing_rules(start: Any, end: Any, *, max_gap_days: float | None = None, max_overlap_days: float | None = None,
+                 min_silence_days: float | None = None, half_life_days: float | None = None) -> dict[str, float]:
+    """The timing rules for records spanning ``start`` to ``end``: the given ones, the rest adapted.
+
+    Fixed days suit one kind of data only (a week of silence cannot be seen in ten days of
+    records). Adapted to the span ``S`` in days:
+
+    * ``max_gap_days`` = S / 2, between 2 and 60;
+    * ``max_overlap_days`` = S / 5, between 0.5 and 14;
+    * ``half_life_days`` = S / 6, between 1 and 30;
+    * ``min_silence_days`` = S / 40, between 0.25 and 1: the least silence; each identifier
+      must also be silent for as long as its own event rate makes unlikely by chance (see
+      ``silence_confidence`` of :func:`score_switches`), up to ``max(min_silence_days, S / 3)``
+      but never more than 7 days.
+
+    Examples
+    --------
+    >>> r = timing_rules("2026-01-01", "2026-01-11")
+    >>> r["span_days"], r["max_gap_days"], r["max_overlap_days"], r["min_silence_days"]
+    (10.0, 5.0, 2.0, 0.25)
+    >>> timing_rules("2026-01-01", "2026-07-01", max_gap_days=30)["max_gap_days"]
+    30.0
+    """
+    span = max((pd.Timestamp(end) - pd.Timestamp(start)) / pd.Timedelta(days=1), 0.0)
+    auto = {"max_gap_days": min(60.0, max(2.0, span / 2)), "max_overlap_days": min(14.0, max(0.5, span / 5)),
+            "half_life_days": min(30.0, max(1.0, span / 6)), "min_silence_days": min(1.0, max(0.25, span / 40))}
+    given = {"max_gap_days": max_gap_days, "max_overlap_days": max_overlap_days,
+             "min_silence_days": min_silence_days, "half_life_days": half_life_days}
+    out = {k: float(given[k]) if given[k] is not None else round(auto[k], 4) for k in auto}
+    out["span_days"] = round(float(span), 4)
+    return out
+
+
+def _silence_needed(prof: _Profiles, end: pd.Timestamp, floor: float | None, fixed: float | None,
+                    confidence: float) -> np.ndarray:
+    """Days of silence at the end each identifier needs to count as gone quiet."""
+    if fixed is not None:
+        return np.full(len(prof.ids), fixed)
+    day = np.timedelta64(86_400_000_000_000, "ns")
+    active_days = np.maximum((prof.last - prof.first) / day, 1.0)
+    rate = prof.n / active_days
+    # P(no event in s days) = exp(-rate * s) for events at a steady rate: s = -ln(1 - confidence) / rate
+    needed = -math.log(max(1e-9, 1.0 - confidence)) / np.maximum(rate, 1e-9)
+    span = (np.datetime64(end) - prof.first.min()) / day if len(prof.ids) else 0.0
+    cap = min(7.0, max(float(floor), float(span) / 3))
+    return np.clip(needed, float(floor), cap)
+
+
+def _cell_aliases(prof: _Profiles, silence_needed: np.ndarray, end: pd.Timestamp, keys: list[str | None],
+                  kinds: Mapping[str, str], *, min_events: int, max_overlap_days: float,
+                  max_gap_days: float) -> dict[str, str]:
+    """Provisional new -> old aliases from timing, cells and hours alone, one-to-one.
+
+    Only a seed for the first round of contact scoring: a pair is kept when the phones were used
+    from the same cells (cosine at least 0.5); the next rounds keep only the aliases the shared
+    contacts confirm.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    day = np.timedelta64(86_400_000_000_000, "ns")
+    if not prof.has_place.any():
+        return {}
+    active = (prof.n >= min_events) & prof.has_place
+    silent = (np.datetime64(end) - prof.last) / day >= silence_needed
+    olds, news = np.flatnonzero(active & silent), np.flatnonzero(active)
+    if not len(olds) or not len(news):
+        return {}
+    fo, lo = prof.first[olds][:, None], prof.last[olds][:, None]
+    fn, ln = prof.first[news][None, :], prof.last[news][None, :]
+    fits = (fn > fo) & (ln > lo) & (fn >= lo - max_overlap_days * day) & (fn <= lo + max_gap_days * day)
+    places = _normalise_rows(prof.places)
+    place = (places[olds] @ places[news].T).toarray()
+    rhythm = prof.hours[olds] @ prof.hours[news].T
+    score = np.where(fits & (place >= 0.5), place * (0.5 + 0.5 * rhythm), 0.0)
+    for i, o in enumerate(olds):
+        for j, n in enumerate(news):
+            if score[i, j] and ((keys[o] is not None and keys[o] == keys[n])
+                                or (kinds and kinds.get(prof.ids[o]) != kinds.get(prof.ids[n]))):
+                score[i, j] = 0.0
+    rows, cols = linear_sum_assignment(score, maximize=True)
+    return {prof.ids[news[c]]: prof.ids[olds[r]] for r, c in zip(rows, cols) if score[r, c] > 0}
+
+
+def _normalise_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    norm = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norm[norm == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norm) @ m)
+
+
+def _silence_text(given: float | None, rules: Mapping[str, float], confidence: float) -> str:
+    if given is not None:
+        return f"min_silence_days={given:g}"
+    return (f"silent at least {rules['min_silence_days']:g} days and as long as its own rate makes unlikely "
+            f"(silence_confidence={confidence:g})")
+
+
+def _funnel(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["rule", "setting", "excluded", "remaining"])
+
+
+# ---------------------------------------------------------------------------------------------
 # Scoring
 # ---------------------------------------------------------------------------------------------
 def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
                    kinds: Mapping[str, str] | None = None, min_score: float = 0.25, top_k: int = 3,
                    runner_up_ratio: float = 0.6, min_events: int = 3, min_shared: int = 2,
-                   max_gap_days: float = 60.0, max_overlap_days: float = 14.0, min_silence_days: float = 7.0,
-                   half_life_days: float = 30.0, follow_score: float = 0.1, rounds: int = 4,
+                   max_gap_days: float | None = None, max_overlap_days: float | None = None,
+                   min_silence_days: float | None = None, half_life_days: float | None = None,
+                   silence_confidence: float = 0.99, follow_score: float = 0.1, rounds: int = 4,
                    end: Any = None) -> SwitchProposals:
     """Score identifier switches from a table of contact events.
 
@@ -242,23 +364,30 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
     top_k, runner_up_ratio : at most ``top_k`` proposals per old identifier, runners-up only when
         they reach ``runner_up_ratio`` of the best score.
     min_events, min_shared : least activity of each identifier and least shared contacts.
-    max_gap_days, max_overlap_days, min_silence_days, half_life_days : the timing rules (module text).
+    max_gap_days, max_overlap_days, min_silence_days, half_life_days : the timing rules (module
+        text). None (the default) adapts each to the data (:func:`timing_rules`): to the span of
+        the records and, for the silence, to each identifier's own event rate.
+    silence_confidence : with ``min_silence_days`` adapted, an identifier counts as silent when
+        its own rate makes so long a silence this unlikely by chance (0.99: a 1% chance).
     follow_score, rounds : contacts who switched too are followed for up to ``rounds`` rounds.
     end : the end of observation (default: the last event).
 
     Returns
     -------
     SwitchProposals
+        ``funnel`` counts, rule by rule, the identifiers and pairs each rule excluded, so a run
+        that proposes nothing says why (:meth:`SwitchProposals.why_none`).
     """
-    params = {k: v for k, v in dict(min_score=min_score, top_k=top_k, runner_up_ratio=runner_up_ratio,
-                                    min_events=min_events, min_shared=min_shared, max_gap_days=max_gap_days,
-                                    max_overlap_days=max_overlap_days, min_silence_days=min_silence_days,
-                                    half_life_days=half_life_days, follow_score=follow_score,
-                                    rounds=rounds).items()}
+    given = dict(max_gap_days=max_gap_days, max_overlap_days=max_overlap_days,
+                 min_silence_days=min_silence_days, half_life_days=half_life_days)
+    params: dict[str, Any] = dict(min_score=min_score, top_k=top_k, runner_up_ratio=runner_up_ratio,
+                                  min_events=min_events, min_shared=min_shared, **given,
+                                  silence_confidence=silence_confidence, follow_score=follow_score, rounds=rounds)
     ev = events[events["target"].notna() & events["time"].notna()]
     ev = ev[ev["source"] != ev["target"]]
     if ev.empty:
-        return SwitchProposals(pd.DataFrame(columns=PROPOSAL_COLUMNS), params, 0, 0)
+        funnel = _funnel([("events with a time and two ends", "", 0, 0)])
+        return SwitchProposals(pd.DataFrame(columns=PROPOSAL_COLUMNS), params, 0, 0, funnel=funnel)
     t = pd.to_datetime(ev["time"]).to_numpy(dtype="datetime64[ns]")
     # integer codes for identifiers and places, sorted so row order never changes the result
     m = len(ev)
@@ -277,12 +406,25 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
                          "is_source": np.concatenate([np.ones(m, bool), np.zeros(m, bool)])})
     prof = _profiles(rows, ids)
     end_ts = to_timestamp(end) if end is not None else pd.Timestamp(t.max())
+    rules = timing_rules(pd.Timestamp(t.min()), end_ts, **given)
+    params.update({k: rules[k] for k in given})
+    params["adapted"] = sorted(k for k, v in given.items() if v is None)
+    params["span_days"] = rules["span_days"]
+    max_gap_days, max_overlap_days, half_life_days = (rules[k] for k in ("max_gap_days", "max_overlap_days",
+                                                                          "half_life_days"))
+    silence_needed = _silence_needed(prof, end_ts, rules["min_silence_days"] if min_silence_days is None else None,
+                                     float(min_silence_days) if min_silence_days is not None else None,
+                                     silence_confidence)
+    funnel_rows: list[tuple[str, str, int, int]] = []
     labels = dict(labels or {})
     kinds = dict(kinds or {})
     keys = [number_key(labels.get(x, x)) for x in prof.ids]
     day = np.timedelta64(86_400_000_000_000, "ns")
 
-    alias: dict[str, str] = {}
+    # a group that changes phones at once leaves its old and new phones few contacts in common
+    # (the others changed too): seed the first round with where and when the phones were used
+    alias = _cell_aliases(prof, silence_needed, end_ts, keys, kinds, min_events=min_events,
+                          max_overlap_days=max_overlap_days, max_gap_days=max_gap_days) if rounds > 1 else {}
     all_rows: list[dict[str, Any]] = []
     n_candidates = 0
     for round_no in range(1, max(1, rounds) + 1):
@@ -295,27 +437,49 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
         weights.data = np.log1p(weights.data)
         weights = sparse.csr_matrix(weights.multiply(idf[np.newaxis, :]))
         distinct = np.asarray(binary.sum(axis=1)).ravel()
-        silent = prof.last <= np.datetime64(end_ts - pd.Timedelta(days=min_silence_days))
-        old_ok = np.flatnonzero((prof.n >= min_events) & (distinct >= min_shared) & silent)
-        new_ok = np.flatnonzero((prof.n >= min_events) & (distinct >= min_shared))
-        if len(old_ok) == 0 or len(new_ok) == 0:
-            break
-        shared = (binary[old_ok] @ binary[new_ok].T).tocoo()
-        keep = shared.data >= min_shared
-        oi, ni = old_ok[shared.row[keep]], new_ok[shared.col[keep]]
+        silent = (np.datetime64(end_ts) - prof.last) / day >= silence_needed
+        active = (prof.n >= min_events) & (distinct >= min_shared)
+        old_ok = np.flatnonzero(active & silent)
+        new_ok = np.flatnonzero(active)
+        shared = (binary[old_ok] @ binary[new_ok].T).tocoo() if len(old_ok) and len(new_ok) else None
+        keep = shared.data >= min_shared if shared is not None else np.zeros(0, bool)
+        oi = old_ok[shared.row[keep]] if shared is not None else np.zeros(0, int)
+        ni = new_ok[shared.col[keep]] if shared is not None else np.zeros(0, int)
+        oi, ni = oi[oi != ni], ni[oi != ni]
         first_o, last_o = prof.first[oi], prof.last[oi]
         first_n, last_n = prof.first[ni], prof.last[ni]
-        fits = ((oi != ni) & (first_n > first_o) & (last_n > last_o)
-                & (first_n >= last_o - max_overlap_days * day) & (first_n <= last_o + max_gap_days * day))
+        later = (first_n > first_o) & (last_n > last_o)
+        not_overlapping = first_n >= last_o - max_overlap_days * day
+        not_too_late = first_n <= last_o + max_gap_days * day
+        fits = later & not_overlapping & not_too_late
+        n_total = len(prof.ids)
+        counts_round = [
+            ("identifiers", "", 0, n_total),
+            ("too little activity", f"min_events={min_events}, at least min_shared={min_shared} contacts",
+             int((~active).sum()), int(active.sum())),
+            ("still active at the end (not silent)", _silence_text(min_silence_days, rules, silence_confidence),
+             int((active & ~silent).sum()), len(old_ok)),
+            ("pairs sharing too few contacts", f"min_shared={min_shared}",
+             max(0, len(old_ok) * len(new_ok) - len(old_ok) - len(oi)), len(oi)),
+            ("new one not later than the old one", "starts and ends after it", int((~later).sum()),
+             int(later.sum())),
+            ("used side by side too long", f"max_overlap_days={max_overlap_days:g}",
+             int((later & ~not_overlapping).sum()), int((later & not_overlapping).sum())),
+            ("started too long after the old one went silent", f"max_gap_days={max_gap_days:g}",
+             int((later & not_overlapping & ~not_too_late).sum()), int(fits.sum())),
+        ]
         oi, ni = oi[fits], ni[fits]
         n_candidates = max(n_candidates, len(oi))
         cindex = prof.index
         round_rows = []
+        other_kind = same_number = 0
         for o, n in zip(oi.tolist(), ni.tolist()):
             old_id, new_id = prof.ids[o], prof.ids[n]
             if kinds and kinds.get(old_id) != kinds.get(new_id):
+                other_kind += 1
                 continue
             if keys[o] is not None and keys[o] == keys[n]:
+                same_number += 1
                 continue  # the same identifier written two ways: a resolution matter
             row = _score_pair(o, n, prof, weights, cindex, contact_ids, alias, min_shared=min_shared,
                               half_life_days=half_life_days, day=day)
@@ -323,6 +487,13 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
                 continue
             row["round"] = round_no
             round_rows.append(row)
+        remaining = int(fits.sum()) - other_kind
+        counts_round += [("identifiers of different kinds", "phone with phone, account with account", other_kind,
+                          remaining),
+                         ("the same number written two ways", "a resolution matter", same_number,
+                          remaining - same_number)]
+        if round_no == 1 or round_rows:
+            funnel_rows = counts_round
         all_rows = round_rows
         if not round_rows:
             break
@@ -335,13 +506,15 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
             break
         alias = next_alias
 
-    if not all_rows:
-        return SwitchProposals(pd.DataFrame(columns=PROPOSAL_COLUMNS), params, len(prof.ids), n_candidates)
-    table = pd.DataFrame(all_rows)
-    table = table[table["score"] >= min_score]
-    if table.empty:
-        return SwitchProposals(pd.DataFrame(columns=PROPOSAL_COLUMNS), params, len(prof.ids), n_candidates)
-    table = _rank(table)
+    scored = pd.DataFrame(all_rows)
+    above = scored[scored["score"] >= min_score] if len(scored) else scored
+    funnel_rows.append(("scored below min_score", f"min_score={min_score:g}", len(scored) - len(above),
+                        len(above)))
+    funnel = _funnel(funnel_rows)
+    if above.empty:
+        return SwitchProposals(pd.DataFrame(columns=PROPOSAL_COLUMNS), params, len(prof.ids), n_candidates,
+                               funnel=funnel)
+    table = _rank(above)
     best = table.groupby("old_id")["score"].transform("max")
     table = table[(table["rank"] <= top_k) & ((table["rank"] == 1) | (table["score"] >= runner_up_ratio * best))]
     table["old_label"] = [labels.get(x, x) for x in table["old_id"]]
@@ -353,17 +526,32 @@ def score_switches(events: pd.DataFrame, *, labels: Mapping[str, str] | None = N
     order = {o: i for i, o in enumerate(dict.fromkeys(table["old_id"]))}
     table = table.assign(_g=table["old_id"].map(order)).sort_values(["_g", "rank"], kind="stable")
     table = table[PROPOSAL_COLUMNS].reset_index(drop=True)
-    return SwitchProposals(table, params, len(prof.ids), n_candidates)
+    return SwitchProposals(table, params, len(prof.ids), n_candidates, funnel=funnel)
 
 
 def _rank(scored: pd.DataFrame) -> pd.DataFrame:
-    scored = scored.sort_values(["old_id", "score", "new_id"], ascending=[True, False, True], kind="stable")
+    """Rank each old identifier's candidates, one-to-one first.
+
+    A new handset is one user's: when several old identifiers (a group that switched at once)
+    compete for the same new ones, the assignment that maximises the summed score (Hungarian
+    method) decides, and each old identifier's assigned candidate ranks first. ``mutual`` marks
+    the assigned pairs.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    olds, o_idx = np.unique(scored["old_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    news, n_idx = np.unique(scored["new_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    matrix = np.zeros((len(olds), len(news)))
+    np.maximum.at(matrix, (o_idx, n_idx), scored["score"].to_numpy(dtype=float))
+    rows, cols = linear_sum_assignment(matrix, maximize=True)
+    assigned = {(olds[r], news[c]) for r, c in zip(rows, cols) if matrix[r, c] > 0}
+    scored = scored.assign(_assigned=[(str(o), str(n)) in assigned
+                                      for o, n in zip(scored["old_id"], scored["new_id"])])
+    scored = scored.sort_values(["old_id", "_assigned", "score", "new_id"], ascending=[True, False, False, True],
+                                kind="stable")
     scored = scored.assign(rank=scored.groupby("old_id").cumcount() + 1)
-    best_old_of_new = (scored.sort_values(["new_id", "score", "old_id"], ascending=[True, False, True],
-                                          kind="stable").drop_duplicates("new_id").set_index("new_id")["old_id"])
-    scored["mutual"] = [(r == 1) and best_old_of_new.get(n) == o
-                        for o, n, r in zip(scored["old_id"], scored["new_id"], scored["rank"])]
-    return scored
+    scored["mutual"] = scored["_assigned"] & (scored["rank"] == 1)
+    return scored.drop(columns="_assigned")
 
 
 def _row(m: sparse.csr_matrix, i: int) -> dict[int, float]:
@@ -465,6 +653,7 @@ def propose_switches(ws: Workspace, *, kinds: Iterable[str] = COMMUNICATION_KIND
     table = result.table
     if identifier_kinds is not None and not table.empty:
         table = table[table["kind"].isin(set(identifier_kinds))]
+    n_kind_ok = len(table)
     decisions = switch_decisions(ws)
     table = table.copy()
     if not decisions.empty:
@@ -483,8 +672,13 @@ def propose_switches(ws: Workspace, *, kinds: Iterable[str] = COMMUNICATION_KIND
                             [list(r) if r is not None else [] for r in used["releasable_to"]],
                             used["country"].fillna("")), partners=ws.partners())
             marking = m.banner
+    funnel = result.funnel
+    if identifier_kinds is not None and len(funnel):
+        funnel = pd.concat([funnel, _funnel([("not an identifier kind that can switch",
+                                              ", ".join(identifier_kinds), len(result.table) - n_kind_ok,
+                                              n_kind_ok)])], ignore_index=True)
     return SwitchProposals(table.reset_index(drop=True), result.parameters, result.n_identifiers,
-                           result.n_candidates, marking)
+                           result.n_candidates, marking, funnel)
 
 
 def _same_number_map(info: pd.DataFrame) -> dict[str, str]:

@@ -16,6 +16,17 @@ def register(sub) -> None:
     p.add_argument("--top", action="store_true", help="only the best proposal per old identifier")
     p.add_argument("--since", metavar="DATE", help="only events from this date")
     p.add_argument("--until", metavar="DATE", help="only events before this date")
+    rules = p.add_argument_group("timing rules", "by default adapted to the records' span and each identifier's "
+                                                 "event rate; give a number of days to fix one")
+    rules.add_argument("--min-silence-days", type=float, metavar="D",
+                       help="the old identifier must have been silent this long at the end")
+    rules.add_argument("--max-gap-days", type=float, metavar="D",
+                       help="the new identifier starts at most D days after the old one's last activity")
+    rules.add_argument("--max-overlap-days", type=float, metavar="D",
+                       help="... and at most D days before it (both used side by side)")
+    rules.add_argument("--half-life-days", type=float, metavar="D", help="the timing score halves every D days of gap")
+    rules.add_argument("--min-events", type=int, metavar="N", help="least events of each identifier (default 3)")
+    rules.add_argument("--min-shared", type=int, metavar="N", help="least shared contacts (default 2)")
     p.add_argument("--confirm", nargs=2, metavar=("OLD", "NEW"),
                    help="record that NEW is the same user as OLD (resolved ids as listed)")
     p.add_argument("--reject", nargs=2, metavar=("OLD", "NEW"), help="record that a proposal is wrong")
@@ -38,14 +49,21 @@ def run(args) -> int:
             row = decide(ws, old, new, analyst=args.analyst, note=args.note, proposals=proposals)
             emit(row, as_json=args.json, title="Decision recorded")
             return 0
-        result = propose_switches(ws, since=args.since, until=args.until, min_score=args.min_score)
+        options = {k: getattr(args, k) for k in ("min_silence_days", "max_gap_days", "max_overlap_days",
+                                                 "half_life_days", "min_events", "min_shared")
+                   if getattr(args, k) is not None}
+        result = propose_switches(ws, since=args.since, until=args.until, min_score=args.min_score, **options)
     table = result.top() if args.top else result.table
     if args.json:
         cols = ["old_id", "old_label", "new_id", "new_label", "kind", "score", "rank", "mutual", "n_shared",
                 "shared_contacts", "shared_contact_ids", "contact_similarity", "rhythm_similarity",
                 "place_similarity", "timing", "direct_contact", "gap_days", "old_first", "old_last", "new_first",
                 "new_last"]
-        emit({"parameters": result.parameters, "marking": result.marking, "proposals": table[cols]}, as_json=True)
+        emit({"parameters": result.parameters, "marking": result.marking, "proposals": table[cols],
+              "rules": result.funnel}, as_json=True)
+        return 0
+    if table.empty:
+        emit(result.funnel, as_json=False, title="No switch proposed: " + result.why_none().splitlines()[0])
         return 0
     view = table[["old_id", "old_label", "new_id", "new_label", "score", "rank", "n_shared", "gap_days",
                   "shared_contacts"]].copy()

@@ -27,9 +27,11 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
+from .._text import word_matcher
+from .._text import words as tokens
 from ..errors import SchemaError
 from ..handling import Marking
-from ._records import CaseRecords, marking_of_frames, node_kinds, scoped_records
+from ._records import IDENTIFIER_KINDS, CaseRecords, marking_of_frames, node_kinds, scoped_records
 from .jurisdictions import node_countries
 from .markings import MarkedResult, banner_html
 
@@ -160,26 +162,50 @@ class Priorities(MarkedResult):
                 + self.table.to_html(index=False, float_format=lambda x: f"{x:.2f}"))
 
 
-def _texts(records: CaseRecords) -> list[tuple[str, str]]:
-    """(record id, lower-case text) of every entity and link record."""
-    out = []
-    for rid, label, props, kind in zip(records.entities["entity_id"], records.entities["label"],
-                                       records.entities["properties"], records.entities["kind"]):
-        out.append((rid, " ".join([str(label or ""), kind, *map(str, (props or {}).values())]).lower()))
-    for rid, kind, props in zip(records.links["link_id"], records.links["kind"], records.links["properties"]):
-        out.append((rid, " ".join([kind.replace("_", " "), *map(str, (props or {}).values())]).lower()))
-    return out
+#: Property names whose values are ids or type codes, not text (``stix_type: threat-actor`` is no threat).
+_CODE_SUFFIXES = ("_id", "_ids", "_type", "_schema", "_ref", "_refs")
 
 
-def _indicators(texts: list[tuple[str, str]], words: Iterable[str]) -> tuple[int, list[str]]:
-    words = list(words)
-    hit_records, found = 0, set()
-    for _, text in texts:
-        hits = [w for w in words if w in text]
-        if hits:
-            hit_records += 1
-            found.update(hits)
-    return hit_records, sorted(found)
+def _text_of(props: Any) -> list[str]:
+    return [str(v) for k, v in (props or {}).items() if not str(k).endswith(_CODE_SUFFIXES)]
+
+
+def _record_tokens(records: CaseRecords) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``record, node, tokens`` of every entity record and ``record, tokens`` of every link record, once.
+
+    Labels and property values are read; kinds, property names and id or type-code properties
+    (``stix_type``, ``ftm_schema``, ``..._id``) are not text: the kind ``threat_actor`` is no threat.
+    """
+    e, lk = records.entities, records.links
+    ent = pd.DataFrame({"record": e["entity_id"], "node": e["node"],
+                        "tokens": [tokens(" ".join([str(label or ""), *_text_of(props)]))
+                                   for label, props in zip(e["label"], e["properties"])]})
+    links = pd.DataFrame({"record": lk["link_id"], "tokens": [tokens(" ".join(_text_of(props)))
+                                                              for props in lk["properties"]]})
+    return ent, links
+
+
+def _scopes(records: CaseRecords, membership: pd.DataFrame, expand: bool) -> pd.DataFrame:
+    """``node, community``: each community's members and (with ``expand``) the identifiers linked to them.
+
+    One pass over the links for all communities (:meth:`CaseRecords.within` per community scans
+    every record once per community).
+    """
+    e = records.entities
+    by_record = dict(zip(e["entity_id"], e["node"]))
+    known = set(e["node"])
+    members = pd.DataFrame({"node": [by_record.get(m, m) for m in membership["id"].astype(str)],
+                            "community": membership["community"].to_numpy()})
+    members = members[members["node"].isin(known)].drop_duplicates()
+    if not expand or records.links.empty or members.empty:
+        return members
+    kinds = node_kinds(records)
+    lk = records.links[["source_node", "target_node"]]
+    pairs = pd.concat([lk.rename(columns={"source_node": "node", "target_node": "other"}),
+                       lk.rename(columns={"target_node": "node", "source_node": "other"})], ignore_index=True)
+    pairs = pairs[pairs["other"].map(kinds).isin(IDENTIFIER_KINDS)]
+    extra = pairs.merge(members, on="node")[["other", "community"]].rename(columns={"other": "node"})
+    return pd.concat([members, extra], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
 def priority_scores(source: Any, membership: pd.DataFrame, *, typologies: pd.DataFrame | None = None,
@@ -195,6 +221,13 @@ def priority_scores(source: Any, membership: pd.DataFrame, *, typologies: pd.Dat
         the typology component uses ``other``'s weight
     weights : :class:`PriorityWeights`, a YAML path, or None for the packaged settings
     recipient : compute only from what this country may receive
+    expand : the identifiers (phones, accounts, companies...) linked to members count with them
+
+    Notes
+    -----
+    Indicator words are matched against the words of each record's label and property values
+    (:func:`netintel._text.words`), never as substrings and never against kinds. All communities are scored in
+    one grouped pass over the records.
     """
     settings = weights if isinstance(weights, PriorityWeights) else PriorityWeights.load(weights)
     records = scoped_records(source, None, recipient=recipient)
@@ -203,32 +236,56 @@ def priority_scores(source: Any, membership: pd.DataFrame, *, typologies: pd.Dat
         for r in typologies.itertuples():
             typ[r.community] = (str(r.typology), float(getattr(r, "probability", 1.0)))
     total_w = sum(settings.weights.values()) or 1.0
+    scope = _scopes(records, membership, expand)
+    e, lk, ev = records.entities, records.links, records.events
+    ent_c = e.merge(scope, on="node")
+    link_c = (lk.merge(scope.rename(columns={"node": "source_node"}), on="source_node")
+              .merge(scope.rename(columns={"node": "target_node", "community": "_t"}), on="target_node"))
+    link_c = link_c[link_c["community"] == link_c["_t"]].drop(columns="_t")
+    ev_c = pd.concat([ev.merge(scope.rename(columns={"node": "source_node"}), on="source_node"),
+                      ev.merge(scope.rename(columns={"node": "target_node"}), on="target_node")])
+    ev_c = ev_c.drop_duplicates(["event_id", "community"]) if "event_id" in ev_c else ev_c
+    ent_tok, link_tok = _record_tokens(records)
+    match = {name: word_matcher(settings.indicators.get(name, ())) for name in ("violence", "exploitation")}
+    hits = {name: [m(t) for t in ent_tok["tokens"]] for name, m in match.items()}
+    link_hits = {name: [m(t) for t in link_tok["tokens"]] for name, m in match.items()}
+    ent_hits = pd.DataFrame({"record": ent_tok["record"], **hits})
+    lhits = pd.DataFrame({"record": link_tok["record"], **link_hits})
+    countries = node_countries(records).merge(scope, on="node") if len(scope) else None
+    kinds = node_kinds(records)
     rows, frames = [], []
     ids: set[str] = set()
-    for community, group in membership.groupby("community", sort=True):
-        part = records.within(group["id"], expand=expand)
-        if part.entities.empty:
-            continue
-        frames += [part.entities, part.links, part.events]
-        ids |= part.record_ids
-        kinds = node_kinds(part)
-        persons = sum(1 for k in kinds.values() if k == "person")
-        countries = sorted(set(node_countries(part)["country"]))
-        transfers = part.links[part.links["kind"] == "transfer"]
+    ent_groups = dict(list(ent_c.groupby("community", sort=True)))
+    link_groups = dict(list(link_c.groupby("community", sort=True)))
+    ev_groups = dict(list(ev_c.groupby("community", sort=True)))
+    country_groups = dict(list(countries.groupby("community"))) if countries is not None and len(countries) else {}
+    for community in sorted(ent_groups):
+        pe = ent_groups[community]
+        pl = link_groups.get(community, lk.iloc[:0])
+        pv = ev_groups.get(community, ev.iloc[:0])
+        frames += [pe, pl, pv]
+        ids |= set(pe["entity_id"]) | set(pl["link_id"]) | set(pv.get("event_id", []))
+        nodes = set(pe["node"])
+        persons = sum(1 for n in nodes if kinds.get(n) == "person")
+        found_countries = sorted(set(country_groups[community]["country"])) if community in country_groups else []
+        transfers = pl[pl["kind"] == "transfer"]
         money = float(pd.to_numeric(transfers["amount"], errors="coerce").fillna(0).sum())
-        texts = _texts(part)
-        n_violence, violence_words = _indicators(texts, settings.indicators.get("violence", ()))
-        n_exploit, exploit_words = _indicators(texts, settings.indicators.get("exploitation", ()))
+        found = {}
+        for name in ("violence", "exploitation"):
+            per_record = ([h for h in ent_hits[ent_hits["record"].isin(set(pe["entity_id"]))][name] if h]
+                          + [h for h in lhits[lhits["record"].isin(set(pl["link_id"]))][name] if h])
+            found[name] = (len(per_record), sorted(set().union(*per_record)) if per_record else [])
+        (n_violence, violence_words), (n_exploit, exploit_words) = found["violence"], found["exploitation"]
         typology, probability = typ.get(community, ("other", 1.0))
         comps = {
             "typology": settings.typology_weights.get(typology, settings.typology_weights.get("other", 0.0)) * probability,
-            "size": settings.component("size", persons), "reach": settings.component("reach", len(countries)),
+            "size": settings.component("size", persons), "reach": settings.component("reach", len(found_countries)),
             "money": settings.component("money", money), "violence": settings.component("violence", n_violence),
             "exploitation": settings.component("exploitation", n_exploit)}
         contrib = {c: 100.0 * settings.weights[c] * comps[c] / total_w for c in COMPONENTS}
         rows.append({"community": community, "score": sum(contrib.values()), "typology": typology,
-                     "probability": probability, "persons": persons, "entities": len(kinds),
-                     "countries": countries, "money": money, "violence_records": n_violence,
+                     "probability": probability, "persons": persons, "entities": len(nodes),
+                     "countries": found_countries, "money": money, "violence_records": n_violence,
                      "exploitation_records": n_exploit,
                      **{f"c_{c}": comps[c] for c in COMPONENTS}, **{f"w_{c}": contrib[c] for c in COMPONENTS},
                      "indicators": violence_words + exploit_words})

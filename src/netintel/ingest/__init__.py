@@ -192,7 +192,7 @@ def detect_format(path: str | Path, mapping: Mapping | None = None) -> str:
 
 
 def _table_format(path: Path, table, mapping: Mapping | None) -> str:
-    from .edgelist import looks_like_matrix
+    from .edgelist import looks_like_matrix, looks_like_two_mode
     from .events import event_kind_of
     from .tabular import _column_resolver
 
@@ -208,7 +208,7 @@ def _table_format(path: Path, table, mapping: Mapping | None) -> str:
         return "edgelist"
     corner = table.columns[0] if table.columns else ""
     rows = [r.values.get(corner) if r.values is not None else None for r in table.records]
-    if looks_like_matrix(table.columns, rows):
+    if looks_like_matrix(table.columns, rows) or (not table.truncated and looks_like_two_mode(table.columns, rows)):
         return "matrix"
     from .edgelist import looks_like_two_mode
 

@@ -8,6 +8,10 @@ direction of who called whom is kept). Nodes are ``person`` entities and links `
 (``node_kind``, ``link_kind``) or the caller says otherwise. A node's source record id is its
 label as written.
 
+A two-mode (incidence) matrix -- people in the rows, the meetings they attended in the columns,
+no label in both -- gives an ``event`` entity per column and a ``member_of`` link per non-zero
+cell, so the person view ties the people who met.
+
 Records: every edge-list row is one record. In a matrix every node (row) is one record and
 every tie (non-zero cell; for a symmetric matrix, of the upper triangle) is one more, so a bad
 cell is quarantined on its own without losing the rest of its row.

@@ -1,4 +1,4 @@
-"""Model training, kept apart from the analysis: it may use the generator and public data sets.
+"""Model training: where netintel's packaged models are made (may use the generators and public sets).
 
-Analysis and resolution only load the trained model files this package writes.
+Analysis and resolution only load the trained files; nothing outside this package trains.
 """

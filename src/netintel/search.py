@@ -77,7 +77,10 @@ _SKIP_PROPS = frozenset({"birth_date", "gender", "nationality", "role", "descrip
 _TOKEN_MIN = 0.8
 # A token written with a typing error (a letter missing, doubled or swapped): Jaro-Winkler at least this.
 _TYPO_MIN = 0.9
-_DATE = re.compile(r"(?<!\d)(\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2}|\d{4}-\d{2})(?!\d)")
+# Entity records keyed per slice when the index is built.
+_SLICE = 100_000
+_ABJAD = re.compile("[\u0590-\u06ff\u0750-\u077f]")
+_DATE = re.compile(r"(?<![\w./-])(\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|(?:19|20)\d{2})(?![\w./-])")
 _RECORD_COLUMNS = ["birth_date", "kind", "label", "agency", "country", "source_record_id", "locator", "grading", "handling",
                    "releasable_to", "retain_until"]
 _INDEX_COLUMNS = ["key", "entity_id", "source_id", "field", "value", *_RECORD_COLUMNS]
@@ -140,8 +143,12 @@ def _whole_key(tokens: list[str]) -> str:
     return "w:" + "".join(tokens)
 
 
-def _token_agreement(q: str, r: str) -> tuple[float, str]:
-    """How well one query token agrees with one record token: (0-1, how)."""
+def _token_agreement(q: str, r: str, abjad: bool = False) -> tuple[float, str]:
+    """How well one query token agrees with one record token: (0-1, how).
+
+    ``abjad``: one side was written in Arabic or Hebrew script, without its short vowels, so the
+    same consonant skeleton is enough.
+    """
     best = (0.0, "")
     for qf in _token_forms(q):
         for rf in _token_forms(r):
@@ -154,8 +161,11 @@ def _token_agreement(q: str, r: str) -> tuple[float, str]:
             else:
                 jw = max(_jw(q_canon, r_canon), _jw(_loose(q_canon), _loose(r_canon)))
                 same_sound = q_key == r_key or _loose(q_canon) == _loose(r_canon)
-                cand = (0.85 + 0.1 * jw, "spelling") if jw >= _TOKEN_MIN and (same_sound or jw >= 0.9) \
-                    else (0.0, "")
+                if abjad and q_key == r_key:
+                    cand = (0.92, "spelling")
+                else:
+                    cand = (0.85 + 0.1 * jw, "spelling") if jw >= _TOKEN_MIN and (same_sound or jw >= 0.9) \
+                        else (0.0, "")
             best = max(best, cand)
     return best
 
@@ -257,44 +267,47 @@ def build_index(ws: "Workspace", *, rebuild: bool = False) -> dict[str, int]:
         return {"indexed_sources": 0, "dropped_sources": 0, "rows": 0}
     stale_ids = [r[0] for r in stale]
     new_ids = [r[0] for r in new]
-    frames = []
-    for chunk in range(0, len(new_ids), 50):
-        ids = new_ids[chunk:chunk + 50]
-        ents = ws.sql(f"SELECT entity_id, source_id, properties, {', '.join(_RECORD_COLUMNS[1:])} FROM entities "
-                      "WHERE source_id IN (SELECT unnest(?))", [ids])
-        ents["properties"] = [_loads(p) for p in ents["properties"]]
-        ents["birth_date"] = [str(p["birth_date"]) if p.get("birth_date") else None for p in ents["properties"]]
-        # The record's provenance travels in the index row: a lookup never scans the entities table.
-        keyed = _index_rows(ents)
-        frames.append(keyed.merge(ents.drop(columns="properties").drop_duplicates(["entity_id", "source_id"]),
-                                  on=["entity_id", "source_id"], how="left"))
-    if not frames:
-        return {"indexed_sources": 0, "dropped_sources": len(stale_ids), "rows": 0}
-    rows = pd.concat(frames, ignore_index=True)
-    rows = rows.sort_values("key", kind="stable")
+    staging = "_netintel_search_staging"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM {INDEX_TABLE} LIMIT 0")
+    n_rows = 0
+    if new_ids:
+        con.execute("CREATE OR REPLACE TEMP TABLE _netintel_search_todo AS SELECT entity_id, source_id, properties, "
+                    f"{', '.join(_RECORD_COLUMNS[1:])} FROM entities WHERE source_id IN (SELECT unnest(?))", [new_ids])
+        total = con.execute("SELECT count(*) FROM _netintel_search_todo").fetchone()[0]
+        # in slices, so that a workspace of millions of records never sits in Python at once
+        for start in range(0, total, _SLICE):
+            ents = ws.sql(f"SELECT * FROM _netintel_search_todo LIMIT {_SLICE} OFFSET {start}")
+            ents["properties"] = [_loads(p) for p in ents["properties"]]
+            ents["birth_date"] = [str(p["birth_date"]) if p.get("birth_date") else None for p in ents["properties"]]
+            # The record's provenance travels in the index row: a lookup never reads the entities table.
+            keyed = _index_rows(ents).merge(ents.drop(columns="properties").drop_duplicates(["entity_id", "source_id"]),
+                                            on=["entity_id", "source_id"], how="left")[_INDEX_COLUMNS]
+            con.register("_netintel_index_rows", keyed)
+            con.execute(f"INSERT INTO {staging} SELECT * FROM _netintel_index_rows")
+            con.unregister("_netintel_index_rows")
+            n_rows += len(keyed)
+        con.execute("DROP TABLE _netintel_search_todo")
     con.execute("BEGIN TRANSACTION")
     try:
         gone = sorted(set(stale_ids) | set(new_ids))
         if gone:
             con.execute(f"DELETE FROM {INDEX_TABLE} WHERE source_id IN (SELECT unnest(?))", [gone])
             con.execute(f"DELETE FROM {SOURCES_TABLE} WHERE source_id IN (SELECT unnest(?))", [gone])
-        rows = rows[_INDEX_COLUMNS]
-        con.register("_netintel_index_rows", rows)
         if fresh:
             # One table sorted by key: zone maps let a lookup read only the row groups that hold the key.
             con.execute(f"DROP TABLE {INDEX_TABLE}")
-            con.execute(f"CREATE TABLE {INDEX_TABLE} AS SELECT * FROM _netintel_index_rows ORDER BY key")
+            con.execute(f"CREATE TABLE {INDEX_TABLE} AS SELECT * FROM {staging} ORDER BY key")
         else:
-            con.execute(f"INSERT INTO {INDEX_TABLE} SELECT * FROM _netintel_index_rows ORDER BY key")
-        con.unregister("_netintel_index_rows")
+            con.execute(f"INSERT INTO {INDEX_TABLE} SELECT * FROM {staging} ORDER BY key")
         if new:
             con.executemany(f"INSERT INTO {SOURCES_TABLE} VALUES (?, ?)", [list(r) for r in new])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return {"indexed_sources": len(new_ids), "dropped_sources": len(set(stale_ids) - set(new_ids)),
-            "rows": len(rows)}
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {staging}")
+    return {"indexed_sources": len(new_ids), "dropped_sources": len(set(stale_ids) - set(new_ids)), "rows": n_rows}
 
 
 def _loads(p: Any) -> dict[str, Any]:
@@ -386,7 +399,7 @@ def _jw(a: str, b: str) -> float:
     return float(JaroWinkler.similarity(a, b))
 
 
-def _name_score(query_tokens: list[str], name: str) -> tuple[float, str]:
+def _name_score(query_tokens: list[str], name: str, *, query_abjad: bool = False) -> tuple[float, str]:
     """How well a name as written agrees with the query's tokens: (score 0-1, reason).
 
     Every query token must agree with a token of the name (same, a given-name variant, a
@@ -398,6 +411,7 @@ def _name_score(query_tokens: list[str], name: str) -> tuple[float, str]:
         return 0.0, ""
     if len(rec) > 1 and len(query_tokens) > 1 and "".join(rec) == "".join(query_tokens) and rec != query_tokens:
         return 0.97, f"name {name!r}: the same letters, spaced otherwise"
+    abjad = query_abjad or bool(_ABJAD.search(name))
     used: set[int] = set()
     scores, how, lacking = [], [], []
     for q in query_tokens:
@@ -405,7 +419,7 @@ def _name_score(query_tokens: list[str], name: str) -> tuple[float, str]:
         for j, r in enumerate(rec):
             if j in used:
                 continue
-            s, h = _token_agreement(q, r)
+            s, h = _token_agreement(q, r, abjad)
             if not s:
                 jw = _jw(fold(q), fold(r))
                 s, h = (0.8 + 0.15 * jw, "typo") if jw >= _TYPO_MIN and min(len(q), len(r)) >= 3 else (0.0, "")
@@ -480,7 +494,7 @@ def search(ws: "Workspace", query: str, *, recipient: str | None = None, kinds: 
         build_index(ws)
     keys = query_keys(query, regions=_partners(ws))
     name_part, dob = _split_birth_date(query, birth_date)
-    q_tokens = name_tokens(name_part) if not any(k.startswith(("phone:", "iban:", "email:", "wallet:"))
+    q_tokens = [t for t in name_tokens(name_part) if not t.isdigit()] if not any(k.startswith(("phone:", "iban:", "email:", "wallet:"))
                                                  for k in keys) else []
     token_keys = [set(_token_keys(t)) for t in q_tokens]
     whole = {_whole_key(q_tokens)} if len(q_tokens) > 1 else set()
@@ -499,7 +513,8 @@ def search(ws: "Workspace", query: str, *, recipient: str | None = None, kinds: 
         # Restrict first: what the recipient may not receive is never scored, ranked or counted.
         mask = ws.releasable_mask(pd.DataFrame(rows, columns=names), recipient).to_numpy()
         rows = [r for r, ok in zip(rows, mask) if ok]
-    hits = _rank(rows, keys, q_tokens, token_keys, whole, dob, min_score=min_score)[:limit]
+    hits = _rank(rows, keys, q_tokens, token_keys, whole, dob, min_score=min_score,
+                 query_abjad=bool(_ABJAD.search(name_part)))[:limit]
     frame = pd.DataFrame([{"rank": i, **h} for i, h in enumerate(hits, start=1)], columns=HIT_COLUMNS)
     return SearchResult(query=query, interpreted_as=tuple(sorted(keys)) if keys else ("name",), hits=frame,
                         recipient=recipient.upper() if recipient else None, marking=_marking(frame))
@@ -545,7 +560,8 @@ def _dob_fit(dob: PartialDate | None, written: Any) -> tuple[float, str]:
 
 
 def _rank(rows: list[dict[str, Any]], keys: dict[str, str], q_tokens: list[str], token_keys: list[set[str]],
-          whole: set[str], dob: PartialDate | None, *, min_score: float) -> list[dict[str, Any]]:
+          whole: set[str], dob: PartialDate | None, *, min_score: float,
+          query_abjad: bool = False) -> list[dict[str, Any]]:
     """One hit per entity record with its best reason, best first."""
     best: dict[str, dict[str, Any]] = {}
 
@@ -578,7 +594,7 @@ def _rank(rows: list[dict[str, Any]], keys: dict[str, str], q_tokens: list[str],
         for k, have in held.items():
             if not have & whole and sum(bool(have & t) for t in token_keys) < need:
                 continue  # two query tokens none of this name's tokens sounds like
-            score, reason = _name_score(q_tokens, k[2])
+            score, reason = _name_score(q_tokens, k[2], query_abjad=query_abjad)
             fit, why = _dob_fit(dob, first[k]["birth_date"])
             score += fit
             if score < min_score:

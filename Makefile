@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKSPACE ?= out/demo.duckdb
 
-.PHONY: demo test lab sample bench clean install notebooks
+.PHONY: demo test lab sample bench clean install notebooks sysdeps
+
+# System (Debian) packages the tests need, in one place: add a package here (e.g. a JDK for Spark)
+# with a command that shows it is installed. Installed with apt-get only when something is missing.
+SYSDEPS := chromium chromium-driver
+SYSDEPS_CHECK := command -v chromium && command -v chromedriver
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +30,17 @@ demo: $(STAMP)
 	$(BIN)/netintel ingest data/sample --workspace $(WORKSPACE)
 	$(BIN)/netintel brief data/sample --workspace $(WORKSPACE) --out out/briefing
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium; CI runs as root and installs it here on a fresh machine.
+sysdeps:
+	@if ! ( $(SYSDEPS_CHECK) ) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(SYSDEPS); \
+	  else \
+	    echo "missing system packages; run: sudo apt-get install -y $(SYSDEPS)" >&2; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -q
 
 # Re-execute the notebooks in place (outputs kept for nbval, execution timestamps dropped).
@@ -40,9 +55,11 @@ lab: $(STAMP)
 sample: $(STAMP)
 	$(BIN)/python -m netintel.synth --out data/sample --seed 7
 
-bench: $(STAMP)
+bench: $(STAMP) sysdeps
 	$(BIN)/python benchmarks/bench_resolve.py
 	$(BIN)/python benchmarks/bench_graph.py
+	$(BIN)/python benchmarks/bench_search.py
+	$(BIN)/python benchmarks/bench_explore.py
 
 clean:
 	rm -rf $(VENV) out

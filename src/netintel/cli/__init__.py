@@ -19,6 +19,7 @@ __all__ = ["main", "build_parser"]
 COMMANDS = (
     "ingest", "report", "resolve", "pprl", "communities", "centrality", "paths", "disrupt",
     "timeline", "switches", "jurisdictions", "jit", "mla", "priorities", "retention", "export", "brief",
+    "search", "prum",
 )
 
 

@@ -110,21 +110,3 @@ def test_saved_html_draws_filters_and_recipient_in_chromium(demo, browser, tmp_p
     restricted = set(build_graph(demo).nodes["id"]) - allowed
     assert restricted and ids == allowed and not ids & restricted
     screenshot(browser, "explore-demo-for-NL")
-
-
-def test_graph_of_50k_nodes_draws(browser, tmp_path):
-    """Responsiveness in a real browser at 50k entities: drawn, and a filter redraws (the timings are
-    in benchmarks/bench_explore.py)."""
-    from netintel.graph import CaseGraph
-    from netintel.synth.graphs import planted_partition_graph
-
-    edges, truth = planted_partition_graph(100_000, seed=5, avg_degree=4.0)
-    edges = edges.assign(kind=["call" if i % 2 else "associate_of" for i in range(len(edges))])
-    g = CaseGraph.from_frames(edges)
-    chart = explore(g, communities=dict(zip(truth.index.astype(str), truth.values)), title="50k")
-    path = chart.save_html(tmp_path / "big.html")
-    cid = open_chart(browser, path, timeout=60)
-    stats = call(browser, cid, "c.stats()")
-    assert stats["nodes"] == len(chart.nodes) and stats["edges"] == len(chart.edges)
-    assert call(browser, cid, "c.setLinkKinds(['call']).edges") == int((chart.edges["kind"] == "call").sum())
-    screenshot(browser, "explore-50k")

@@ -135,7 +135,26 @@ def _token_keys(token: str) -> tuple[str, ...]:
         canon, key = _token_key(form)
         keys.append(key)
         keys.append("l:" + (re.sub(r"[aeiouvh]", "", _loose(canon)) or _loose(canon)))
+        # Ч is "ch" in English, "tsch" in German, "tch" in French
+        che = re.sub(r"(tsch|tch|ch)", "c", fold(canon).replace(" ", ""))
+        keys.append("c:" + (re.sub(r"[aeiouyvh]", "", _loose(che)) or che))
     return tuple(dict.fromkeys(keys))
+
+
+@lru_cache(maxsize=500_000)
+def _typo_keys(token: str, *, query: bool = False) -> tuple[str, ...]:
+    """Keys that find a token typed with one consonant missing, extra or wrong ("Smit" / "Sit").
+
+    A record holds ``d:`` + its skeleton with one consonant left out; a query looks those up with
+    its own skeleton and its own one-out forms, and the record's ``n:`` keys with its one-out forms.
+    """
+    skel = _token_key(token)[1][2:]
+    if len(skel) < (1 if query else 2):
+        return ()
+    outs = sorted({skel[:i] + skel[i + 1:] for i in range(len(skel))} - {""})
+    if not query:
+        return tuple("d:" + o for o in outs)
+    return tuple(dict.fromkeys(["d:" + skel] + ["d:" + o for o in outs] + ["n:" + o for o in outs]))
 
 
 def _whole_key(tokens: list[str]) -> str:
@@ -220,7 +239,7 @@ def _index_rows(ents: pd.DataFrame) -> pd.DataFrame:
         for name in _record_names(kind, props):
             tokens = name_tokens(name)
             for token in tokens:
-                for key in _token_keys(token):
+                for key in _token_keys(token) + _typo_keys(token):
                     rows.append((key, eid, sid, "name", name))
             if len(tokens) > 1:
                 rows.append((_whole_key(tokens), eid, sid, "name", name))
@@ -496,17 +515,27 @@ def search(ws: "Workspace", query: str, *, recipient: str | None = None, kinds: 
     name_part, dob = _split_birth_date(query, birth_date)
     q_tokens = [t for t in name_tokens(name_part) if not t.isdigit()] if not any(k.startswith(("phone:", "iban:", "email:", "wallet:"))
                                                  for k in keys) else []
-    token_keys = [set(_token_keys(t)) for t in q_tokens]
+    token_keys = [set(_token_keys(t)) | set(_typo_keys(t, query=True)) for t in q_tokens]
     whole = {_whole_key(q_tokens)} if len(q_tokens) > 1 else set()
     lookup = sorted(set(keys) | set().union(*token_keys) | whole)
     kind_list = list(kinds) if kinds is not None else None
     rows: list[dict[str, Any]] = []
     if lookup:
+        # Names are narrowed in DuckDB: only the written names that hold a key of enough query
+        # tokens (all, or all but one of three or more) come back to Python to be scored.
+        key_list = [k for ks in token_keys for k in sorted(ks)] + sorted(whole)
+        tok_list = [i for i, ks in enumerate(token_keys) for _ in ks] + [len(token_keys)] * len(whole)
+        need = len(token_keys) - 1 if len(token_keys) >= 3 else len(token_keys)
+        kind_sql = " AND kind IN (SELECT unnest(?))" if kind_list is not None else ""
+        live = "(retain_until IS NULL OR retain_until >= current_date)"
         cur = ws.con.execute(
-            f"SELECT * FROM {INDEX_TABLE} WHERE key IN (SELECT unnest(?)) "
-            "AND (retain_until IS NULL OR retain_until >= current_date)"
-            + (" AND kind IN (SELECT unnest(?))" if kind_list is not None else ""),
-            [lookup] + ([kind_list] if kind_list is not None else []))
+            f"WITH q AS (SELECT unnest(?) AS key, unnest(?) AS tok), "
+            f"named AS (SELECT i.entity_id, i.source_id, i.value FROM {INDEX_TABLE} i JOIN q USING (key) "
+            f"WHERE i.field = 'name' GROUP BY ALL HAVING count(DISTINCT q.tok) >= ? OR max(q.tok) = ?) "
+            f"SELECT * FROM {INDEX_TABLE} WHERE key IN (SELECT unnest(?)) AND {live}{kind_sql} "
+            f"AND (key IN (SELECT unnest(?)) OR (entity_id, source_id, value) IN (SELECT * FROM named))",
+            [key_list, tok_list, max(need, 1), len(token_keys), lookup] + ([kind_list] if kind_list is not None else [])
+            + [sorted(keys)])
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r)) for r in cur.fetchall()]
     if rows and recipient:
@@ -586,14 +615,16 @@ def _rank(rows: list[dict[str, Any]], keys: dict[str, str], q_tokens: list[str],
         held: dict[tuple[str, str, str], set[str]] = {}
         first: dict[tuple[str, str, str], dict[str, Any]] = {}
         for row in rows:
-            if row["field"] == "name" and row["key"][:2] in ("n:", "l:", "w:"):
+            if row["field"] == "name" and row["key"][:2] in ("n:", "l:", "w:", "d:", "c:"):
                 k = (row["entity_id"], row["source_id"], row["value"])
                 held.setdefault(k, set()).add(row["key"])
                 first.setdefault(k, row)
-        need = max(1, len(token_keys) - 1)
+        # every query token must sound like a token of the name, but a long query may have one the
+        # record lacks (a second surname)
+        need = len(token_keys) - 1 if len(token_keys) >= 3 else len(token_keys)
         for k, have in held.items():
             if not have & whole and sum(bool(have & t) for t in token_keys) < need:
-                continue  # two query tokens none of this name's tokens sounds like
+                continue
             score, reason = _name_score(q_tokens, k[2], query_abjad=query_abjad)
             fit, why = _dob_fit(dob, first[k]["birth_date"])
             score += fit

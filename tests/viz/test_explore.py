@@ -110,3 +110,34 @@ def test_saved_html_draws_filters_and_recipient_in_chromium(demo, browser, tmp_p
     restricted = set(build_graph(demo).nodes["id"]) - allowed
     assert restricted and ids == allowed and not ids & restricted
     screenshot(browser, "explore-demo-for-NL")
+
+
+def test_notebook_widget_output_draws_in_chromium(browser, tmp_path):
+    """The executed notebook 09, exported to HTML with its widget state, draws the chart offline
+    (netintel's renderer instead of the CDN one) with the view the notebook printed last."""
+    import re
+    from pathlib import Path
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from netintel.viz.explore import notebook_renderer_js
+
+    nb_path = Path(__file__).resolve().parents[2] / "notebooks" / "09_explore_and_search.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    assert "widgets" in nb.metadata, "notebook 09 was executed without its widget state"
+    printed = [o.get("text", "") for c in nb.cells if c.cell_type == "code" and "chart.filter" in c.source
+               for o in c.outputs]
+    n_nodes, n_edges = map(int, re.search(r"(\d+) entities, (\d+) links", "".join(printed)).groups())
+    renderer = tmp_path / "netintel-widgets.js"
+    renderer.write_text(notebook_renderer_js(), encoding="utf-8")
+    body, _ = HTMLExporter(widget_renderer_url=renderer.resolve().as_uri()).from_notebook_node(nb)
+    page = tmp_path / "09.html"
+    page.write_text(body, encoding="utf-8")
+    cid = open_chart(browser, page, timeout=30)
+    stats = call(browser, cid, "c.stats()")
+    assert (stats["nodes"], stats["edges"]) == (n_nodes, n_edges)
+    agencies = call(browser, cid, "Array.from(document.querySelectorAll('.netintel-agencies input')).map(i => i.value)")
+    one = call(browser, cid, f"c.setAgencies([{agencies[0]!r}])")
+    assert one["nodes"] < n_nodes
+    screenshot(browser, "notebook09-widget")

@@ -308,9 +308,19 @@ class LinkExplorer:
         self._set_graph(build_graph(self.ws, **new))
         return self
 
-    def for_recipient(self, recipient: str | None) -> "LinkExplorer":
-        """The same chart as ``recipient`` may receive it (restricted by the graph API)."""
-        return self.filter(recipient=recipient.upper() if recipient else None)
+    def for_recipient(self, recipient: str) -> "LinkExplorer":
+        """A new chart of the same view as ``recipient`` may receive it: rebuilt by the graph API
+        with ``recipient=`` (restrict first), showing what this chart shows that it may receive."""
+        from ..graph import build_graph
+
+        if self.ws is None:
+            raise NetintelError("a recipient's view is built from the workspace: pass ws= to explore()")
+        filters = {**self.filters, "recipient": str(recipient).upper()}
+        other = LinkExplorer(build_graph(self.ws, **filters), ws=self.ws, filters=filters, focus=[], title=self.title,
+                             max_nodes=self.max_nodes, height=self.height, seed=self.seed)
+        other.shown = (self.shown - self.hidden) & set(other.graph.nodes["id"])
+        other._push()
+        return other
 
     # -- output -----------------------------------------------------------------------------------
     def payload(self) -> dict[str, Any]:

@@ -53,7 +53,8 @@ from .._text import printable
 from ..errors import NetintelError
 from ..grading import at_least
 from ..handling import Marking
-from .style import CAVEAT_COLOURS, PALETTE
+from .linkchart import display_label
+from .style import CAVEAT_COLOURS, LINK_COLOURS, PALETTE, link_colour
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -63,14 +64,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["explore", "explore_around", "LinkExplorer", "LINK_COLOURS", "notebook_renderer_js"]
 
-#: Colour of each link kind (colour-blind-safe where the palette allows; the rest distinct greys/hues).
-LINK_COLOURS: dict[str, str] = {
-    "call": "#0072B2", "message": "#56B4E9", "transfer": "#D55E00", "owns": "#E69F00", "uses": "#999999",
-    "member_of": "#CC79A7", "associate_of": "#009E73", "family_of": "#7E2F8E", "directs": "#000000",
-    "controls": "#A6761D", "resides_at": "#BBBBBB", "co_located": "#66A61E", "travels_with": "#E7298A",
-    "holds_document": "#8C8C8C", "registered_to": "#B3B300",
-}
-_EXTRA_LINK_COLOURS = ("#1B9E77", "#D95F02", "#7570B3", "#E6AB02", "#666666", "#A6CEE3", "#FB9A99")
 _GRADINGS = [f"{r}{c}" for r in "ABCDEF" for c in "123456"]
 _DIRECTED = {"call", "message", "transfer", "owns", "directs", "controls", "uses", "holds_document"}
 
@@ -89,15 +82,6 @@ def _icons() -> dict[str, str]:
     return {kind: "data:image/svg+xml;charset=utf-8," + quote(
         f"<svg xmlns='http://www.w3.org/2000/svg' width='48' height='48' viewBox='0 0 24 24'>"
         f"<path fill='white' d='{d}'/></svg>") for kind, d in paths.items() if not kind.startswith("_comment")}
-
-
-def link_colour(kind: str, known: Iterable[str] = ()) -> str:
-    """The colour of a link kind (a stable extra colour for kinds without their own)."""
-    if kind in LINK_COLOURS:
-        return LINK_COLOURS[kind]
-    extra = sorted(set(known) - set(LINK_COLOURS))
-    i = extra.index(kind) if kind in extra else sum(map(ord, kind))
-    return _EXTRA_LINK_COLOURS[i % len(_EXTRA_LINK_COLOURS)]
 
 
 def _layout(graph: "CaseGraph", seed: int, communities: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
@@ -188,14 +172,6 @@ def _date(v: Any) -> str | None:
         return pd.Timestamp(v).isoformat()
     except (TypeError, ValueError):
         return None
-
-
-def display_label(kind: str, label: Any) -> str:
-    """How an entity is named on a chart: phone numbers in the INTERNATIONAL format, text printable."""
-    from ..search import format_phone
-
-    text = str(printable(label if label is not None and label == label else "", keep_newlines=False))
-    return format_phone(text) if kind == "phone" and text.startswith("+") else text
 
 
 class LinkExplorer:

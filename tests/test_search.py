@@ -182,3 +182,20 @@ def test_bad_query():
 def test_query_keys_and_phone_format():
     assert "phone:+359881234567" in query_keys("088 123 4567", regions=["BG"])
     assert format_phone("+359881234567") == "+359 88 123 4567"
+
+
+def test_cli_search_json(tmp_path, capsys):
+    import json
+
+    from netintel.cli import main
+
+    path = tmp_path / "case.duckdb"
+    ws = Workspace(path)
+    _import(ws, "ids.csv", Provenance("Police X", "NL", grading="B2", handling="TLP:AMBER"), "0" * 64,
+            [("person", "P1", {"first_name": "Aleksandr", "last_name": "Petrov"})])
+    ws.close()
+    assert main(["search", "--workspace", str(path), "PETROV,", "Sasha", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [h["source_record_id"] for h in out["hits"]] == ["P1"] and out["by_partner"][0]["agency"] == "Police X"
+    assert main(["search", "--workspace", str(path), " "]) == 1
+    assert "query" in capsys.readouterr().err

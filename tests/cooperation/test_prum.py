@@ -130,3 +130,26 @@ def test_read_queries_reports_every_problem(tmp_path):
     nocol.write_text("name\nJan\n", encoding="utf-8")
     with pytest.raises(InputError, match="no 'query' column"):
         read_queries(nocol)
+
+
+def test_cli_answer_and_request(tmp_path, capsys):
+    from netintel.cli import main
+
+    path = tmp_path / "case.duckdb"
+    ws = Workspace(path)
+    _source(ws, "Politie NL", "NL", "TLP:AMBER", ["PARTNERS"],
+            [("NL-1", {"first_name": "Jan", "last_name": "Jansen"}, "+31612345678")])
+    _source(ws, "Policia ES", "ES", "TLP:AMBER", ["PARTNERS"], [])
+    ws.close()
+    queries = tmp_path / "q.csv"
+    queries.write_text("ref,query\nR1,06 1234 5678\nR2,Nobody Here\n", encoding="utf-8")
+    assert main(["prum", "answer", "--workspace", str(path), str(queries), "--requesting", "ES",
+                 "--out", str(tmp_path / "answer.csv")]) == 0
+    answer = pd.read_csv(tmp_path / "answer.csv")
+    hit = answer[answer["hit"]]
+    assert hit[["ref", "agency"]].values.tolist() == [["R1", "Politie NL"]]
+    capsys.readouterr()
+    assert main(["prum", "request", "--workspace", str(path), "--requesting", "ES", "--reference",
+                 hit["reference"].iloc[0], "--out", str(tmp_path / "req")]) == 0
+    written = sorted(p.name for p in (tmp_path / "req").iterdir())
+    assert written == ["request_NL_Politie_NL.html", "request_NL_Politie_NL.md"]

@@ -136,11 +136,17 @@
     kinds.querySelectorAll("input").forEach((c) => c.onchange = () => {
       c.checked ? state.kinds.add(c.value) : state.kinds.delete(c.value); refresh(); });
     hiddenInfo.onclick = () => { hidden.clear(); if (send) send({type: "unhide"}); refresh(); };
+    // several boxes at once, one redraw
+    function setChecks(box, set, list) {
+      set.clear();
+      box.querySelectorAll("input").forEach((c) => { c.checked = list.includes(c.value); if (c.checked) set.add(c.value); });
+      refresh();
+    }
     refresh();
     const api = {stats, renderer, graph, refresh, ready: true,
       setMinGrading: (g) => { grading.value = g || ""; grading.onchange(); return stats(); },
-      setAgencies: (list) => { agencies.querySelectorAll("input").forEach((c) => { c.checked = list.includes(c.value); c.onchange(); }); return stats(); },
-      setLinkKinds: (list) => { kinds.querySelectorAll("input").forEach((c) => { c.checked = list.includes(c.value); c.onchange(); }); return stats(); },
+      setAgencies: (list) => { setChecks(agencies, state.agencies, list); return stats(); },
+      setLinkKinds: (list) => { setChecks(kinds, state.kinds, list); return stats(); },
       setWindow: (a, b) => { since.value = a || ""; until.value = b || ""; since.onchange(); until.onchange(); return stats(); },
       hide: (n) => { hidden.add(n); refresh(); return stats(); }};
     window.netintelCharts[id] = api;

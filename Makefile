@@ -28,9 +28,10 @@ demo: $(STAMP)
 	$(BIN)/netintel ingest data/sample --workspace $(WORKSPACE)
 	$(BIN)/netintel brief data/sample --workspace $(WORKSPACE) --out out/briefing
 
-# System packages the tests use for real: a Java runtime for local Spark (resolve --engine spark).
+# System packages the tests use for real, command:package: a Java runtime for local Spark (resolve
+# --engine spark) and Debian's Chromium with its driver for the browser tests.
 # Installed with apt-get when the command is missing (CI runs as root); nothing happens when present.
-SYSDEPS := java:openjdk-17-jre-headless
+SYSDEPS := java:openjdk-17-jre-headless chromium:chromium chromedriver:chromium-driver
 sysdeps:
 	@missing=""; for dep in $(SYSDEPS); do command -v $${dep%%:*} >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; done; \
 	if [ -n "$$missing" ]; then \
@@ -58,9 +59,11 @@ lab: $(STAMP)
 sample: $(STAMP)
 	$(BIN)/python -m netintel.synth --out data/sample --seed 7
 
-bench: $(STAMP)
+bench: $(STAMP) sysdeps
 	$(BIN)/python benchmarks/bench_resolve.py
 	$(BIN)/python benchmarks/bench_graph.py
+	$(BIN)/python benchmarks/bench_search.py
+	$(BIN)/python benchmarks/bench_explore.py
 
 clean:
 	rm -rf $(VENV) out

@@ -19,7 +19,7 @@ __all__ = ["main", "build_parser"]
 COMMANDS = (
     "ingest", "report", "resolve", "pprl", "communities", "centrality", "paths", "disrupt",
     "timeline", "switches", "jurisdictions", "jit", "mla", "routes", "surrender", "priorities", "retention", "export",
-    "brief",
+    "brief", "search", "prum",
 )
 
 

@@ -27,19 +27,37 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .style import PALETTE, briefing_figure, finish
+from .style import PALETTE, briefing_figure, finish, link_colour
 
-__all__ = ["link_chart", "KIND_MARKERS", "LINK_STYLES"]
+__all__ = ["link_chart", "KIND_MARKERS", "LINK_STYLES", "display_label"]
 
 KIND_MARKERS: dict[str, str] = {
     "person": "o", "organisation": "s", "phone": "^", "email": "v", "bank_account": "D", "crypto_wallet": "d",
     "vehicle": "P", "vessel": "X", "address": "h", "location": "H", "identity_document": "p", "domain": "*",
-    "ip_address": "8", "url": "*", "malware": ">", "tool": "<", "threat_actor": "o",
+    "ip_address": "8", "url": "$\\oplus$", "malware": ">", "tool": "<", "threat_actor": "$\\Psi$",
 }
 LINK_STYLES: dict[str, str] = {
     "call": "-", "message": "-", "transfer": "--", "owns": ":", "uses": ":", "member_of": "-.",
     "associate_of": "-", "family_of": "-", "directs": "-.", "controls": "-.", "resides_at": ":",
 }
+
+
+def display_label(kind: str, label: Any) -> str:
+    """How an entity is named on a chart: phone numbers in ``phonenumbers``' INTERNATIONAL format
+    ("+31 6 12345678", whichever way the partner wrote it), every label printable.
+
+    >>> display_label("phone", "0031612345678")
+    '+31 6 12345678'
+    """
+    from .._text import printable
+    from ..resolve.normalize import phone_e164
+    from ..search import format_phone
+
+    text = str(printable(label if label is not None and label == label else "", keep_newlines=False))
+    if kind == "phone":
+        e164 = phone_e164(text)
+        return format_phone(e164) if e164 else text
+    return text
 
 
 def _layout(g: nx.Graph, seed: int) -> dict[Any, np.ndarray]:
@@ -151,12 +169,14 @@ def link_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, communities: Mapping
     fig, ax = briefing_figure(title, caveat=caveat)
     ax.set_axis_off()
     wmax = max([float(w) for w in edges.get("weight", pd.Series([1.0]))] + [1.0])
+    known = set(edges["kind"]) if len(edges) else set()
+    colour_of = {k: link_colour(k, known) for k in known}
     for kind, group in edges.groupby("kind", sort=True):
         style = LINK_STYLES.get(kind, "-")
         for s, t, w in zip(group["source"], group["target"], group.get("weight", pd.Series([1.0] * len(group)))):
             if s in pos and t in pos:
                 width = 0.6 + 3.4 * np.sqrt(float(w) / wmax) if w == w else 0.6
-                ax.plot([pos[s][0], pos[t][0]], [pos[s][1], pos[t][1]], linestyle=style, color="#777777",
+                ax.plot([pos[s][0], pos[t][0]], [pos[s][1], pos[t][1]], linestyle=style, color=colour_of[kind],
                         linewidth=width, alpha=0.7, zorder=1)
     comm_ids = sorted({communities.get(i) for i in nodes["id"] if communities.get(i) is not None}, key=str)
     colour = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(comm_ids)}
@@ -178,14 +198,14 @@ def link_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, communities: Mapping
     for _, row in nodes.iterrows():
         if row["id"] not in labelled:
             continue
-        name = (pseudonyms or {}).get(row["id"], row.get("label") or row["id"])
+        name = (pseudonyms or {}).get(row["id"]) or display_label(row["kind"], row.get("label") or row["id"])
         countries = row.get("countries") if "countries" in row.index else None
         cc = ",".join(countries[:2]) if isinstance(countries, (list, tuple, np.ndarray)) and len(countries) else ""
         labels[row["id"]] = f"{name} ({cc})" if cc else str(name)
     _spread_labels(ax, pos, labels)
     handles = [Line2D([], [], marker=KIND_MARKERS.get(k, "o"), linestyle="", color="#666666", label=k.replace("_", " "))
                for k in sorted(nodes["kind"].unique())]
-    handles += [Line2D([], [], linestyle=LINK_STYLES.get(k, "-"), color="#777777", label=k.replace("_", " "))
+    handles += [Line2D([], [], linestyle=LINK_STYLES.get(k, "-"), color=colour_of[k], lw=2, label=k.replace("_", " "))
                 for k in sorted(edges["kind"].unique())] if len(edges) else []
     handles += [Line2D([], [], marker="o", linestyle="", color=colour[c], label=f"community {c}") for c in comm_ids[:8]]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9)

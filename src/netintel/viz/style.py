@@ -27,7 +27,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 __all__ = [
     "PALETTE", "KIND_COLOURS", "CAVEAT_COLOURS", "briefing_figure", "finish", "save", "colour_for",
-    "briefing_style",
+    "briefing_style", "LINK_COLOURS", "link_colour",
 ]
 
 #: Okabe-Ito colour-blind-safe palette, in order of use.
@@ -52,6 +52,29 @@ KIND_COLOURS: dict[str, str] = {
     "crypto_wallet": PALETTE[4], "address": PALETTE[5], "vehicle": PALETTE[8], "vessel": PALETTE[8],
     "domain": PALETTE[6], "ip_address": PALETTE[6], "email": PALETTE[2],
 }
+
+#: Colour of each link kind on every chart (static and interactive); kinds without one get a stable extra.
+LINK_COLOURS: dict[str, str] = {
+    "call": "#0072B2", "message": "#56B4E9", "transfer": "#D55E00", "owns": "#E69F00", "uses": "#999999",
+    "member_of": "#CC79A7", "associate_of": "#009E73", "family_of": "#7E2F8E", "directs": "#000000",
+    "controls": "#A6761D", "resides_at": "#BBBBBB", "co_located": "#66A61E", "travels_with": "#E7298A",
+    "holds_document": "#8C8C8C", "registered_to": "#B3B300",
+}
+_EXTRA_LINK_COLOURS = ("#1B9E77", "#D95F02", "#7570B3", "#E6AB02", "#666666", "#A6CEE3", "#FB9A99")
+
+
+def link_colour(kind: str, known=()) -> str:
+    """The colour of a link kind (a stable extra colour for kinds without their own).
+
+    >>> link_colour("call"), link_colour("transfer")
+    ('#0072B2', '#D55E00')
+    """
+    if kind in LINK_COLOURS:
+        return LINK_COLOURS[kind]
+    extra = sorted(set(known) - set(LINK_COLOURS))
+    i = extra.index(kind) if kind in extra else sum(map(ord, kind))
+    return _EXTRA_LINK_COLOURS[i % len(_EXTRA_LINK_COLOURS)]
+
 
 _RC = {
     "figure.figsize": (13.333, 7.5),  # 16:9 at slide size

@@ -78,7 +78,7 @@ def test_a_uk_grading_carries_its_handling_into_the_record(tmp_path):
 
 def test_country_codes_are_iso_3166_alpha_2():
     codes = country_codes()
-    assert len(codes) == 249 and codes["BG"] == "Bulgaria" and codes["NO"] == "Norway"
+    assert len(codes) == 250 and codes["XK"] == "Kosovo" and codes["BG"] == "Bulgaria" and codes["NO"] == "Norway"
     assert country_code(" nl ") == "NL" and country_code("gb", what="recipient") == "GB"
     for bad, hint in (("NLD", "did you mean NL"), ("UK", "is GB"), ("../../X", "alpha-2"), ("XX", "alpha-2"),
                       ("EU", "alpha-2"), ("", "alpha-2"), (None, "alpha-2"), ("N", "alpha-2")):

@@ -133,11 +133,14 @@ def court_usable(codes: str | Iterable[str]) -> bool:
 @lru_cache(maxsize=1)
 def _countries() -> dict[str, str]:
     data = yaml.safe_load((resources.files("netintel") / "schema" / "countries.yaml").read_text("utf-8"))
-    return {str(k): str(v) for k, v in data["codes"].items()}
+    codes = {str(k): str(v) for k, v in data["codes"].items()}
+    codes.update({str(k): str(v) for k, v in (data.get("user_assigned") or {}).items()})
+    return codes
 
 
 def country_codes() -> dict[str, str]:
-    """Every ISO 3166-1 alpha-2 code netintel accepts, with its English name."""
+    """Every country code netintel accepts, with its English name: the 249 ISO 3166-1 alpha-2
+    codes and XK (Kosovo), the user-assigned code European cooperation uses."""
     return dict(_countries())
 
 

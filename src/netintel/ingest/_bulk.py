@@ -68,7 +68,8 @@ class PlainCsv:
             "CREATE OR REPLACE TEMP TABLE _lines AS SELECT n, line, string_split(line, ?) AS f FROM "
             "(SELECT rowid + 1 AS n, line FROM _raw) WHERE n > ? AND line IS NOT NULL "
             "AND NOT regexp_full_match(line, ?)",
-            [self.delimiter, self.header_line, f"({_SP}|{re.escape(self.delimiter)})*"])
+            # a line of blanks is no record; a line of bare delimiters is one, with every field empty
+            [self.delimiter, self.header_line, f"({_SP})*"])
         con.execute("DROP TABLE _raw")
 
 
@@ -153,6 +154,15 @@ def _field(plain: PlainCsv, column: str | None) -> str:
     return f"ni_null(ni_strip(f[{i + 1}]))"
 
 
+def _empty_line(delimiter: str) -> str:
+    """SQL string literal body: a regular expression for a line of blanks and delimiters only."""
+    return f"({_SP}|{re.escape(delimiter)})*".replace("'", "''")
+
+
+#: The record path's words for a row whose every field is empty (tabular.read_table).
+EMPTY_ROW = "empty row: every field is empty (delete the row, or fill it in)"
+
+
 def _prepare(con, plain: PlainCsv, fields: dict[str, str | None], extra: Sequence[str]) -> None:
     """``_rows``: every non-blank data line with its cleaned canonical fields and a malformed flag."""
     h = len(plain.header)
@@ -161,6 +171,7 @@ def _prepare(con, plain: PlainCsv, fields: dict[str, str | None], extra: Sequenc
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _rows AS
         SELECT n, 'line ' || n AS locator, line,
+               regexp_full_match(line, '{_empty_line(plain.delimiter)}') AS empty,
                CASE WHEN len(f) = {h} THEN false WHEN len(f) < {h} THEN true
                     ELSE NOT regexp_full_match(array_to_string(f[{h + 1}:], chr(1)), '({_SP}|\\x01)*') END
                    AS malformed,
@@ -242,6 +253,9 @@ def _quarantine(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[
     h = len(plain.header)
     frame = con.execute("SELECT * FROM _rows WHERE code IS NOT NULL ORDER BY n").df()
     for row in frame.to_dict("records"):
+        if row["code"] == "empty":
+            builder.quarantine(row["locator"], EMPTY_ROW, row["line"])
+            continue
         if row["code"] == "malformed":
             nf = len(row["line"].split(plain.delimiter))
             builder.quarantine(row["locator"], f"malformed row: {nf} fields where the header has {h}", row["line"])
@@ -326,7 +340,7 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
         # the record path's order: time, duplicate id, parties, value; a duplicate is of an accepted row
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _rows AS
-            SELECT *, CASE WHEN malformed THEN 'malformed' WHEN "{time_field}" IS NULL THEN 'time_missing'
+            SELECT *, CASE WHEN empty THEN 'empty' WHEN malformed THEN 'malformed' WHEN "{time_field}" IS NULL THEN 'time_missing'
                            WHEN t_err IS NOT NULL THEN 't' END AS early,
                       CASE WHEN "{a_f}" IS NULL THEN 'a_missing' WHEN "{b_f}" IS NULL THEN 'b_missing'
                            {value_check} END AS late
@@ -494,7 +508,7 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _rows AS
             SELECT r.*, coalesce(k.lk, CASE WHEN r.kind IS NULL THEN '{link_kind}' END) AS lk,
-                   CASE WHEN malformed THEN 'malformed' WHEN source IS NULL THEN 'a_missing'
+                   CASE WHEN empty THEN 'empty' WHEN malformed THEN 'malformed' WHEN source IS NULL THEN 'a_missing'
                         WHEN target IS NULL THEN 'b_missing' WHEN source = target THEN 'loop'
                         WHEN w_err IS NOT NULL THEN 'w' WHEN w IS NOT NULL AND w <= 0 THEN 'w_positive'
                         WHEN r.kind IS NOT NULL AND k.lk IS NULL THEN 'kind' END AS late,

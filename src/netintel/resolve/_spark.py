@@ -168,10 +168,49 @@ def spark_settings(settings: dict[str, Any], spark: Any, types: dict[str, Any]) 
         for j, level in enumerate(comp["comparison_levels"]):
             if level["sql_condition"].strip().upper() != "ELSE":
                 level["sql_condition"] = f"{call}.c{i} = {j}"
-    out["blocking_rules_to_generate_predictions"] = [
-        dict(rule, sql_dialect="spark") if isinstance(rule, dict) else rule
-        for rule in out.get("blocking_rules_to_generate_predictions", [])]
+    rules = []
+    for rule in out.get("blocking_rules_to_generate_predictions", []):
+        if isinstance(rule, dict):
+            rule = dict(rule, sql_dialect="spark", blocking_rule=_portable_blocking(spark, rule["blocking_rule"]))
+        rules.append(rule)
+    out["blocking_rules_to_generate_predictions"] = rules
     return out
+
+
+#: DuckDB scalar functions a blocking rule may use that Spark lacks (or computes differently),
+#: with their Spark return types: inside Spark they are evaluated by DuckDB, value for value.
+DUCKDB_SCALARS = {"damerau_levenshtein": "int", "jaro_winkler_similarity": "double", "levenshtein": "int"}
+
+
+def _register_scalar(spark: Any, name: str) -> str:
+    from pyspark.sql.functions import pandas_udf
+
+    def evaluate(a: pd.Series, b: pd.Series) -> pd.Series:
+        import duckdb
+        import pyarrow as pa
+
+        table = pa.table({"a": pa.array(a, type=pa.string(), from_pandas=True),
+                          "b": pa.array(b, type=pa.string(), from_pandas=True)})
+        con = duckdb.connect()
+        try:
+            con.execute("SET threads TO 1")
+            con.register("batch", table)
+            return con.sql(f"SELECT {name}(a, b) AS v FROM batch").to_arrow_table().column("v").to_pandas()
+        finally:
+            con.close()
+
+    udf = f"ni_duckdb_{name}"
+    spark.udf.register(udf, pandas_udf(evaluate, DUCKDB_SCALARS[name]))
+    return udf
+
+
+def _portable_blocking(spark: Any, sql: str) -> str:
+    """A blocking rule's SQL with DuckDB-only functions replaced by DuckDB-evaluated UDFs."""
+    for name in DUCKDB_SCALARS:
+        pattern = re.compile(rf"\b{name}\s*\(", re.IGNORECASE)
+        if pattern.search(sql):
+            sql = pattern.sub(_register_scalar(spark, name) + "(", sql)
+    return sql
 
 
 def predict_on_spark(settings: dict[str, Any], features: pd.DataFrame, columns: Sequence[str], *,

@@ -294,7 +294,14 @@ class LinkExplorer:
         filters = {**self.filters, "recipient": str(recipient).upper()}
         other = LinkExplorer(build_graph(self.ws, **filters), ws=self.ws, filters=filters, focus=[], title=self.title,
                              max_nodes=self.max_nodes, height=self.height, seed=self.seed)
-        other.shown = (self.shown - self.hidden) & set(other.graph.nodes["id"])
+        # the recipient's view resolves who is who from its own records, so its entity ids are not
+        # this chart's: what is shown carries over through the entity records behind each node
+        visible = self.shown - self.hidden
+        records = {r for nid, recs in zip(self.graph.nodes["id"], self.graph.nodes["record_ids"]) if nid in visible
+                   for r in _records(recs)}
+        records |= visible  # a node with no record list is its own record
+        other.shown = {nid for nid, recs in zip(other.graph.nodes["id"], other.graph.nodes["record_ids"])
+                       if nid in records or records & set(_records(recs))}
         other._push()
         return other
 
@@ -533,3 +540,10 @@ def explore_around(ws: "Workspace", entity_ids: Iterable[str], *, recipient: str
     graph = build_graph(ws, recipient=recipient.upper() if recipient else None)
     filters = {"recipient": recipient.upper()} if recipient else {}
     return LinkExplorer(graph, ws=ws, filters=filters, focus=focus, **kw)
+
+
+def _records(value: Any) -> list[str]:
+    """The entity record ids of a node (a list, an array or nothing)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [str(v) for v in value]
+    return []

@@ -15,10 +15,15 @@ later one, source by source (a re-imported or new source is indexed again, a rem
 Name keys reuse entity resolution's normalisation (:mod:`netintel.resolve.normalize`): tokens are
 transliterated and folded, given names mapped to their canonical variant
 (``schema/name_variants.yaml``) and reduced to their consonant skeleton, so "Aleksandr PETROV",
-"Petrov, Sasha" and "ПЕТРОВ Александр" share their keys. A record is a candidate when it holds
-the key of every query token; it is a hit when each query token also agrees with one of its name
-tokens closely enough (same canonical form, or Jaro-Winkler of the canonical forms of at least
-``0.8`` on the same skeleton).
+"Petrov, Sasha" and "ПЕТРОВ Александр" share their keys; typing-error keys (the skeleton with
+one consonant left out) find "Hadaf" for "Haddad". A record is a candidate when it holds the key
+of every query token (all but one of three or more), at least one of them not a typing-error key;
+it is a hit when each query token also agrees with one of its name tokens closely enough (same
+canonical form, or Jaro-Winkler of the canonical forms of at least ``0.8`` on the same skeleton)
+and its date of birth, where both say one, is compatible. Candidates are narrowed and scored on
+the index's narrow columns (key, a number per written name, the name, the birth date) before any
+whole row is read: 10-20 ms for an identifier and about 100 ms for a name on a workspace of 1M
+person records (``benchmarks/bench_search.py``).
 
 A search *for* a recipient country (``recipient=``) looks only at the records that country may
 receive (:meth:`netintel.workspace.Workspace.releasable_mask`), before anything is ranked.
@@ -83,7 +88,13 @@ _ABJAD = re.compile("[\u0590-\u06ff\u0750-\u077f]")
 _DATE = re.compile(r"(?<![\w./-])(\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|(?:19|20)\d{2})(?![\w./-])")
 _RECORD_COLUMNS = ["birth_date", "kind", "label", "agency", "country", "source_record_id", "locator", "grading", "handling",
                    "releasable_to", "retain_until"]
-_INDEX_COLUMNS = ["key", "entity_id", "source_id", "field", "value", *_RECORD_COLUMNS]
+_INDEX_COLUMNS = ["key", "entity_id", "source_id", "field", "value", *_RECORD_COLUMNS, "birth_year"]
+# ``nid``: one number per written name of one record (a hash of entity, source and name), so that a
+# name lookup groups integers, not strings; ``birth_year`` as :meth:`PartialDate.parse` reads it.
+_INDEX_SQL = ("key VARCHAR, entity_id VARCHAR, source_id VARCHAR, field VARCHAR, value VARCHAR, birth_date VARCHAR, "
+              "kind VARCHAR, label VARCHAR, agency VARCHAR, country VARCHAR, source_record_id VARCHAR, locator VARCHAR, "
+              "grading VARCHAR, handling VARCHAR, releasable_to VARCHAR[], retain_until DATE, birth_year SMALLINT, "
+              "nid UBIGINT")
 _READABLE = {"phone": "phone number", "iban": "IBAN", "account": "account number", "email": "e-mail address",
              "wallet": "crypto wallet", "plate": "vehicle plate", "document": "document number",
              "chars": "identifier"}
@@ -269,12 +280,14 @@ def build_index(ws: "Workspace", *, rebuild: bool = False) -> dict[str, int]:
     if rebuild:
         con.execute(f"DROP TABLE IF EXISTS {INDEX_TABLE}")
         con.execute(f"DROP TABLE IF EXISTS {SOURCES_TABLE}")
+    if ws.has_table(INDEX_TABLE) and "nid" not in [d[0] for d in
+                                                   con.execute(f"SELECT * FROM {INDEX_TABLE} LIMIT 0").description]:
+        # an index written by an earlier netintel: built again in the current layout
+        con.execute(f"DROP TABLE {INDEX_TABLE}")
+        con.execute(f"DROP TABLE IF EXISTS {SOURCES_TABLE}")
     fresh = not ws.has_table(INDEX_TABLE)
     if fresh or not ws.has_table(SOURCES_TABLE):
-        con.execute(f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} (key VARCHAR, entity_id VARCHAR, source_id VARCHAR, "
-                    "field VARCHAR, value VARCHAR, birth_date VARCHAR, kind VARCHAR, label VARCHAR, agency VARCHAR, country VARCHAR, "
-                    "source_record_id VARCHAR, locator VARCHAR, grading VARCHAR, handling VARCHAR, "
-                    "releasable_to VARCHAR[], retain_until DATE)")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ({_INDEX_SQL})")
         con.execute(f"CREATE TABLE IF NOT EXISTS {SOURCES_TABLE} (source_id VARCHAR, imported_at TIMESTAMP)")
     stale = con.execute(
         f"SELECT i.source_id FROM {SOURCES_TABLE} i LEFT JOIN sources s USING (source_id) "
@@ -298,11 +311,13 @@ def build_index(ws: "Workspace", *, rebuild: bool = False) -> dict[str, int]:
             ents = ws.sql(f"SELECT * FROM _netintel_search_todo LIMIT {_SLICE} OFFSET {start}")
             ents["properties"] = [_loads(p) for p in ents["properties"]]
             ents["birth_date"] = [str(p["birth_date"]) if p.get("birth_date") else None for p in ents["properties"]]
+            ents["birth_year"] = pd.array([PartialDate.parse(d).year if d else None for d in ents["birth_date"]],
+                                          dtype="Int16")
             # The record's provenance travels in the index row: a lookup never reads the entities table.
             keyed = _index_rows(ents).merge(ents.drop(columns="properties").drop_duplicates(["entity_id", "source_id"]),
                                             on=["entity_id", "source_id"], how="left")[_INDEX_COLUMNS]
             con.register("_netintel_index_rows", keyed)
-            con.execute(f"INSERT INTO {staging} SELECT * FROM _netintel_index_rows")
+            con.execute(f"INSERT INTO {staging} SELECT *, hash(entity_id, source_id, value) FROM _netintel_index_rows")
             con.unregister("_netintel_index_rows")
             n_rows += len(keyed)
         con.execute("DROP TABLE _netintel_search_todo")
@@ -513,31 +528,15 @@ def search(ws: "Workspace", query: str, *, recipient: str | None = None, kinds: 
         build_index(ws)
     keys = query_keys(query, regions=_partners(ws))
     name_part, dob = _split_birth_date(query, birth_date)
-    q_tokens = [t for t in name_tokens(name_part) if not t.isdigit()] if not any(k.startswith(("phone:", "iban:", "email:", "wallet:"))
-                                                 for k in keys) else []
+    q_tokens = _query_name_tokens(name_part, keys)
     token_keys = [set(_token_keys(t)) | set(_typo_keys(t, query=True)) for t in q_tokens]
     whole = {_whole_key(q_tokens)} if len(q_tokens) > 1 else set()
     lookup = sorted(set(keys) | set().union(*token_keys) | whole)
     kind_list = list(kinds) if kinds is not None else None
     rows: list[dict[str, Any]] = []
     if lookup:
-        # Names are narrowed in DuckDB: only the written names that hold a key of enough query
-        # tokens (all, or all but one of three or more) come back to Python to be scored.
-        key_list = [k for ks in token_keys for k in sorted(ks)] + sorted(whole)
-        tok_list = [i for i, ks in enumerate(token_keys) for _ in ks] + [len(token_keys)] * len(whole)
-        need = len(token_keys) - 1 if len(token_keys) >= 3 else len(token_keys)
-        kind_sql = " AND kind IN (SELECT unnest(?))" if kind_list is not None else ""
-        live = "(retain_until IS NULL OR retain_until >= current_date)"
-        cur = ws.con.execute(
-            f"WITH q AS (SELECT unnest(?) AS key, unnest(?) AS tok), "
-            f"named AS (SELECT i.entity_id, i.source_id, i.value FROM {INDEX_TABLE} i JOIN q USING (key) "
-            f"WHERE i.field = 'name' GROUP BY ALL HAVING count(DISTINCT q.tok) >= ? OR max(q.tok) = ?) "
-            f"SELECT * FROM {INDEX_TABLE} WHERE key IN (SELECT unnest(?)) AND {live}{kind_sql} "
-            f"AND (key IN (SELECT unnest(?)) OR (entity_id, source_id, value) IN (SELECT * FROM named))",
-            [key_list, tok_list, max(need, 1), len(token_keys), lookup] + ([kind_list] if kind_list is not None else [])
-            + [sorted(keys)])
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        rows, names = _candidates(ws, keys, q_tokens, token_keys, whole, dob, kind_list, min_score=min_score,
+                                  query_abjad=bool(_ABJAD.search(name_part)))
     if rows and recipient:
         # Restrict first: what the recipient may not receive is never scored, ranked or counted.
         mask = ws.releasable_mask(pd.DataFrame(rows, columns=names), recipient).to_numpy()
@@ -549,6 +548,90 @@ def search(ws: "Workspace", query: str, *, recipient: str | None = None, kinds: 
                         recipient=recipient.upper() if recipient else None, marking=_marking(frame))
 
 
+def _query_name_tokens(name_part: str, keys: dict[str, str]) -> list[str]:
+    """The query's name tokens: none for a phone, IBAN, e-mail or wallet; for a query that reads as
+    an identifier (a document, plate or account: letters and digits in one token) only its tokens
+    without digits, so "ALN8898640" is not also looked up as a name; bare numbers never."""
+    if any(k.startswith(("phone:", "iban:", "email:", "wallet:")) for k in keys):
+        return []
+    identifier = any(k.startswith("chars:") for k in keys)
+    return [t for t in name_tokens(name_part)
+            if not t.isdigit() and not (identifier and any(ch.isdigit() for ch in t))]
+
+
+def _narrow(token: str, keys: set[str]) -> list[tuple[str, bool]]:
+    """The keys one query token is looked up by, each with whether it is strong: a key of the token
+    as written or spelt otherwise, not a typing-error key (those hold many unrelated names)."""
+    own = set(_token_keys(token))
+    return [(k, k in own) for k in sorted(keys)]
+
+
+def _candidates(ws: "Workspace", keys: dict[str, str], q_tokens: list[str], token_keys: list[set[str]],
+                whole: set[str], dob: PartialDate | None, kind_list: list[str] | None, *, min_score: float,
+                query_abjad: bool) -> tuple[list[dict[str, Any]], list[str]]:
+    """Index rows worth scoring, narrowed in DuckDB; a name row carries the keys it holds (``held``).
+
+    Identifier rows come back on their key. A written name comes back when it holds a key of
+    enough query tokens (all, or all but one of three or more), at least one of them on a strong
+    key when the query has several tokens (a name with a typing error in every token is left to
+    its other identifiers), or the whole-name key; a record born in another year than the query's
+    date of birth is left out (it could never be a hit).
+
+    Every lookup is one equality per key: the index is sorted by key, so each reads a row group
+    or two through DuckDB's zone maps, where a join or IN list against the keys would scan the
+    whole index (15M rows at 1M records). The names are first narrowed on (key, nid) alone;
+    whole rows are read for the candidates only.
+    """
+    per_token = [_narrow(t, ks) for t, ks in zip(q_tokens, token_keys)]
+    key_list = [k for ks in per_token for k, _ in ks] + sorted(whole)
+    tok_list = [i for i, ks in enumerate(per_token) for _ in ks] + [len(token_keys)] * len(whole)
+    strong_list = [s for ks in per_token for _, s in ks] + [True] * len(whole)
+    need = len(token_keys) - 1 if len(token_keys) >= 3 else len(token_keys)
+    live = "(retain_until IS NULL OR retain_until >= current_date)"
+    kind_sql = " AND kind IN (SELECT unnest(?))" if kind_list is not None else ""
+    kind_arg = [kind_list] if kind_list is not None else []
+    con = ws.con
+    held: dict[int, list[str]] = {}
+    name_keys = sorted(set(key_list))
+    if name_keys:
+        born = f" AND (birth_year IS NULL OR birth_year = {int(dob.year)})" if dob is not None and dob.year else ""
+        found = " UNION ALL ".join(f"SELECT key, nid FROM {INDEX_TABLE} WHERE key = ? AND field = 'name'{born}"
+                                   for _ in name_keys)
+        found = found.replace("SELECT key, nid FROM", "SELECT key, nid, value, birth_date FROM")
+        named = con.execute(
+            f"WITH m AS ({found}), q AS (SELECT unnest(?) AS key, unnest(?) AS tok, unnest(?) AS strong) "
+            "SELECT nid, list(DISTINCT key), any_value(value), any_value(birth_date) FROM m JOIN q USING (key) "
+            "GROUP BY nid HAVING (count(DISTINCT q.tok) >= ? AND (bool_or(q.strong) OR ? = 1)) OR max(q.tok) = ?",
+            name_keys + [key_list, tok_list, strong_list, max(need, 1), len(token_keys), len(token_keys)]).fetchall()
+        scored: dict[str, float] = {}
+        for nid, ks, value, born_on in named:
+            if value not in scored:
+                scored[value] = _name_score(q_tokens, value, query_abjad=query_abjad)[0]
+            if scored[value] + _dob_fit(dob, born_on)[0] >= min_score:
+                held[nid] = ks
+    parts, args = [], []
+    for k in sorted(keys):
+        parts.append(f"SELECT * FROM {INDEX_TABLE} WHERE key = ? AND {live}{kind_sql}")
+        args += [k, *kind_arg]
+    by_key: dict[str, list[int]] = {}
+    for nid, ks in held.items():  # one row per name: through the first key it holds
+        by_key.setdefault(min(ks), []).append(int(nid))
+    for k, nids in sorted(by_key.items()):
+        # the nids are numbers netintel made, so they are written into the statement (a filter on the scan)
+        parts.append(f"SELECT * FROM {INDEX_TABLE} WHERE key = ? AND nid IN ({', '.join(map(str, nids))}) "
+                     f"AND {live}{kind_sql}")
+        args += [k, *kind_arg]
+    if not parts:
+        return [], []
+    cur = con.execute(" UNION ALL ".join(parts), args)
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    for r in rows:
+        if r["field"] == "name" and r["nid"] in held:
+            r["held"] = held[r["nid"]]
+    return rows, names
+
+
 def _index_stale(ws: "Workspace") -> bool:
     """Whether the index is missing or behind the workspace's sources (one query, no catalogue scan)."""
     import duckdb
@@ -556,7 +639,8 @@ def _index_stale(ws: "Workspace") -> bool:
     try:
         n = ws.con.execute(f"SELECT count(*) FROM sources s FULL JOIN {SOURCES_TABLE} i USING (source_id) "
                            "WHERE s.imported_at IS DISTINCT FROM i.imported_at").fetchone()[0]
-    except duckdb.CatalogException:
+        ws.con.execute(f"SELECT nid FROM {INDEX_TABLE} LIMIT 0")  # the current layout
+    except (duckdb.CatalogException, duckdb.BinderException):
         return True
     return bool(n)
 
@@ -617,15 +701,18 @@ def _rank(rows: list[dict[str, Any]], keys: dict[str, str], q_tokens: list[str],
         for row in rows:
             if row["field"] == "name" and row["key"][:2] in ("n:", "l:", "w:", "d:", "c:"):
                 k = (row["entity_id"], row["source_id"], row["value"])
-                held.setdefault(k, set()).add(row["key"])
+                held.setdefault(k, set()).update(row.get("held") or (row["key"],))
                 first.setdefault(k, row)
         # every query token must sound like a token of the name, but a long query may have one the
         # record lacks (a second surname)
         need = len(token_keys) - 1 if len(token_keys) >= 3 else len(token_keys)
+        scored: dict[str, tuple[float, str]] = {}  # a written name is scored once, however many records hold it
         for k, have in held.items():
             if not have & whole and sum(bool(have & t) for t in token_keys) < need:
                 continue
-            score, reason = _name_score(q_tokens, k[2], query_abjad=query_abjad)
+            if k[2] not in scored:
+                scored[k[2]] = _name_score(q_tokens, k[2], query_abjad=query_abjad)
+            score, reason = scored[k[2]]
             fit, why = _dob_fit(dob, first[k]["birth_date"])
             score += fit
             if score < min_score:

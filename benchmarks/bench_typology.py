@@ -4,7 +4,9 @@ For each seed (never used to train the typology model or to set a default: 7001-
 given), the case is written as the partners send it, ingested, resolved and clustered as an
 analyst would (``ingest``, ``resolve``, ``build_graph``, ``detect_communities``), then:
 
-* NMI of the detected communities against the planted groups, over the planted members found;
+* NMI of the detected communities against the planted groups, over the planted members found
+  (blind to outsiders: a group merged with ordinary people scores as well as one kept apart), so
+  beside it the outsiders: persons in a group's community who are not members of that group;
 * for each planted group, the typology of the community holding most of its members: right,
   ``undetermined``, or wrong (and whether a wrong one was confident, p >= 0.6);
 * the model's own label beside it, for comparison (the classifier alone, no indicators and no
@@ -46,9 +48,13 @@ def run(seed: int, scale: float) -> dict:
     where = comms.membership.set_index("id")["community"]
     truth = dict(zip(case.truth["groups"]["group"], case.truth["groups"]["typology"]))
     out = {"seed": seed, "nmi": comms.nmi(planted), "right": 0, "undetermined": 0, "wrong": 0, "confident_wrong": 0,
-           "model_right": 0, "seconds": seconds}
+           "model_right": 0, "seconds": seconds, "persons": 0, "outsiders": 0}
+    persons = comms.membership.loc[comms.membership["kind"] == "person", ["id", "community"]]
     for group, ids in sorted(planted.groupby(planted).groups.items()):
         c = where.reindex(ids).mode().iloc[0]
+        inside = persons.loc[persons["community"] == c, "id"]
+        out["persons"] += len(inside)
+        out["outsiders"] += int((planted.reindex(inside).fillna("") != group).sum())
         row = typ.loc[c]
         verdict = ("right" if row["typology"] == truth[group] else
                    "undetermined" if row["typology"] == "undetermined" else "wrong")
@@ -69,11 +75,13 @@ def main() -> None:
     args = parser.parse_args()
     rows = [run(s, args.scale) for s in args.seeds]
     for r in rows:
-        print(f"seed {r['seed']}: NMI {r['nmi']:.3f}; typology right {r['right']}/4, undetermined "
+        print(f"seed {r['seed']}: NMI {r['nmi']:.3f}, outsiders {r['outsiders']}/{r['persons']} persons; typology right {r['right']}/4, undetermined "
               f"{r['undetermined']}, wrong {r['wrong']} (confident {r['confident_wrong']}); model alone right "
               f"{r['model_right']}/4; {r['seconds']:.1f}s")
     n = 4 * len(rows)
-    print(f"\nALL: mean NMI {sum(r['nmi'] for r in rows) / len(rows):.3f} (min {min(r['nmi'] for r in rows):.3f}); "
+    print(f"\nALL: mean NMI {sum(r['nmi'] for r in rows) / len(rows):.3f} (min {min(r['nmi'] for r in rows):.3f}), "
+          f"outsiders {sum(r['outsiders'] for r in rows)}/{sum(r['persons'] for r in rows)} persons of the groups' "
+          "communities; "
           f"typology right {sum(r['right'] for r in rows)}/{n}, undetermined {sum(r['undetermined'] for r in rows)}, "
           f"confident wrong {sum(r['confident_wrong'] for r in rows)}; model alone right "
           f"{sum(r['model_right'] for r in rows)}/{n}")

@@ -215,6 +215,27 @@ def test_person_view_then_attachment():
     assert q == 0 and p == 1
 
 
+def test_a_person_tied_to_no_person_goes_where_their_links_lead():
+    # r1 calls nobody and is associated with nobody, but the e-mail r1 uses is an indicator of the
+    # threat actor that q1 is attributed to: r1 joins q's community, marked attached; r2, linked to
+    # nothing but a phone of their own, stays a community of their own (with the phone)
+    g = _case_graph()
+    nodes = pd.concat([g.nodes, pd.DataFrame({"id": ["r1", "r2", "mail", "ioc", "actor", "ph3"],
+                                              "kind": ["person", "person", "email", "indicator", "threat_actor",
+                                                       "phone"],
+                                              "label": ["r1", "r2", "mail", "ioc", "actor", "ph3"],
+                                              "countries": [["DE"]] * 6})], ignore_index=True)
+    extra = pd.DataFrame([("r1", "mail", 1), ("ioc", "mail", 1), ("ioc", "actor", 1), ("actor", "q1", 1),
+                          ("r2", "ph3", 1)], columns=["source", "target", "weight"])
+    res = detect_communities(_FakeCaseGraph(nodes, pd.concat([g.edges, extra], ignore_index=True), g.person), seed=0)
+    m = res.membership.set_index("id")
+    q = m.loc["q1", "community"]
+    assert (m.loc[["r1", "mail", "ioc", "actor"], "community"] == q).all()
+    assert m.loc["r1", "assigned"] == "attached" and np.isnan(m.loc["r1", "stability"])
+    assert m.loc["r2", "assigned"] == "clustered" and m.loc["r2", "community"] == m.loc["ph3", "community"] != q
+    assert m.loc["ph3", "assigned"] == "attached"
+
+
 def test_entity_view_clusters_everything():
     res = detect_communities(_case_graph(), seed=0, view="entity")
     assert res.view == "entity"

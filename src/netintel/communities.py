@@ -11,7 +11,9 @@ Which graph is clustered: on a :class:`~netintel.graph.CaseGraph` the default is
 person-to-person view with links weighted by their evidence (tie strength): on hub-dominated
 criminal networks the weighted person view separates groups far better than the raw entity
 graph. The phones, accounts, companies and infrastructure are then attached to the community of
-the persons they are linked to (majority by link weight), so a community holds its means too.
+the persons they are linked to (majority by link weight), so a community holds its means too; so
+is a person tied to no other person (a singleton of the person view, about whom the clustering says
+nothing), when their links reach a community at all.
 Infrastructure linked to no person at all (a CERT's threat-intelligence cluster) forms its own
 community, unless a threat actor in it bears the full name of exactly one community's person: then
 it joins that community (``assigned="attached_by_name"``, for the analyst to check).
@@ -386,7 +388,7 @@ class CommunityResult:
     membership : DataFrame
         One row per entity: ``id, community, stability, kind, label, assigned`` where ``assigned``
         is ``"clustered"`` (placed by the algorithm), ``"attached"`` (a phone, account or other
-        non-person placed with the persons it is linked to), ``"attached_by_name"`` (infrastructure
+        non-person, or a person tied to no other person, placed with the persons it is linked to), ``"attached_by_name"`` (infrastructure
         joined through a threat actor named like a person) or ``"unattached"`` (linked to no person). ``stability`` is in [0, 1] (the mean
         Jaccard overlap of the entity's community across seeded runs) or NaN when a single run was
         made.
@@ -609,7 +611,8 @@ def detect_communities(
         the full entity graph (``"entity"``).
     attach : bool
         For the person view: place phones, accounts, companies and infrastructure in the community
-        of the entities they are most strongly linked to (majority by weight).
+        of the entities they are most strongly linked to (majority by weight), and persons tied to no
+        other person likewise (those their links reach no community from stay on their own).
 
     Returns
     -------
@@ -693,7 +696,19 @@ def detect_communities(
                           "kind": nodes["kind"].to_numpy(), "label": nodes["label"].to_numpy(),
                           "countries": nodes["countries"].to_numpy(), "assigned": "clustered"})
     if used_view == "person" and attach and full_edges is not None:
-        labels = _attach(full_edges, dict(zip(ids, membership.tolist())), full_nodes["id"].tolist())
+        # A person tied to no other person is a singleton of the person view: the clustering says
+        # nothing about them. Like a phone, they go where their links in the entity graph lead
+        # (an affiliate known only by an e-mail that a CERT lists as the crew's indicator).
+        alone = set(ids) - set(edges["source"]) - set(edges["target"])
+        seeds = dict(zip(ids, membership.tolist()))
+        if alone:
+            reached = _attach(full_edges, {i: c for i, c in seeds.items() if i not in alone}, full_nodes["id"].tolist())
+            moved = [i for i, x in enumerate(ids) if x in alone and x in reached]
+            frame.loc[moved, "community"] = [reached[ids[i]] for i in moved]
+            frame.loc[moved, "assigned"] = "attached"
+            frame.loc[moved, "stability"] = np.nan
+            seeds = dict(zip(ids, frame["community"].tolist()))
+        labels = _attach(full_edges, seeds, full_nodes["id"].tolist())
         new = full_nodes[~full_nodes["id"].isin(set(ids)) & full_nodes["id"].isin(labels.keys())]
         att = pd.DataFrame({"id": new["id"].to_numpy(), "community": [labels[i] for i in new["id"]],
                             "stability": np.nan, "kind": new["kind"].to_numpy(), "label": new["label"].to_numpy(),

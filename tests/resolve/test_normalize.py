@@ -116,3 +116,11 @@ def test_partial_dates_compatibility():
     assert not PartialDate.parse("1985-04").compatible(full)
     assert not PartialDate.parse("1986").compatible(full)
     assert PartialDate(None).compatible(full)
+
+
+def test_international_numbers_outside_the_plan_keep_their_digits():
+    # +90 with 9 national digits is not a possible Turkish number for phonenumbers, but the same
+    # digits written as a CDR writes them (00) and as a partner writes them (+, spaces) are one number
+    assert phone_e164("0090678926006", "NL") == phone_e164("+90 678 926006", "AT") == "+90678926006"
+    assert identifier_key("phone", "number", "0090678926006", country="NL") == "phone:+90678926006"
+    assert phone_e164("678 926006", "TR") is None  # national form: no country code to anchor the digits

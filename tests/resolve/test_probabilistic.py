@@ -182,3 +182,15 @@ def test_resolution_loads_models_and_never_imports_the_generator():
             for name in names:
                 assert not any(part in ("synth", "training") for part in name.replace(".", " ").split()), \
                     (path.name, name)
+
+
+def test_a_name_only_record_never_chains_two_namesakes_born_apart():
+    # the representative of a cluster is its smallest id: when that is the name-only record (a CERT's
+    # STIX identity), the dates its cluster gathered must not pass for the joining pair's own dates
+    from netintel.resolve.probabilistic import constrained_clusters, person_features
+
+    feats = person_features(pd.DataFrame({"unique_id": ["A", "B", "C"], "name": ["Edgars Bērziņš"] * 3,
+                                          "birth_date": [None, "1996-10-05", "1979-05-14"]}))
+    pairs = pd.DataFrame({"unique_id_l": ["A", "A"], "unique_id_r": ["B", "C"], "match_probability": [0.93, 0.93]})
+    out = constrained_clusters(["A", "B", "C"], pairs, threshold=0.9, features=feats)
+    assert out["B"] != out["C"] and out["A"] in (out["B"], out["C"])

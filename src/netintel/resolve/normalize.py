@@ -185,8 +185,16 @@ def phone_e164(value: Any, region: str | None = None) -> str | None:
     ``region`` (ISO2) is the default for numbers written without a country code: the country of
     the agency that reported it.
 
+    A number written in international form (``+`` or ``00``, 8-15 digits) is kept as its digits
+    when ``phonenumbers`` cannot place it, whether it does not know the country code or the
+    length does not fit that country's plan (its metadata lags new ranges; officers copy numbers
+    as dialled): the same digits written ``0090 ...`` in a CDR and ``+90 ...`` in a partner's
+    record are one number, not two unmatched ones.
+
     >>> phone_e164("0031 6 12345678"), phone_e164("+31 (0)6-1234 5678")
     ('+31612345678', '+31612345678')
+    >>> phone_e164("0090 678 926006") == phone_e164("+90 678 926006") == "+90678926006"
+    True
     >>> phone_e164("12")
     """
     if value is None:
@@ -202,11 +210,11 @@ def phone_e164(value: Any, region: str | None = None) -> str | None:
     try:
         num = phonenumbers.parse(text, (region or "").upper() or None)
     except phonenumbers.NumberParseException:
-        digits = re.sub(r"\D", "", text)
-        return f"+{digits}" if text.startswith("+") and 8 <= len(digits) <= 15 else None
-    if phonenumbers.is_possible_number(num):
+        num = None
+    if num is not None and phonenumbers.is_possible_number(num):
         return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-    return None
+    digits = re.sub(r"\D", "", text)
+    return f"+{digits}" if text.startswith("+") and 8 <= len(digits) <= 15 else None
 
 
 def iban(value: Any) -> str | None:

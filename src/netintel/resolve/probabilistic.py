@@ -983,6 +983,15 @@ def constrained_clusters(ids: Sequence[str], pairs: pd.DataFrame, *, threshold: 
     ...                       "match_probability": [0.99, 0.98]})
     >>> sorted(constrained_clusters(["A", "B", "C"], pairs, threshold=0.9, features=feats).items())
     [('A', 'A'), ('B', 'A'), ('C', 'C')]
+
+    The same when the record without a date is the cluster's representative (a name-only record
+    that matches two namesakes joins one of them, never both):
+
+    >>> feats = person_features(pd.DataFrame({"unique_id": ["A", "B", "C"], "name": ["Ivan Petrov"] * 3,
+    ...                                       "birth_date": [None, "1980-01-05", "1991-07-07"]}))
+    >>> pairs = pd.DataFrame({"unique_id_l": ["A", "A"], "unique_id_r": ["B", "C"], "match_probability": [0.99, 0.98]})
+    >>> sorted(constrained_clusters(["A", "B", "C"], pairs, threshold=0.9, features=feats).items())
+    [('A', 'A'), ('B', 'A'), ('C', 'C')]
     """
     parent = {str(i): str(i) for i in ids}
 
@@ -1004,7 +1013,11 @@ def constrained_clusters(ids: Sequence[str], pairs: pd.DataFrame, *, threshold: 
             blocked.setdefault(b, set()).add(a)
     cannot: dict[str, set[str]] = {k: set(v) for k, v in blocked.items()}  # keyed by root
     for k in parent:
-        members[k] = profiles.get(k, _Profile())
+        # a copy: union() grows the root's profile, and the record's own profile must stay its own
+        # (a pair's own dates are the two records', not those its cluster has gathered)
+        own = profiles.get(k, _Profile())
+        members[k] = _Profile(set(own.dates), set(own.genders), {i: set(n) for i, n in own.docs.items()},
+                              set(own.codes))
 
     def union(ra: str, rb: str) -> None:
         if rb < ra:

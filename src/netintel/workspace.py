@@ -38,7 +38,6 @@ from collections.abc import Sequence as SequenceABC
 from typing import Any, Iterable, Sequence
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from .errors import WorkspaceError
@@ -135,6 +134,10 @@ class Columns(SequenceABC):
     once in ``constants``. Indexing gives a row as a dict, as a record loader's rows are, with
     ``properties`` decoded.
 
+    A bulk loader that ran in the workspace's own DuckDB connection hands over a query on its
+    temporary tables instead (:meth:`in_duckdb`): the workspace then inserts with ``INSERT INTO
+    ... SELECT``, and no row crosses into Python.
+
     >>> import pyarrow as pa
     >>> rows = Columns(pa.table({"entity_id": ["E1", "E2"], "properties": ['{"a": 1}', "{}"]}), {"agency": "X"})
     >>> len(rows), rows[0]
@@ -142,11 +145,48 @@ class Columns(SequenceABC):
     """
 
     def __init__(self, table: Any, constants: dict[str, Any] | None = None):
-        self.table = table
+        self._table = table
         self.constants = dict(constants or {})
+        self.con: Any = None  # the DuckDB connection of a query's temporary tables
+        self.query: str | None = None
+        self._n = 0 if table is None else int(table.num_rows)
+        self._release: Any = None
+
+    @classmethod
+    def in_duckdb(cls, con: Any, query: str, constants: dict[str, Any] | None = None,
+                  release: Any = None, n: int | None = None) -> "Columns":
+        """The ``n`` rows ``query`` selects in ``con`` (counted when not given); ``release()`` drops
+        the tables it reads once they are written."""
+        rows = cls(None, constants)
+        rows.con, rows.query, rows._release = con, query, release
+        rows._n = int(con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]) if n is None else int(n)
+        return rows
+
+    def with_constants(self, constants: dict[str, Any]) -> "Columns":
+        """The same rows with other shared values."""
+        rows = Columns(self._table, constants)
+        rows.con, rows.query, rows._n, rows._release = self.con, self.query, self._n, self._release
+        return rows
+
+    @property
+    def table(self) -> Any:
+        """The rows as an Arrow table (read out of DuckDB, once, for rows held there)."""
+        if self._table is None and self.query is not None:
+            self._table = self.con.sql(self.query).to_arrow_table()
+        return self._table
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.con.sql(self.query).columns) if self._table is None else list(self._table.column_names)
+
+    def release(self) -> None:
+        """Drop the temporary tables behind a query (nothing to do for an Arrow table)."""
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
     def __len__(self) -> int:
-        return int(self.table.num_rows)
+        return self._n
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
@@ -161,7 +201,7 @@ class Columns(SequenceABC):
         return row
 
     def __repr__(self) -> str:
-        return f"<Columns {len(self)} rows: {', '.join(self.table.column_names)}>"
+        return f"<Columns {len(self)} rows: {', '.join(self.column_names)}>"
 
 
 @dataclass
@@ -380,7 +420,7 @@ class Workspace:
             self._insert("events", EVENT_COLUMNS, batch.events)
             if isinstance(batch.raw, Columns):
                 self._insert_columns("raw_records", ["locator", "record_id", "raw"],
-                                     Columns(batch.raw.table, {"source_id": batch.source_id}), ["source_id"])
+                                     batch.raw.with_constants({"source_id": batch.source_id}), ["source_id"])
             elif batch.raw:
                 raw = pd.DataFrame(batch.raw, columns=["locator", "record_id", "raw"])
                 raw.insert(0, "source_id", batch.source_id)
@@ -411,6 +451,10 @@ class Workspace:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        finally:
+            for rows in (batch.entities, batch.links, batch.events, batch.raw):
+                if isinstance(rows, Columns):
+                    rows.release()
         return row
 
     def date_undated(self, source_id: str, shared_on: date) -> None:
@@ -502,29 +546,37 @@ class Workspace:
         self._insert_frame(table, df[columns + PROV_COLUMNS])
 
     def _insert_columns(self, table: str, columns: list[str], rows: Columns, prov: list[str]) -> None:
-        """One INSERT for a whole :class:`Columns` batch; its constants become (dictionary-encoded) columns."""
-        import pyarrow as pa
+        """One ``INSERT ... SELECT`` for a whole :class:`Columns` batch; its constants are parameters.
 
+        Rows a bulk loader left in this workspace's own connection are inserted straight from its
+        query; an Arrow table is registered and read by DuckDB. Either way no row passes through
+        Python.
+        """
         if not len(rows):
             return
-        data = rows.table
-        have = set(data.column_names)
+        have = set(rows.column_names)
         const = dict(rows.constants)
         if "retain_until" not in have and const.get("retain_until") is None and const.get("reported") is not None:
             const["retain_until"] = review_date(const.get("country"), pd.Timestamp(const["reported"]).date())
-        n = len(rows)
+        names, values, params = [], [], []
         for col in columns + prov:
-            if col in have or const.get(col) is None:
-                continue
-            value = const[col]
-            if col == "releasable_to":
-                array = pa.array([list(value)] * n, type=pa.list_(pa.string()))
-            elif isinstance(value, str):
-                array = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value]))
-            else:
-                array = pa.array([value] * n)
-            data = data.append_column(col, array)
-        self._insert_frame(table, data.select([c for c in columns + prov if c in data.column_names]))
+            if col in have:
+                names.append(col)
+                values.append(f'"{col}"')
+            elif const.get(col) is not None:
+                names.append(col)
+                values.append("?")
+                params.append(list(const[col]) if col == "releasable_to" else const[col])
+        quoted = ", ".join(f'"{c}"' for c in names)
+        into = f"INSERT INTO {table} ({quoted}) SELECT {', '.join(values)}"
+        if rows.con is self.con and rows.query is not None:
+            self.con.execute(f"{into} FROM ({rows.query})", params)
+            return
+        self.con.register("_netintel_rows", rows.table)
+        try:
+            self.con.execute(f"{into} FROM _netintel_rows", params)
+        finally:
+            self.con.unregister("_netintel_rows")
 
     def _insert_frame(self, table: str, df: Any) -> None:
         """Insert a DataFrame or an Arrow table whose columns are named as the table's."""

@@ -415,9 +415,11 @@ class Workspace:
             previous = con.execute("SELECT sha256 FROM sources WHERE source_id = ?", [batch.source_id]).fetchone()
             for table in ("entities", "links", "events", "raw_records", "quarantine", "sources"):
                 con.execute(f"DELETE FROM {table} WHERE source_id = ?", [batch.source_id])
-            self._insert("entities", ENTITY_COLUMNS, batch.entities)
-            self._insert("links", LINK_COLUMNS, batch.links)
-            self._insert("events", EVENT_COLUMNS, batch.events)
+            shared = batch.options.get("shared_on")
+            shared_day = date.fromisoformat(str(shared)) if shared else now.date()
+            self._insert("entities", ENTITY_COLUMNS, batch.entities, shared_day)
+            self._insert("links", LINK_COLUMNS, batch.links, shared_day)
+            self._insert("events", EVENT_COLUMNS, batch.events, shared_day)
             if isinstance(batch.raw, Columns):
                 self._insert_columns("raw_records", ["locator", "record_id", "raw"],
                                      batch.raw.with_constants({"source_id": batch.source_id}), ["source_id"])
@@ -442,8 +444,7 @@ class Workspace:
                 "options": json.dumps(batch.options, default=str, sort_keys=True),
             }
             self._insert_frame("sources", pd.DataFrame([row]))
-            shared = batch.options.get("shared_on")
-            self.date_undated(batch.source_id, date.fromisoformat(str(shared)) if shared else now.date())
+            self.date_undated(batch.source_id, shared_day)
             self._audit("reimport" if previous else "import", batch.source_id, Path(batch.path).name,
                         batch.sha256, {k: row[k] for k in ("agency", "country", "format", "n_read", "n_accepted",
                                                             "n_quarantined")}, now)
@@ -525,9 +526,10 @@ class Workspace:
             [at, self.actor, action, source_id, file, sha256, json.dumps(details, default=str, sort_keys=True)],
         )
 
-    def _insert(self, table: str, columns: list[str], rows: "list[dict[str, Any]] | Columns") -> None:
+    def _insert(self, table: str, columns: list[str], rows: "list[dict[str, Any]] | Columns",
+                shared_on: date | None = None) -> None:
         if isinstance(rows, Columns):
-            self._insert_columns(table, columns, rows, PROV_COLUMNS)
+            self._insert_columns(table, columns, rows, PROV_COLUMNS, shared_on)
             return
         if not rows:
             return
@@ -545,19 +547,24 @@ class Workspace:
             ]
         self._insert_frame(table, df[columns + PROV_COLUMNS])
 
-    def _insert_columns(self, table: str, columns: list[str], rows: Columns, prov: list[str]) -> None:
+    def _insert_columns(self, table: str, columns: list[str], rows: Columns, prov: list[str],
+                        shared_on: date | None = None) -> None:
         """One ``INSERT ... SELECT`` for a whole :class:`Columns` batch; its constants are parameters.
 
         Rows a bulk loader left in this workspace's own connection are inserted straight from its
         query; an Arrow table is registered and read by DuckDB. Either way no row passes through
-        Python.
+        Python. Rows without a reported date get their review date from ``shared_on`` here, as
+        :meth:`date_undated` would give it (an UPDATE of every row just written costs more than
+        the insert).
         """
         if not len(rows):
             return
         have = set(rows.column_names)
         const = dict(rows.constants)
-        if "retain_until" not in have and const.get("retain_until") is None and const.get("reported") is not None:
-            const["retain_until"] = review_date(const.get("country"), pd.Timestamp(const["reported"]).date())
+        if "retain_until" not in have and const.get("retain_until") is None and "country" in prov:
+            reported = const.get("reported")
+            start = pd.Timestamp(reported).date() if reported is not None else shared_on
+            const["retain_until"] = review_date(const.get("country"), start)
         names, values, params = [], [], []
         for col in columns + prov:
             if col in have:

@@ -159,8 +159,8 @@ CRASHER = textwrap.dedent("""
     inserted = []
 
     def crash_after_some_rows(original):
-        def insert(self, table, *args):
-            original(self, table, *args)
+        def insert(self, table, *args, **kwargs):
+            original(self, table, *args, **kwargs)
             inserted.append(table)
             if table == "links":  # entities and links written, events not yet: die inside the transaction
                 sys.stdout.write("crashing after " + ",".join(inserted) + "\\n")

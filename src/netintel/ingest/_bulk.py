@@ -14,6 +14,7 @@ path in :mod:`netintel.ingest.tabular`, so both paths give the same rows, ids an
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
@@ -85,19 +86,10 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
     path = Path(path)
     if sheet is not None or path.suffix.lower() in {".xlsx", ".xlsm"} or (encoding or None) not in _UTF8:
         return None
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04")) or b"\x00" in data[:4096]:
+    scanned = _scan(path)
+    if scanned is None:
         return None
-    if b'"' in data or b"\x01" in data:
-        return None
-    n_cr = data.count(b"\r")
-    if n_cr and n_cr != data.count(b"\r\n"):
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    del data
+    text, n_cr, whole = scanned
     text = text.lstrip("\ufeff")
     delim = delimiter or _sniff_delimiter(text)
     if len(delim) != 1:
@@ -109,6 +101,8 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
         line_no += 1
         fields = line.rstrip("\r").split(delim) if line.rstrip("\r") else []
         if fields and any(f.strip() for f in fields):
+            if end < 0 and not whole:
+                return None  # the header line runs past the part scanned: the record path reads it
             head = [f.strip().lstrip("\ufeff") for f in fields]
             while len(head) > 1 and head[-1] == "":
                 head.pop()
@@ -122,12 +116,59 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
     return None
 
 
+#: How much of a file :func:`_scan` keeps as text: enough for the sniffer and the header line.
+_HEAD_CHARS = 1 << 20
+
+
+def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool] | None:
+    """Check a whole file for the plain form in chunks (a warrant's CSV need not be in memory twice).
+
+    Returns the first :data:`_HEAD_CHARS` characters, the number of carriage returns and whether
+    those characters are the whole file; None when the file is not plain: UTF-16, XLSX, NUL bytes,
+    a quote character or chr(1), a lone carriage return, or bytes that are not UTF-8.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head: list[str] = []
+    kept, whole, n_cr, n_crlf, last = 0, True, 0, 0, b""
+    with open(path, "rb") as f:
+        first = True
+        while True:
+            chunk = f.read(chunk_size)
+            if first:
+                if chunk.startswith((b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04")) or b"\x00" in chunk[:4096]:
+                    return None
+                chunk = chunk.removeprefix(b"\xef\xbb\xbf")  # utf-8-sig
+                first = False
+            if not chunk:
+                break
+            if b'"' in chunk or b"\x01" in chunk:
+                return None
+            n_cr += chunk.count(b"\r")
+            n_crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk.startswith(b"\n"))
+            last = chunk[-1:]
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return None
+            part = text[:_HEAD_CHARS - kept]
+            whole = whole and len(part) == len(text)
+            head.append(part)
+            kept += len(part)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if n_cr and n_cr != n_crlf:
+        return None
+    return "".join(head), n_cr, whole
+
+
 # ---------------------------------------------------------------------------------------------
 # SQL pieces
 # ---------------------------------------------------------------------------------------------
 #: Every temporary table a bulk load makes; the ones its rows are read from live until the batch
 #: is written (or released), the rest are dropped when the load ends.
-_TEMP_TABLES = ("_raw", "_rows", "_t_py", "_x_py", "_w_py", "_k", "_first", "_ends", "_ties", "_entities",
+_TEMP_TABLES = ("_raw", "_rows", "_t_py", "_x_py", "_w_py", "_k", "_first", "_ties", "_records", "_entities",
                 "_events", "_links")
 
 
@@ -299,21 +340,29 @@ _OUT = {
 }
 
 
-def _finish(con, builder: BatchBuilder, private: bool, *, record_sql: str, events_sql: str | None = None,
-            tables: Sequence[str] = ("_rows", "_entities", "_links")) -> None:
-    """Count the rows, keep the accepted rows' raw text, hand the rows to the builder.
-
-    ``events_sql`` selects the events, when the file has any. In the workspace's own connection the
-    builder gets queries on ``tables`` (dropped once the batch is written); a private connection's
-    rows are read out as Arrow tables first.
-    """
+def _settle(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[dict[str, Any]], str], *,
+            record_sql: str) -> None:
+    """Quarantine the failing rows, count the rows, keep the accepted rows' raw text in ``_records``,
+    and drop ``_rows`` (the largest table, not needed past this point)."""
+    _quarantine(con, builder, plain, reasons)
     n_read, n_ok = con.execute("SELECT count(*), count(*) FILTER (code IS NULL) FROM _rows").fetchall()[0]
     builder.read(int(n_read))
     builder.batch.n_accepted += int(n_ok)
+    if builder.keep_raw:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _records AS SELECT locator, {record_sql} AS record_id, "
+                    "line AS raw FROM _rows WHERE code IS NULL")
+    con.execute("DROP TABLE _rows")
+
+
+def _finish(con, builder: BatchBuilder, private: bool, *, events_sql: str | None = None) -> None:
+    """Hand the rows to the builder: entities, links, events (``events_sql``, when the file has any), raw text.
+
+    In the workspace's own connection the builder gets queries on the temporary tables (dropped once
+    the batch is written); a private connection's rows are read out as Arrow tables first.
+    """
     queries = {"entities": f"SELECT {_OUT['entities']} FROM _entities",
                "links": f"SELECT {_OUT['links']} FROM _links", "events": events_sql,
-               "raw": f"SELECT locator, {record_sql} AS record_id, line AS raw FROM _rows WHERE code IS NULL"
-               if builder.keep_raw else None}
+               "raw": "SELECT * FROM _records" if builder.keep_raw else None}
     constants = {"entities": builder.constants(), "links": builder.constants(), "events": builder.constants(),
                  "raw": {}}
     if private:
@@ -321,8 +370,7 @@ def _finish(con, builder: BatchBuilder, private: bool, *, record_sql: str, event
                 for k, q in queries.items()}
     else:
         # the last of the batch's queries to be written drops the tables they all read
-        kept = [k for k, q in queries.items() if q is not None]
-        left = set(kept)
+        left = {k for k, q in queries.items() if q is not None}
 
         def release_one(name: str):
             def release() -> None:
@@ -331,8 +379,8 @@ def _finish(con, builder: BatchBuilder, private: bool, *, record_sql: str, event
                     _drop(con, _TEMP_TABLES)
             return release
 
-        _drop(con, [t for t in _TEMP_TABLES if t not in tables])
-        known = {"events": n_ok, "raw": n_ok}  # one event per accepted row: no count of a join
+        _drop(con, [t for t in _TEMP_TABLES if t not in ("_entities", "_links", "_events", "_records")])
+        known = {"events": builder.batch.n_accepted, "raw": builder.batch.n_accepted}  # no count of a join
         rows = {k: None if q is None else Columns.in_duckdb(con, q, constants[k], release_one(k), known.get(k))
                 for k, q in queries.items()}
     builder.add_columns(**rows)
@@ -416,6 +464,23 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
         props = "list_concat(_props, [struct_pack(k := 'record_id', v := id)])" if fields["id"] else "_props"
         properties = ("'{}'" if not extra and not fields["id"] else
                       f"to_json(map_from_entries(list_filter({props}, lambda e: e.v IS NOT NULL)))")
+
+        def reason(row: dict[str, Any]) -> str:
+            code = row["code"]
+            if code == "time_missing":
+                return f"{_named(time_field, cols)} is missing"
+            if code == "t":
+                return row["t_err"]
+            if code == "dup":
+                return _duplicate_id(row, cols)
+            if code == "a_missing":
+                return f"{_named(a_f, cols)} is missing"
+            if code == "b_missing":
+                return f"{_named(b_f, cols)} is missing"
+            if code == "x":
+                return row["x_err"]
+            return f"currency {row['cur']!r} is not a currency code (EUR, USD, BTC, ...)"
+
         # the parties' ids by a join on the entities (hashed once per number, not once per line);
         # sk, tk: the parties' integer keys, on which the links group
         con.execute(f"""
@@ -428,6 +493,7 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
             FROM _rows r JOIN _entities a ON a.kind = {a_kind} AND a.label = r."{a_f}"
                          JOIN _entities b ON b.kind = {b_kind} AND b.label = r."{b_f}"
             WHERE r.code IS NULL""")
+        _settle(con, builder, plain, reason, record_sql="id" if fields["id"] else "NULL::VARCHAR")
         directed = builder.model.link(kind).directed
         # Python adds floats in file order; an order-free sum is the same only when every value is whole
         whole = con.execute("SELECT coalesce(bool_and(duration = trunc(duration) AND abs(duration) < 1e12), true) "
@@ -449,33 +515,13 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                          max("time") AS last_seen, count(*) AS count,
                          {money} AS currency,
                          sum(coalesce(duration, 0){in_order}) AS total_duration, min(n) AS first
-                  FROM _events GROUP BY sk, tk)
-            ORDER BY first""")
+                  FROM _events GROUP BY sk, tk)""")
         events_sql = f"""
             SELECT ni_rid('V', '{p['source']}', e.locator) AS event_id, '{kind}' AS kind, e.source, e.target,
                    l.link_id, e."time", e.duration, e.amount, e.currency, e.place, e.properties,
                    '{p['source_id']}' AS source_id, e.locator AS source_record_id, e.locator
             FROM _events e JOIN _links l ON e.sk = l.sk AND e.tk = l.tk"""
-
-        def reason(row: dict[str, Any]) -> str:
-            code = row["code"]
-            if code == "time_missing":
-                return f"{_named(time_field, cols)} is missing"
-            if code == "t":
-                return row["t_err"]
-            if code == "dup":
-                return _duplicate_id(row, cols)
-            if code == "a_missing":
-                return f"{_named(a_f, cols)} is missing"
-            if code == "b_missing":
-                return f"{_named(b_f, cols)} is missing"
-            if code == "x":
-                return row["x_err"]
-            return f"currency {row['cur']!r} is not a currency code (EUR, USD, BTC, ...)"
-
-        _quarantine(con, builder, plain, reason)
-        _finish(con, builder, private, record_sql="id" if fields["id"] else "NULL::VARCHAR", events_sql=events_sql,
-                tables=("_rows", "_entities", "_events", "_links"))
+        _finish(con, builder, private, events_sql=events_sql)
         done = True
     finally:
         _close(con, private, done=done)
@@ -633,9 +679,8 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                         "add the kind to the model")
             return _duplicate_id(row, cols)
 
-        _quarantine(con, builder, plain, reason)
-        srid_of_row = f"CASE WHEN code IS NULL THEN {srid} END"
-        _finish(con, builder, private, record_sql=srid_of_row)
+        _settle(con, builder, plain, reason, record_sql=f"CASE WHEN code IS NULL THEN {srid} END")
+        _finish(con, builder, private)
         done = True
     finally:
         _close(con, private, done=done)

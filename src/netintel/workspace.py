@@ -30,12 +30,14 @@ import getpass
 import hashlib
 import json
 import os
+import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from collections.abc import Sequence as SequenceABC
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import duckdb
 import pandas as pd
@@ -259,6 +261,27 @@ def configure_memory(con: "duckdb.DuckDBPyConnection", path: Path | None) -> str
     return limit
 
 
+#: What an import may hold in DuckDB's memory (``NETINTEL_IMPORT_MEMORY`` overrides it): a bulk
+#: load's temporary tables past it spill beside the workspace, so a 5M-row warrant is imported in
+#: under 3 GB of resident memory whatever share of the machine the workspace may use otherwise.
+IMPORT_MEMORY = "2GB"
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20,
+          "GIB": 2**30, "TIB": 2**40}
+
+
+def memory_bytes(size: str) -> int | None:
+    """Bytes of a DuckDB memory size (``2GB``, ``800MB``, ``11.7 GiB``); None for another form.
+
+    >>> memory_bytes("2GB"), memory_bytes("1.5 GiB")
+    (2000000000, 1610612736)
+    """
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", size or "")
+    if not m or m.group(2).upper() not in _UNITS:
+        return None
+    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+
+
 class Workspace:
     """A case workspace in a DuckDB file (or in memory when ``path`` is None).
 
@@ -283,7 +306,7 @@ class Workspace:
                 f"{self.path}: cannot open as a netintel workspace ({exc}); "
                 "is another program using it, or is it not a DuckDB file?"
             ) from exc
-        configure_memory(self.con, self.path)
+        self.memory_limit = configure_memory(self.con, self.path)
         self.actor = actor or _login()
         if not read_only:
             for ddl in DDL:
@@ -399,6 +422,23 @@ class Workspace:
         return pd.Series(out, index=df.index, dtype=bool)
 
     # -- writing ------------------------------------------------------------------------------
+    @contextmanager
+    def bounded_memory(self, limit: str | None = None) -> Iterator[None]:
+        """Hold DuckDB to at most ``limit`` (default :data:`IMPORT_MEMORY`) for a while, then give it
+        back the workspace's own limit (:func:`configure_memory`)."""
+        limit = limit or os.environ.get("NETINTEL_IMPORT_MEMORY") or IMPORT_MEMORY
+        wanted, now = memory_bytes(limit), memory_bytes(self.memory_limit)
+        if wanted is None:
+            raise WorkspaceError(f"NETINTEL_IMPORT_MEMORY={limit!r} is not a memory size (write it like 2GB or 800MB)")
+        lower = now is None or wanted < now
+        if lower:
+            self.con.execute(f"SET memory_limit = '{wanted}B'")
+        try:
+            yield
+        finally:
+            if lower:
+                self.con.execute(f"SET memory_limit = '{self.memory_limit}'")
+
     def source_status(self, source_id: str) -> dict[str, Any] | None:
         row = self.sql("SELECT * FROM sources WHERE source_id = ?", [source_id])
         return None if row.empty else row.iloc[0].to_dict()

@@ -481,11 +481,12 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                 return row["x_err"]
             return f"currency {row['cur']!r} is not a currency code (EUR, USD, BTC, ...)"
 
-        # the parties' ids by a join on the entities (hashed once per number, not once per line);
-        # sk, tk: the parties' integer keys, on which the links group
+        # the parties' ids by a join on the entities (hashed once per number, not once per line); the
+        # link id hashed per row: a join of the events on their links cost more, and its memory
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _events AS
-            SELECT r.n, r.locator, a.entity_id AS source, b.entity_id AS target, a.first AS sk, b.first AS tk,
+            SELECT r.n, r.locator, a.entity_id AS source, b.entity_id AS target,
+                   ni_rid('L', '{p['agency']}', '{kind}:' || a.entity_id || '->' || b.entity_id) AS link_id,
                    r.t AS "time", {'r.x' if kind == 'call' else 'NULL::DOUBLE'} AS duration,
                    {'r.x' if kind == 'transfer' else 'NULL::DOUBLE'} AS amount,
                    {'r.cur' if kind == 'transfer' else 'NULL::VARCHAR'} AS currency,
@@ -506,21 +507,21 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                  "nullif(array_to_string(list_sort(list_distinct(list(currency) FILTER (currency <> ''))), ','), '')")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _links AS
-            SELECT ni_rid('L', '{p['agency']}', {srid}) AS link_id, '{kind}' AS kind, source, target,
+            SELECT link_id, '{kind}' AS kind, source, target,
                    {directed} AS directed, first_seen, last_seen, count, count::DOUBLE AS weight, amount, currency,
                    CASE WHEN total_duration <> 0 THEN to_json({{'total_duration': total_duration}}) ELSE '{{}}' END
                        AS properties, '{p['source_id']}' AS source_id, {srid} AS source_record_id,
-                   count || ' events' AS locator, sk, tk, first
-            FROM (SELECT sk, tk, any_value(source) AS source, any_value(target) AS target, min("time") AS first_seen,
+                   count || ' events' AS locator
+            FROM (SELECT source, target, any_value(link_id) AS link_id, min("time") AS first_seen,
                          max("time") AS last_seen, count(*) AS count,
                          {money} AS currency,
-                         sum(coalesce(duration, 0){in_order}) AS total_duration, min(n) AS first
-                  FROM _events GROUP BY sk, tk)""")
+                         sum(coalesce(duration, 0){in_order}) AS total_duration
+                  FROM _events GROUP BY source, target)""")
         events_sql = f"""
-            SELECT ni_rid('V', '{p['source']}', e.locator) AS event_id, '{kind}' AS kind, e.source, e.target,
-                   l.link_id, e."time", e.duration, e.amount, e.currency, e.place, e.properties,
-                   '{p['source_id']}' AS source_id, e.locator AS source_record_id, e.locator
-            FROM _events e JOIN _links l ON e.sk = l.sk AND e.tk = l.tk"""
+            SELECT ni_rid('V', '{p['source']}', locator) AS event_id, '{kind}' AS kind, source, target, link_id,
+                   "time", duration, amount, currency, place, properties, '{p['source_id']}' AS source_id,
+                   locator AS source_record_id, locator
+            FROM _events"""
         _finish(con, builder, private, events_sql=events_sql)
         done = True
     finally:

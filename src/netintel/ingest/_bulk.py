@@ -188,7 +188,10 @@ def _connect(builder: BatchBuilder) -> tuple[duckdb.DuckDBPyConnection, bool]:
     con.execute(f"CREATE OR REPLACE TEMP MACRO ni_strip(v) AS CASE WHEN ord(left(v, 1)) BETWEEN 33 AND 126 AND "
                 f"ord(right(v, 1)) BETWEEN 33 AND 126 THEN v "
                 f"ELSE ltrim(regexp_replace(v, '{strip}', '', 'g'), chr(65279)) END")
-    con.execute(f"CREATE OR REPLACE TEMP MACRO ni_null(s) AS CASE WHEN s = '' OR upper(s) IN ({nulls}) THEN NULL ELSE s END")
+    # the null words are short: a longer value is not upper-cased to be compared with them
+    longest = max(len(n) for n in _NULLS)
+    con.execute(f"CREATE OR REPLACE TEMP MACRO ni_null(s) AS CASE WHEN s = '' OR (length(s) <= {longest} AND "
+                f"upper(s) IN ({nulls})) THEN NULL ELSE s END")
     con.execute("CREATE OR REPLACE TEMP MACRO ni_rid(prefix, part, srid) AS "
                 "prefix || substr(sha1(part || chr(31) || srid), 1, 15)")
     return con, private

@@ -4,8 +4,12 @@ A call-record warrant is millions of rows; reading it one Python dict per row is
 ingest run at 9k links/s. For a *plain* CSV file (UTF-8, no quote characters, one record per
 line) this module reads every line into DuckDB with its line number, checks every row in SQL,
 computes entity, link and event ids in SQL (the same SHA-1 rule as
-:func:`netintel.workspace.record_id`) and hands the builder Arrow tables
-(:class:`netintel.workspace.Columns`). Python only touches what is not a plain value: a time,
+:func:`netintel.workspace.record_id`; an entity's once per distinct value) and hands the builder
+:class:`netintel.workspace.Columns`. When the builder is for a workspace (``builder.con``) all of
+this runs in the workspace's own DuckDB connection, in temporary tables, and the workspace copies
+them with ``INSERT ... SELECT``: no row crosses into Python, and a failed load drops its tables
+(the workspace stays as it was). A builder without a workspace gets Arrow tables from a private
+connection. Python only touches what is not a plain value: a time,
 number or duration in an unusual form is parsed by the same Python function as the record path,
 once per distinct value, and the message of a quarantined row is formatted by the record path's
 own wording. Anything else (quoted fields, XLSX, row-level provenance columns) goes the record
@@ -244,8 +248,7 @@ def _prepare(con, plain: PlainCsv, fields: dict[str, str | None], extra: Sequenc
                CASE WHEN len(f) = {h} THEN false WHEN len(f) < {h} THEN true
                     ELSE NOT regexp_full_match(array_to_string(f[{h + 1}:], chr(1)), '({_SP}|\\x01)*') END
                    AS malformed,
-               {cols},
-               {f"[{props}]" if props else "[]::STRUCT(k VARCHAR, v VARCHAR)[]"} AS _props
+               {cols}{f", [{props}] AS _props" if props else ""}
         FROM (SELECT rowid + 1 AS n, line, string_split(line, '{delim}') AS f FROM _raw
               WHERE rowid + 1 > {plain.header_line} AND line IS NOT NULL
                     AND (CASE WHEN {printable} THEN false ELSE regexp_full_match(line, '({_SP})*') END) = false)""")
@@ -389,10 +392,6 @@ def _finish(con, builder: BatchBuilder, private: bool, *, events_sql: str | None
     builder.add_columns(**rows)
 
 
-def _has(con, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
-
-
 def _params(builder: BatchBuilder) -> dict[str, str]:
     return {"agency": builder.prov.agency.strip().lower(), "source": builder.batch.source_id.strip().lower(),
             "source_id": builder.batch.source_id}
@@ -464,7 +463,8 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
         con.execute(_entity_sql(ends, p))
         a_kind = "r.ka" if kind == "transfer" else "'phone'"
         b_kind = "r.kb" if kind == "transfer" else "'phone'"
-        props = "list_concat(_props, [struct_pack(k := 'record_id', v := id)])" if fields["id"] else "_props"
+        record = "[struct_pack(k := 'record_id', v := id)]"
+        props = (f"list_concat(_props, {record})" if extra else record) if fields["id"] else "_props"
         properties = ("'{}'" if not extra and not fields["id"] else
                       f"to_json(map_from_entries(list_filter({props}, lambda e: e.v IS NOT NULL)))")
 

@@ -23,6 +23,7 @@ import csv
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -294,9 +295,13 @@ def _time_sql(column: str, fmts: Sequence[str] | None) -> str:
         fmt = first.replace("'", "''")
         return (f"CASE WHEN strftime(try_strptime({column}, '{fmt}'), '{fmt}') = {column} "
                 f"THEN try_strptime({column}, '{fmt}') END")
-    parts = [f"WHEN regexp_full_match({column}, '[0-9]{{9,10}}') THEN make_timestamp({column}::BIGINT * 1000000)"]
+    # a length test first: the regular expression and the parse run only on values of the form's length
+    parts = [f"WHEN length({column}) BETWEEN 9 AND 10 AND regexp_full_match({column}, '[0-9]{{9,10}}') "
+             f"THEN make_timestamp({column}::BIGINT * 1000000)"]
     for pattern, fmt in _TIME_FORMS:
-        parts.append(f"WHEN regexp_full_match({column}, '{pattern.replace(chr(92) + 'd', '[0-9]')}') AND "
+        width = len(datetime(2000, 1, 1).strftime(fmt))
+        parts.append(f"WHEN length({column}) = {width} AND "
+                     f"regexp_full_match({column}, '{pattern.replace(chr(92) + 'd', '[0-9]')}') AND "
                      f"strftime(try_strptime({column}, '{fmt}'), '{fmt}') = {column} "
                      f"THEN try_strptime({column}, '{fmt}')")
     return "CASE " + " ".join(parts) + " END"
@@ -439,7 +444,8 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
         _parsed(con, "t", time_field, _time_sql(f'"{time_field}"', formats),
                 lambda v: parse_datetime(v, formats), lambda m: f"{_named(time_field, cols)}: {m}")
         if kind == "call":
-            dur_sql = (f"CASE WHEN regexp_full_match(duration, '(?:([0-9]+):)?([0-9]{{1,2}}):([0-9]{{2}})') THEN "
+            dur_sql = ("CASE WHEN contains(duration, ':') AND "
+                       f"regexp_full_match(duration, '(?:([0-9]+):)?([0-9]{{1,2}}):([0-9]{{2}})') THEN "
                        "coalesce(nullif(regexp_extract(duration, '^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})$', 1), '')"
                        "::DOUBLE, 0) * 3600 + regexp_extract(duration, '^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})$', 2)"
                        "::DOUBLE * 60 + regexp_extract(duration, '^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})$', 3)::DOUBLE "

@@ -270,10 +270,10 @@ _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "K
           "GIB": 2**30, "TIB": 2**40}
 
 
-def memory_bytes(size: str) -> int | None:
+def _memory_bytes(size: str) -> int | None:
     """Bytes of a DuckDB memory size (``2GB``, ``800MB``, ``11.7 GiB``); None for another form.
 
-    >>> memory_bytes("2GB"), memory_bytes("1.5 GiB")
+    >>> _memory_bytes("2GB"), _memory_bytes("1.5 GiB")
     (2000000000, 1610612736)
     """
     m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", size or "")
@@ -427,7 +427,7 @@ class Workspace:
         """Hold DuckDB to at most ``limit`` (default :data:`IMPORT_MEMORY`) for a while, then give it
         back the workspace's own limit (:func:`configure_memory`)."""
         limit = limit or os.environ.get("NETINTEL_IMPORT_MEMORY") or IMPORT_MEMORY
-        wanted, now = memory_bytes(limit), memory_bytes(self.memory_limit)
+        wanted, now = _memory_bytes(limit), _memory_bytes(self.memory_limit)
         if wanted is None:
             raise WorkspaceError(f"NETINTEL_IMPORT_MEMORY={limit!r} is not a memory size (write it like 2GB or 800MB)")
         lower = now is None or wanted < now

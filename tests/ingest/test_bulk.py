@@ -143,12 +143,16 @@ def _temporary_tables(ws: Workspace) -> list[str]:
     return [t for (t,) in ws.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]
 
 
+SEPBLAC = SAMPLE / "es_sepblac" / "transacciones"
+
+
 @pytest.mark.parametrize("loader, text, mapping", [
     (load_events, CALLS, None),
+    (load_events, None, None),  # transfers: the sample file of SEPBLAC
     (load_edgelist, TIES, Mapping.from_dict({"format": "edgelist", "kinds": {"vriend": "associate_of"}}))])
 def test_bulk_load_in_the_workspace_connection_stores_the_same_rows(tmp_path, loader, text, mapping):
     # in the workspace's own connection the rows go temp tables -> INSERT ... SELECT, never through Arrow
-    path = write(tmp_path, "f.csv", text)
+    path = write(tmp_path, "f.csv", text) if text is not None else SEPBLAC.with_suffix(".csv")
     stored = []
     for in_workspace in (True, False):
         ws = Workspace()

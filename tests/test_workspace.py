@@ -48,3 +48,19 @@ def test_configure_memory_returns_the_limit(monkeypatch):
     con = duckdb.connect()
     assert configure_memory(con, None) == "1GB"
     con.close()
+
+
+def test_an_import_holds_duckdb_to_the_import_memory_then_gives_the_limit_back(monkeypatch):
+    monkeypatch.setenv("NETINTEL_MEMORY_LIMIT", "8GB")
+    monkeypatch.delenv("NETINTEL_IMPORT_MEMORY", raising=False)
+    with Workspace() as ws:
+        before = _setting(ws, "memory_limit")
+        with ws.bounded_memory():
+            assert _setting(ws, "memory_limit") == "1.8 GiB"  # 2GB, in DuckDB's unit
+        assert _setting(ws, "memory_limit") == before
+        with ws.bounded_memory("16GB"):  # never raised above the workspace's own limit
+            assert _setting(ws, "memory_limit") == before
+        monkeypatch.setenv("NETINTEL_IMPORT_MEMORY", "some")
+        with pytest.raises(WorkspaceError, match="NETINTEL_IMPORT_MEMORY='some'.*like 2GB"):
+            with ws.bounded_memory():
+                pass

@@ -30,15 +30,16 @@ import getpass
 import hashlib
 import json
 import os
+import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from collections.abc import Sequence as SequenceABC
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from .errors import WorkspaceError
@@ -135,6 +136,10 @@ class Columns(SequenceABC):
     once in ``constants``. Indexing gives a row as a dict, as a record loader's rows are, with
     ``properties`` decoded.
 
+    A bulk loader that ran in the workspace's own DuckDB connection hands over a query on its
+    temporary tables instead (:meth:`in_duckdb`): the workspace then inserts with ``INSERT INTO
+    ... SELECT``, and no row crosses into Python.
+
     >>> import pyarrow as pa
     >>> rows = Columns(pa.table({"entity_id": ["E1", "E2"], "properties": ['{"a": 1}', "{}"]}), {"agency": "X"})
     >>> len(rows), rows[0]
@@ -142,11 +147,48 @@ class Columns(SequenceABC):
     """
 
     def __init__(self, table: Any, constants: dict[str, Any] | None = None):
-        self.table = table
+        self._table = table
         self.constants = dict(constants or {})
+        self.con: Any = None  # the DuckDB connection of a query's temporary tables
+        self.query: str | None = None
+        self._n = 0 if table is None else int(table.num_rows)
+        self._release: Any = None
+
+    @classmethod
+    def in_duckdb(cls, con: Any, query: str, constants: dict[str, Any] | None = None,
+                  release: Any = None, n: int | None = None) -> "Columns":
+        """The ``n`` rows ``query`` selects in ``con`` (counted when not given); ``release()`` drops
+        the tables it reads once they are written."""
+        rows = cls(None, constants)
+        rows.con, rows.query, rows._release = con, query, release
+        rows._n = int(con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]) if n is None else int(n)
+        return rows
+
+    def with_constants(self, constants: dict[str, Any]) -> "Columns":
+        """The same rows with other shared values."""
+        rows = Columns(self._table, constants)
+        rows.con, rows.query, rows._n, rows._release = self.con, self.query, self._n, self._release
+        return rows
+
+    @property
+    def table(self) -> Any:
+        """The rows as an Arrow table (read out of DuckDB, once, for rows held there)."""
+        if self._table is None and self.query is not None:
+            self._table = self.con.sql(self.query).to_arrow_table()
+        return self._table
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.con.sql(self.query).columns) if self._table is None else list(self._table.column_names)
+
+    def release(self) -> None:
+        """Drop the temporary tables behind a query (nothing to do for an Arrow table)."""
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
     def __len__(self) -> int:
-        return int(self.table.num_rows)
+        return self._n
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
@@ -161,7 +203,7 @@ class Columns(SequenceABC):
         return row
 
     def __repr__(self) -> str:
-        return f"<Columns {len(self)} rows: {', '.join(self.table.column_names)}>"
+        return f"<Columns {len(self)} rows: {', '.join(self.column_names)}>"
 
 
 @dataclass
@@ -219,6 +261,27 @@ def configure_memory(con: "duckdb.DuckDBPyConnection", path: Path | None) -> str
     return limit
 
 
+#: What an import may hold in DuckDB's memory (``NETINTEL_IMPORT_MEMORY`` overrides it): a bulk
+#: load's temporary tables past it spill beside the workspace, so a 5M-row warrant is imported in
+#: under 3 GB of resident memory whatever share of the machine the workspace may use otherwise.
+IMPORT_MEMORY = "2GB"
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20,
+          "GIB": 2**30, "TIB": 2**40}
+
+
+def _memory_bytes(size: str) -> int | None:
+    """Bytes of a DuckDB memory size (``2GB``, ``800MB``, ``11.7 GiB``); None for another form.
+
+    >>> _memory_bytes("2GB"), _memory_bytes("1.5 GiB")
+    (2000000000, 1610612736)
+    """
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", size or "")
+    if not m or m.group(2).upper() not in _UNITS:
+        return None
+    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+
+
 class Workspace:
     """A case workspace in a DuckDB file (or in memory when ``path`` is None).
 
@@ -243,7 +306,7 @@ class Workspace:
                 f"{self.path}: cannot open as a netintel workspace ({exc}); "
                 "is another program using it, or is it not a DuckDB file?"
             ) from exc
-        configure_memory(self.con, self.path)
+        self.memory_limit = configure_memory(self.con, self.path)
         self.actor = actor or _login()
         if not read_only:
             for ddl in DDL:
@@ -359,6 +422,23 @@ class Workspace:
         return pd.Series(out, index=df.index, dtype=bool)
 
     # -- writing ------------------------------------------------------------------------------
+    @contextmanager
+    def bounded_memory(self, limit: str | None = None) -> Iterator[None]:
+        """Hold DuckDB to at most ``limit`` (default :data:`IMPORT_MEMORY`) for a while, then give it
+        back the workspace's own limit (:func:`configure_memory`)."""
+        limit = limit or os.environ.get("NETINTEL_IMPORT_MEMORY") or IMPORT_MEMORY
+        wanted, now = _memory_bytes(limit), _memory_bytes(self.memory_limit)
+        if wanted is None:
+            raise WorkspaceError(f"NETINTEL_IMPORT_MEMORY={limit!r} is not a memory size (write it like 2GB or 800MB)")
+        lower = now is None or wanted < now
+        if lower:
+            self.con.execute(f"SET memory_limit = '{wanted}B'")
+        try:
+            yield
+        finally:
+            if lower:
+                self.con.execute(f"SET memory_limit = '{self.memory_limit}'")
+
     def source_status(self, source_id: str) -> dict[str, Any] | None:
         row = self.sql("SELECT * FROM sources WHERE source_id = ?", [source_id])
         return None if row.empty else row.iloc[0].to_dict()
@@ -375,12 +455,14 @@ class Workspace:
             previous = con.execute("SELECT sha256 FROM sources WHERE source_id = ?", [batch.source_id]).fetchone()
             for table in ("entities", "links", "events", "raw_records", "quarantine", "sources"):
                 con.execute(f"DELETE FROM {table} WHERE source_id = ?", [batch.source_id])
-            self._insert("entities", ENTITY_COLUMNS, batch.entities)
-            self._insert("links", LINK_COLUMNS, batch.links)
-            self._insert("events", EVENT_COLUMNS, batch.events)
+            shared = batch.options.get("shared_on")
+            shared_day = date.fromisoformat(str(shared)) if shared else now.date()
+            self._insert("entities", ENTITY_COLUMNS, batch.entities, shared_day)
+            self._insert("links", LINK_COLUMNS, batch.links, shared_day)
+            self._insert("events", EVENT_COLUMNS, batch.events, shared_day)
             if isinstance(batch.raw, Columns):
                 self._insert_columns("raw_records", ["locator", "record_id", "raw"],
-                                     Columns(batch.raw.table, {"source_id": batch.source_id}), ["source_id"])
+                                     batch.raw.with_constants({"source_id": batch.source_id}), ["source_id"])
             elif batch.raw:
                 raw = pd.DataFrame(batch.raw, columns=["locator", "record_id", "raw"])
                 raw.insert(0, "source_id", batch.source_id)
@@ -402,8 +484,7 @@ class Workspace:
                 "options": json.dumps(batch.options, default=str, sort_keys=True),
             }
             self._insert_frame("sources", pd.DataFrame([row]))
-            shared = batch.options.get("shared_on")
-            self.date_undated(batch.source_id, date.fromisoformat(str(shared)) if shared else now.date())
+            self.date_undated(batch.source_id, shared_day)
             self._audit("reimport" if previous else "import", batch.source_id, Path(batch.path).name,
                         batch.sha256, {k: row[k] for k in ("agency", "country", "format", "n_read", "n_accepted",
                                                             "n_quarantined")}, now)
@@ -411,6 +492,10 @@ class Workspace:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        finally:
+            for rows in (batch.entities, batch.links, batch.events, batch.raw):
+                if isinstance(rows, Columns):
+                    rows.release()
         return row
 
     def date_undated(self, source_id: str, shared_on: date) -> None:
@@ -481,9 +566,10 @@ class Workspace:
             [at, self.actor, action, source_id, file, sha256, json.dumps(details, default=str, sort_keys=True)],
         )
 
-    def _insert(self, table: str, columns: list[str], rows: "list[dict[str, Any]] | Columns") -> None:
+    def _insert(self, table: str, columns: list[str], rows: "list[dict[str, Any]] | Columns",
+                shared_on: date | None = None) -> None:
         if isinstance(rows, Columns):
-            self._insert_columns(table, columns, rows, PROV_COLUMNS)
+            self._insert_columns(table, columns, rows, PROV_COLUMNS, shared_on)
             return
         if not rows:
             return
@@ -501,30 +587,43 @@ class Workspace:
             ]
         self._insert_frame(table, df[columns + PROV_COLUMNS])
 
-    def _insert_columns(self, table: str, columns: list[str], rows: Columns, prov: list[str]) -> None:
-        """One INSERT for a whole :class:`Columns` batch; its constants become (dictionary-encoded) columns."""
-        import pyarrow as pa
+    def _insert_columns(self, table: str, columns: list[str], rows: Columns, prov: list[str],
+                        shared_on: date | None = None) -> None:
+        """One ``INSERT ... SELECT`` for a whole :class:`Columns` batch; its constants are parameters.
 
+        Rows a bulk loader left in this workspace's own connection are inserted straight from its
+        query; an Arrow table is registered and read by DuckDB. Either way no row passes through
+        Python. Rows without a reported date get their review date from ``shared_on`` here, as
+        :meth:`date_undated` would give it (an UPDATE of every row just written costs more than
+        the insert).
+        """
         if not len(rows):
             return
-        data = rows.table
-        have = set(data.column_names)
+        have = set(rows.column_names)
         const = dict(rows.constants)
-        if "retain_until" not in have and const.get("retain_until") is None and const.get("reported") is not None:
-            const["retain_until"] = review_date(const.get("country"), pd.Timestamp(const["reported"]).date())
-        n = len(rows)
+        if "retain_until" not in have and const.get("retain_until") is None and "country" in prov:
+            reported = const.get("reported")
+            start = pd.Timestamp(reported).date() if reported is not None else shared_on
+            const["retain_until"] = review_date(const.get("country"), start)
+        names, values, params = [], [], []
         for col in columns + prov:
-            if col in have or const.get(col) is None:
-                continue
-            value = const[col]
-            if col == "releasable_to":
-                array = pa.array([list(value)] * n, type=pa.list_(pa.string()))
-            elif isinstance(value, str):
-                array = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value]))
-            else:
-                array = pa.array([value] * n)
-            data = data.append_column(col, array)
-        self._insert_frame(table, data.select([c for c in columns + prov if c in data.column_names]))
+            if col in have:
+                names.append(col)
+                values.append(f'"{col}"')
+            elif const.get(col) is not None:
+                names.append(col)
+                values.append("?")
+                params.append(list(const[col]) if col == "releasable_to" else const[col])
+        quoted = ", ".join(f'"{c}"' for c in names)
+        into = f"INSERT INTO {table} ({quoted}) SELECT {', '.join(values)}"
+        if rows.con is self.con and rows.query is not None:
+            self.con.execute(f"{into} FROM ({rows.query})", params)
+            return
+        self.con.register("_netintel_rows", rows.table)
+        try:
+            self.con.execute(f"{into} FROM _netintel_rows", params)
+        finally:
+            self.con.unregister("_netintel_rows")
 
     def _insert_frame(self, table: str, df: Any) -> None:
         """Insert a DataFrame or an Arrow table whose columns are named as the table's."""

@@ -131,3 +131,63 @@ def test_bulk_rows_are_written_like_records(tmp_path):
 def test_quoted_file_goes_the_record_path(tmp_path):
     path = write(tmp_path, "q.csv", 'source,target\n"A, the elder",B\n')
     assert open_plain_csv(path) is None
+
+
+def _stored(ws: Workspace) -> list[pd.DataFrame]:
+    return [ws.sql(f"SELECT * EXCLUDE ({skip}) FROM {t} ORDER BY ALL") for t, skip in
+            (("entities", "properties"), ("links", "properties"), ("events", "properties"), ("raw_records", "raw"),
+             ("quarantine", "quarantined_at"))] + [ws.entities()[["entity_id", "properties"]].astype(str)]
+
+
+def _temporary_tables(ws: Workspace) -> list[str]:
+    return [t for (t,) in ws.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]
+
+
+SEPBLAC = SAMPLE / "es_sepblac" / "transacciones"
+
+
+@pytest.mark.parametrize("loader, text, mapping", [
+    (load_events, CALLS, None),
+    (load_events, None, None),  # transfers: the sample file of SEPBLAC
+    (load_edgelist, TIES, Mapping.from_dict({"format": "edgelist", "kinds": {"vriend": "associate_of"}}))])
+def test_bulk_load_in_the_workspace_connection_stores_the_same_rows(tmp_path, loader, text, mapping):
+    # in the workspace's own connection the rows go temp tables -> INSERT ... SELECT, never through Arrow
+    path = write(tmp_path, "f.csv", text) if text is not None else SEPBLAC.with_suffix(".csv")
+    stored = []
+    for in_workspace in (True, False):
+        ws = Workspace()
+        b = BatchBuilder(path, format="x", provenance=Provenance("Agency X ", "NL", grading="B2"),
+                         con=ws.con if in_workspace else None)
+        loader(path, b, mapping)
+        batch = b.finish()
+        assert (batch.entities.con is ws.con) == in_workspace
+        ws.write_import(batch)
+        assert _temporary_tables(ws) == []
+        stored.append(_stored(ws))
+        ws.close()
+    for a, b in zip(*stored):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_failed_bulk_import_leaves_the_workspace_and_no_temporary_tables(tmp_path, monkeypatch):
+    from netintel.errors import InputError
+    from netintel.ingest import _bulk, ingest
+
+    path = write(tmp_path, "calls.csv", CALLS)
+    ws = Workspace()
+    ingest(ws, path, agency="Agency X", country="NL", progress=False)
+    before = _stored(ws)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    changed = write(tmp_path, "calls.csv", CALLS + "+31612345678,+32470000009,2026-06-03 10:00,5,X,c9,\n")
+    for target, name in ((_bulk, "_quarantine"), (Workspace, "_audit")):  # in the load; in the write
+        with monkeypatch.context() as m:
+            m.setattr(target, name, broken)
+            with pytest.raises(InputError, match="disk full"):
+                ingest(ws, changed, agency="Agency X", country="NL", progress=False, on_error="raise")
+        assert _temporary_tables(ws) == []
+        for a, b in zip(before, _stored(ws)):
+            pd.testing.assert_frame_equal(a, b)
+    ws.close()

@@ -157,17 +157,20 @@ CRASHER = textwrap.dedent("""
     from netintel.workspace import Workspace as W
 
     inserted = []
-    original = W._insert_frame
 
-    def crash_after_some_rows(self, table, df):
-        original(self, table, df)
-        inserted.append(table)
-        if table == "links":  # entities and links written, events not yet: die inside the transaction
-            sys.stdout.write("crashing after " + ",".join(inserted) + "\\n")
-            sys.stdout.flush()
-            os._exit(137)
+    def crash_after_some_rows(original):
+        def insert(self, table, *args, **kwargs):
+            original(self, table, *args, **kwargs)
+            inserted.append(table)
+            if table == "links":  # entities and links written, events not yet: die inside the transaction
+                sys.stdout.write("crashing after " + ",".join(inserted) + "\\n")
+                sys.stdout.flush()
+                os._exit(137)
+        return insert
 
-    W._insert_frame = crash_after_some_rows
+    # records are written by _insert_frame, a bulk loader's columns by _insert_columns
+    W._insert_frame = crash_after_some_rows(W._insert_frame)
+    W._insert_columns = crash_after_some_rows(W._insert_columns)
     ws = Workspace(sys.argv[1])
     ingest(ws, [sys.argv[2]], agency="KPN warrant", country="NL", progress=False)
 """)

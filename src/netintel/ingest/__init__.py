@@ -495,17 +495,20 @@ def _ingest_one(ws: Workspace, src: SourceFile, *, format: str | None, mapping: 
                     status="unchanged")
     try:
         builder = BatchBuilder(path, format=fmt, provenance=prov, sha256=sha,
-                               options={**options, "options_key": options_key})
+                               options={**options, "options_key": options_key}, con=ws.con)
     except SchemaError as exc:
         raise InputError(f"bad default provenance: {exc}", file=str(path),
                          hint=f"correct grading:/handling: in {src.settings_file or 'the command line options'}"
                          ) from None
-    try:
-        batch = _load(fmt, path, builder, mapping, time_format) or builder.finish()
-    except NetintelError as exc:
-        exc.known = base  # type: ignore[attr-defined]
-        raise
-    ws.write_import(batch)
+    with ws.bounded_memory():
+        try:
+            batch = _load(fmt, path, builder, mapping, time_format) or builder.finish()
+        except BaseException as exc:
+            if isinstance(exc, NetintelError):
+                exc.known = base  # type: ignore[attr-defined]
+            builder.release()  # a bulk loader's temporary tables: the workspace stays as it was
+            raise
+        ws.write_import(batch)
     return _row(src, {**base, "read": batch.n_read, "accepted": batch.n_accepted, "quarantined": batch.n_quarantined,
                       "entities": len(batch.entities), "links": len(batch.links), "events": len(batch.events),
                       "source_id": sid}, status="imported")

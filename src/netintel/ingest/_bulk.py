@@ -4,8 +4,12 @@ A call-record warrant is millions of rows; reading it one Python dict per row is
 ingest run at 9k links/s. For a *plain* CSV file (UTF-8, no quote characters, one record per
 line) this module reads every line into DuckDB with its line number, checks every row in SQL,
 computes entity, link and event ids in SQL (the same SHA-1 rule as
-:func:`netintel.workspace.record_id`) and hands the builder Arrow tables
-(:class:`netintel.workspace.Columns`). Python only touches what is not a plain value: a time,
+:func:`netintel.workspace.record_id`; an entity's once per distinct value) and hands the builder
+:class:`netintel.workspace.Columns`. When the builder is for a workspace (``builder.con``) all of
+this runs in the workspace's own DuckDB connection, in temporary tables, and the workspace copies
+them with ``INSERT ... SELECT``: no row crosses into Python, and a failed load drops its tables
+(the workspace stays as it was). A builder without a workspace gets Arrow tables from a private
+connection. Python only touches what is not a plain value: a time,
 number or duration in an unusual form is parsed by the same Python function as the record path,
 once per distinct value, and the message of a quarantined row is formatted by the record path's
 own wording. Anything else (quoted fields, XLSX, row-level provenance columns) goes the record
@@ -14,10 +18,12 @@ path in :mod:`netintel.ingest.tabular`, so both paths give the same rows, ids an
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -59,18 +65,11 @@ class PlainCsv:
     newline: str
 
     def lines(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Read every data line into the temp table ``_lines(n, line, f)`` (n = line number, f = fields)."""
+        """Read every line into the temp table ``_raw(line)``, in file order (rowid + 1 = line number)."""
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _raw AS SELECT line FROM read_csv(?, columns={'line': 'VARCHAR'}, "
             "delim=chr(1), quote='', escape='', header=false, auto_detect=false, strict_mode=false, "
             "new_line=?, max_line_size=16777216)", [str(self.path), self.newline])
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _lines AS SELECT n, line, string_split(line, ?) AS f FROM "
-            "(SELECT rowid + 1 AS n, line FROM _raw) WHERE n > ? AND line IS NOT NULL "
-            "AND NOT regexp_full_match(line, ?)",
-            # a line of blanks is no record; a line of bare delimiters is one, with every field empty
-            [self.delimiter, self.header_line, f"({_SP})*"])
-        con.execute("DROP TABLE _raw")
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -92,19 +91,10 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
     path = Path(path)
     if sheet is not None or path.suffix.lower() in {".xlsx", ".xlsm"} or (encoding or None) not in _UTF8:
         return None
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04")) or b"\x00" in data[:4096]:
+    scanned = _scan(path)
+    if scanned is None:
         return None
-    if b'"' in data or b"\x01" in data:
-        return None
-    n_cr = data.count(b"\r")
-    if n_cr and n_cr != data.count(b"\r\n"):
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    del data
+    text, n_cr, whole = scanned
     text = text.lstrip("\ufeff")
     delim = delimiter or _sniff_delimiter(text)
     if len(delim) != 1:
@@ -116,6 +106,8 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
         line_no += 1
         fields = line.rstrip("\r").split(delim) if line.rstrip("\r") else []
         if fields and any(f.strip() for f in fields):
+            if end < 0 and not whole:
+                return None  # the header line runs past the part scanned: the record path reads it
             head = [f.strip().lstrip("\ufeff") for f in fields]
             while len(head) > 1 and head[-1] == "":
                 head.pop()
@@ -129,21 +121,98 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
     return None
 
 
+#: How much of a file :func:`_scan` keeps as text: enough for the sniffer and the header line.
+_HEAD_CHARS = 1 << 20
+
+
+def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool] | None:
+    """Check a whole file for the plain form in chunks (a warrant's CSV need not be in memory twice).
+
+    Returns the first :data:`_HEAD_CHARS` characters, the number of carriage returns and whether
+    those characters are the whole file; None when the file is not plain: UTF-16, XLSX, NUL bytes,
+    a quote character or chr(1), a lone carriage return, or bytes that are not UTF-8.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head: list[str] = []
+    kept, whole, n_cr, n_crlf, last = 0, True, 0, 0, b""
+    with open(path, "rb") as f:
+        first = True
+        while True:
+            chunk = f.read(chunk_size)
+            if first:
+                if chunk.startswith((b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04")) or b"\x00" in chunk[:4096]:
+                    return None
+                chunk = chunk.removeprefix(b"\xef\xbb\xbf")  # utf-8-sig
+                first = False
+            if not chunk:
+                break
+            if b'"' in chunk or b"\x01" in chunk:
+                return None
+            n_cr += chunk.count(b"\r")
+            n_crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk.startswith(b"\n"))
+            last = chunk[-1:]
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return None
+            part = text[:_HEAD_CHARS - kept]
+            whole = whole and len(part) == len(text)
+            head.append(part)
+            kept += len(part)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if n_cr and n_cr != n_crlf:
+        return None
+    return "".join(head), n_cr, whole
+
+
 # ---------------------------------------------------------------------------------------------
 # SQL pieces
 # ---------------------------------------------------------------------------------------------
-def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = true")
+#: Every temporary table a bulk load makes; the ones its rows are read from live until the batch
+#: is written (or released), the rest are dropped when the load ends.
+_TEMP_TABLES = ("_raw", "_rows", "_t_py", "_x_py", "_w_py", "_k", "_first", "_ties", "_records", "_entities",
+                "_events", "_links")
+
+
+def _connect(builder: BatchBuilder) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """The connection to load in, and whether it is a private one (to close when done).
+
+    With the workspace's own connection (``builder.con``) the rows stay in its temporary tables
+    until :meth:`~netintel.workspace.Workspace.write_import` copies them with ``INSERT ... SELECT``.
+    """
+    private = builder.con is None
+    con = duckdb.connect() if private else builder.con
+    if private:
+        con.execute("SET preserve_insertion_order = true")
     strip = f"^{_SP}+|{_SP}+$"
     nulls = ", ".join(f"'{n}'" for n in _NULLS)
     # most values need no stripping: a printable ASCII first and last character is checked without a regex
-    con.execute(f"CREATE MACRO ni_strip(v) AS CASE WHEN ord(left(v, 1)) BETWEEN 33 AND 126 AND "
+    con.execute(f"CREATE OR REPLACE TEMP MACRO ni_strip(v) AS CASE WHEN ord(left(v, 1)) BETWEEN 33 AND 126 AND "
                 f"ord(right(v, 1)) BETWEEN 33 AND 126 THEN v "
                 f"ELSE ltrim(regexp_replace(v, '{strip}', '', 'g'), chr(65279)) END")
-    con.execute(f"CREATE MACRO ni_null(s) AS CASE WHEN s = '' OR upper(s) IN ({nulls}) THEN NULL ELSE s END")
-    con.execute("CREATE MACRO ni_rid(prefix, part, srid) AS prefix || substr(sha1(part || chr(31) || srid), 1, 15)")
-    return con
+    # the null words are short: a longer value is not upper-cased to be compared with them
+    longest = max(len(n) for n in _NULLS)
+    con.execute(f"CREATE OR REPLACE TEMP MACRO ni_null(s) AS CASE WHEN s = '' OR (length(s) <= {longest} AND "
+                f"upper(s) IN ({nulls})) THEN NULL ELSE s END")
+    con.execute("CREATE OR REPLACE TEMP MACRO ni_rid(prefix, part, srid) AS "
+                "prefix || substr(sha1(part || chr(31) || srid), 1, 15)")
+    return con, private
+
+
+def _drop(con, names: Sequence[str]) -> None:
+    for name in names:
+        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def _close(con, private: bool, *, done: bool) -> None:
+    """End a load: a private connection closes; in the workspace's, a failed load leaves no table behind."""
+    if private:
+        con.close()
+    elif not done:
+        _drop(con, _TEMP_TABLES)
 
 
 def _field(plain: PlainCsv, column: str | None) -> str:
@@ -168,17 +237,23 @@ def _prepare(con, plain: PlainCsv, fields: dict[str, str | None], extra: Sequenc
     h = len(plain.header)
     cols = ", ".join(f"{_field(plain, c)} AS \"{k}\"" for k, c in fields.items())
     props = ", ".join(f"struct_pack(k := '{c.replace(chr(39), chr(39) * 2)}', v := {_field(plain, c)})" for c in extra)
+    delim = plain.delimiter.replace("'", "''")
+    # a line of blanks is no record; a line of bare delimiters is one, with every field empty. A line
+    # starting with a printable character other than the delimiter is neither: no regex for it
+    printable = "ord(left(line, 1)) BETWEEN 33 AND 126"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _rows AS
         SELECT n, 'line ' || n AS locator, line,
-               regexp_full_match(line, '{_empty_line(plain.delimiter)}') AS empty,
+               CASE WHEN {printable} AND left(line, 1) <> '{delim}' THEN false
+                    ELSE regexp_full_match(line, '{_empty_line(plain.delimiter)}') END AS empty,
                CASE WHEN len(f) = {h} THEN false WHEN len(f) < {h} THEN true
                     ELSE NOT regexp_full_match(array_to_string(f[{h + 1}:], chr(1)), '({_SP}|\\x01)*') END
                    AS malformed,
-               {cols},
-               {f"[{props}]" if props else "[]::STRUCT(k VARCHAR, v VARCHAR)[]"} AS _props
-        FROM _lines""")
-    con.execute("DROP TABLE _lines")
+               {cols}{f", [{props}] AS _props" if props else ""}
+        FROM (SELECT rowid + 1 AS n, line, string_split(line, '{delim}') AS f FROM _raw
+              WHERE rowid + 1 > {plain.header_line} AND line IS NOT NULL
+                    AND (CASE WHEN {printable} THEN false ELSE regexp_full_match(line, '({_SP})*') END) = false)""")
+    con.execute("DROP TABLE _raw")
 
 
 def _python_values(con, table: str, sql_type: str, values_sql: str, fn: Callable[[str], Any],
@@ -220,9 +295,13 @@ def _time_sql(column: str, fmts: Sequence[str] | None) -> str:
         fmt = first.replace("'", "''")
         return (f"CASE WHEN strftime(try_strptime({column}, '{fmt}'), '{fmt}') = {column} "
                 f"THEN try_strptime({column}, '{fmt}') END")
-    parts = [f"WHEN regexp_full_match({column}, '[0-9]{{9,10}}') THEN make_timestamp({column}::BIGINT * 1000000)"]
+    # a length test first: the regular expression and the parse run only on values of the form's length
+    parts = [f"WHEN length({column}) BETWEEN 9 AND 10 AND regexp_full_match({column}, '[0-9]{{9,10}}') "
+             f"THEN make_timestamp({column}::BIGINT * 1000000)"]
     for pattern, fmt in _TIME_FORMS:
-        parts.append(f"WHEN regexp_full_match({column}, '{pattern.replace(chr(92) + 'd', '[0-9]')}') AND "
+        width = len(datetime(2000, 1, 1).strftime(fmt))
+        parts.append(f"WHEN length({column}) = {width} AND "
+                     f"regexp_full_match({column}, '{pattern.replace(chr(92) + 'd', '[0-9]')}') AND "
                      f"strftime(try_strptime({column}, '{fmt}'), '{fmt}') = {column} "
                      f"THEN try_strptime({column}, '{fmt}')")
     return "CASE " + " ".join(parts) + " END"
@@ -264,25 +343,58 @@ def _quarantine(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[
         builder.quarantine(row["locator"], reasons(row), dict(zip(plain.header, fields)))
 
 
-def _finish(con, builder: BatchBuilder, *, record_sql: str) -> None:
-    """Count the rows, keep the accepted rows' raw text, hand the tables to the builder."""
+#: What the bulk tables hand over: the workspace's columns of each table, the rest are helpers.
+_OUT = {
+    "entities": "entity_id, kind, label, properties, source_id, source_record_id, locator",
+    "links": "link_id, kind, source, target, directed, first_seen, last_seen, count, weight, amount, currency, "
+             "properties, source_id, source_record_id, locator",
+}
+
+
+def _settle(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[dict[str, Any]], str], *,
+            record_sql: str) -> None:
+    """Quarantine the failing rows, count the rows, keep the accepted rows' raw text in ``_records``,
+    and drop ``_rows`` (the largest table, not needed past this point)."""
+    _quarantine(con, builder, plain, reasons)
     n_read, n_ok = con.execute("SELECT count(*), count(*) FILTER (code IS NULL) FROM _rows").fetchall()[0]
     builder.read(int(n_read))
     builder.batch.n_accepted += int(n_ok)
-    raw = None
     if builder.keep_raw:
-        raw = con.sql(f"SELECT locator, {record_sql} AS record_id, line AS raw FROM _rows WHERE code IS NULL "
-                          "ORDER BY n").to_arrow_table()
-    builder.add_columns(entities=Columns(con.sql("SELECT * FROM _entities").to_arrow_table(),
-                                         builder.constants()),
-                        links=Columns(con.sql("SELECT * FROM _links").to_arrow_table(), builder.constants()),
-                        events=Columns(con.sql("SELECT * FROM _events").to_arrow_table(), builder.constants())
-                        if _has(con, "_events") else None,
-                        raw=None if raw is None else Columns(raw, {}))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _records AS SELECT locator, {record_sql} AS record_id, "
+                    "line AS raw FROM _rows WHERE code IS NULL")
+    con.execute("DROP TABLE _rows")
 
 
-def _has(con, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
+def _finish(con, builder: BatchBuilder, private: bool, *, events_sql: str | None = None) -> None:
+    """Hand the rows to the builder: entities, links, events (``events_sql``, when the file has any), raw text.
+
+    In the workspace's own connection the builder gets queries on the temporary tables (dropped once
+    the batch is written); a private connection's rows are read out as Arrow tables first.
+    """
+    queries = {"entities": f"SELECT {_OUT['entities']} FROM _entities",
+               "links": f"SELECT {_OUT['links']} FROM _links", "events": events_sql,
+               "raw": "SELECT * FROM _records" if builder.keep_raw else None}
+    constants = {"entities": builder.constants(), "links": builder.constants(), "events": builder.constants(),
+                 "raw": {}}
+    if private:
+        rows = {k: None if q is None else Columns(con.sql(q).to_arrow_table(), constants[k])
+                for k, q in queries.items()}
+    else:
+        # the last of the batch's queries to be written drops the tables they all read
+        left = {k for k, q in queries.items() if q is not None}
+
+        def release_one(name: str):
+            def release() -> None:
+                left.discard(name)
+                if not left:
+                    _drop(con, _TEMP_TABLES)
+            return release
+
+        _drop(con, [t for t in _TEMP_TABLES if t not in ("_entities", "_links", "_events", "_records")])
+        known = {"events": builder.batch.n_accepted, "raw": builder.batch.n_accepted}  # no count of a join
+        rows = {k: None if q is None else Columns.in_duckdb(con, q, constants[k], release_one(k), known.get(k))
+                for k, q in queries.items()}
+    builder.add_columns(**rows)
 
 
 def _params(builder: BatchBuilder) -> dict[str, str]:
@@ -291,14 +403,20 @@ def _params(builder: BatchBuilder) -> dict[str, str]:
 
 
 def _entity_sql(ends: str, params: dict[str, str]) -> str:
-    """``_entities`` from ``ends(kind, value, prop, n, pos, locator)``: one row per (kind, value), first seen."""
+    """``_entities`` from ``ends(kind, value, prop, n, pos)``: one row per (kind, value), first seen.
+
+    Its id is hashed once per distinct value (a warrant's numbers repeat on most lines); ``first``
+    (2 x line + side of the first mention) is unique per entity, the integer key rows join on.
+    """
     return f"""
         CREATE OR REPLACE TEMP TABLE _entities AS
         SELECT ni_rid('E', '{params['agency']}', kind || ':' || value) AS entity_id, kind, value AS label,
                to_json(map_from_entries([struct_pack(k := prop, v := value)])) AS properties,
-               '{params['source_id']}' AS source_id, value AS source_record_id, locator
-        FROM (SELECT *, row_number() OVER (PARTITION BY kind, value ORDER BY n, pos) AS k FROM ({ends}))
-        WHERE k = 1 ORDER BY n, pos"""
+               '{params['source_id']}' AS source_id, value AS source_record_id, 'line ' || (first // 2) AS locator,
+               first
+        FROM (SELECT kind, value, min(n * 2 + pos) AS first, arg_min(prop, n * 2 + pos) AS prop
+              FROM ({ends}) GROUP BY kind, value)
+        ORDER BY first"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,14 +436,16 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
     time_field = "start" if kind == "call" else "time"
     a_f, b_f = canon[0], canon[1]
     p = _params(builder)
-    con = _connect()
+    con, private = _connect(builder)
+    done = False
     try:
         plain.lines(con)
         _prepare(con, plain, fields, extra)
         _parsed(con, "t", time_field, _time_sql(f'"{time_field}"', formats),
                 lambda v: parse_datetime(v, formats), lambda m: f"{_named(time_field, cols)}: {m}")
         if kind == "call":
-            dur_sql = (f"CASE WHEN regexp_full_match(duration, '(?:([0-9]+):)?([0-9]{{1,2}}):([0-9]{{2}})') THEN "
+            dur_sql = ("CASE WHEN contains(duration, ':') AND "
+                       f"regexp_full_match(duration, '(?:([0-9]+):)?([0-9]{{1,2}}):([0-9]{{2}})') THEN "
                        "coalesce(nullif(regexp_extract(duration, '^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})$', 1), '')"
                        "::DOUBLE, 0) * 3600 + regexp_extract(duration, '^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})$', 2)"
                        "::DOUBLE * 60 + regexp_extract(duration, '^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})$', 3)::DOUBLE "
@@ -338,56 +458,21 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
             value_check = ("WHEN x_err IS NOT NULL THEN 'x' WHEN currency IS NOT NULL AND NOT "
                            "regexp_full_match(cur, '[A-Z0-9]{3,5}') THEN 'currency'")
         # the record path's order: time, duplicate id, parties, value; a duplicate is of an accepted row
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _rows AS
-            SELECT *, CASE WHEN empty THEN 'empty' WHEN malformed THEN 'malformed' WHEN "{time_field}" IS NULL THEN 'time_missing'
-                           WHEN t_err IS NOT NULL THEN 't' END AS early,
-                      CASE WHEN "{a_f}" IS NULL THEN 'a_missing' WHEN "{b_f}" IS NULL THEN 'b_missing'
-                           {value_check} END AS late
-            FROM _rows""")
-        _dedupe(con, late_is_local=True)
+        _dedupe(con, early=f"""CASE WHEN empty THEN 'empty' WHEN malformed THEN 'malformed'
+                                    WHEN "{time_field}" IS NULL THEN 'time_missing' WHEN t_err IS NOT NULL THEN 't' END""",
+                late=f"""CASE WHEN "{a_f}" IS NULL THEN 'a_missing' WHEN "{b_f}" IS NULL THEN 'b_missing'
+                              {value_check} END""", late_is_local=True)
         ends = _account_ends(con, _account_props) if kind == "transfer" else \
-            "SELECT 'phone' AS kind, value, 'number' AS prop, n, pos, locator FROM (" \
-            f"SELECT \"{a_f}\" AS value, n, 0 AS pos, locator FROM _rows WHERE code IS NULL UNION ALL " \
-            f"SELECT \"{b_f}\", n, 1, locator FROM _rows WHERE code IS NULL)"
+            "SELECT 'phone' AS kind, value, 'number' AS prop, n, pos FROM (" \
+            f"SELECT \"{a_f}\" AS value, n, 0 AS pos FROM _rows WHERE code IS NULL UNION ALL " \
+            f"SELECT \"{b_f}\", n, 1 FROM _rows WHERE code IS NULL)"
         con.execute(_entity_sql(ends, p))
-        a_kind = "ka" if kind == "transfer" else "'phone'"
-        b_kind = "kb" if kind == "transfer" else "'phone'"
-        src = f"ni_rid('E', '{p['agency']}', {a_kind} || ':' || \"{a_f}\")"
-        tgt = f"ni_rid('E', '{p['agency']}', {b_kind} || ':' || \"{b_f}\")"
-        props = "list_concat(_props, [struct_pack(k := 'record_id', v := id)])" if fields["id"] else "_props"
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _events AS
-            WITH ends AS MATERIALIZED (SELECT *, {src} AS _s, {tgt} AS _t FROM _rows WHERE code IS NULL)
-            SELECT ni_rid('V', '{p['source']}', locator) AS event_id, '{kind}' AS kind, _s AS source,
-                   _t AS target, ni_rid('L', '{p['agency']}', '{kind}:' || _s || '->' || _t) AS link_id,
-                   t AS "time", {'x' if kind == 'call' else 'NULL::DOUBLE'} AS duration,
-                   {'x' if kind == 'transfer' else 'NULL::DOUBLE'} AS amount,
-                   {'cur' if kind == 'transfer' else 'NULL::VARCHAR'} AS currency,
-                   {'cell' if kind == 'call' else 'NULL::VARCHAR'} AS place,
-                   to_json(map_from_entries(list_filter({props}, lambda e: e.v IS NOT NULL)))
-                       AS properties,
-                   '{p['source_id']}' AS source_id, locator AS source_record_id, locator, n
-            FROM ends ORDER BY n""")
-        directed = builder.model.link(kind).directed
-        # Python adds floats in file order; an order-free sum is the same only when every value is whole
-        whole = con.execute("SELECT coalesce(bool_and(duration = trunc(duration) AND abs(duration) < 1e12), true) "
-                            "FROM _events").fetchall()[0][0]
-        in_order = "" if whole else " ORDER BY n"
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _links AS
-            SELECT link_id, '{kind}' AS kind, source, target, {directed} AS directed, min("time") AS first_seen,
-                   max("time") AS last_seen, count(*) AS count, count(*)::DOUBLE AS weight,
-                   CASE WHEN count(amount) > 0 THEN sum(coalesce(amount, 0) ORDER BY n) END AS amount,
-                   nullif(array_to_string(list_sort(list_distinct(list(currency) FILTER (currency <> ''))), ','), '')
-                       AS currency,
-                   CASE WHEN sum(coalesce(duration, 0){in_order}) <> 0
-                        THEN to_json({{'total_duration': sum(coalesce(duration, 0){in_order})}})
-                        ELSE '{{}}' END AS properties,
-                   '{p['source_id']}' AS source_id, '{kind}:' || source || '->' || target AS source_record_id,
-                   count(*) || ' events' AS locator
-            FROM _events GROUP BY link_id, source, target ORDER BY min(n)""")
-        con.execute("ALTER TABLE _events DROP COLUMN n")
+        a_kind = "r.ka" if kind == "transfer" else "'phone'"
+        b_kind = "r.kb" if kind == "transfer" else "'phone'"
+        record = "[struct_pack(k := 'record_id', v := id)]"
+        props = (f"list_concat(_props, {record})" if extra else record) if fields["id"] else "_props"
+        properties = ("'{}'" if not extra and not fields["id"] else
+                      f"to_json(map_from_entries(list_filter({props}, lambda e: e.v IS NOT NULL)))")
 
         def reason(row: dict[str, Any]) -> str:
             code = row["code"]
@@ -405,33 +490,76 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                 return row["x_err"]
             return f"currency {row['cur']!r} is not a currency code (EUR, USD, BTC, ...)"
 
-        _quarantine(con, builder, plain, reason)
-        _finish(con, builder, record_sql="id" if fields["id"] else "NULL::VARCHAR")
+        # the parties' ids by a join on the entities (hashed once per number, not once per line); the
+        # link id hashed per row: a join of the events on their links cost more, and its memory
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _events AS
+            SELECT r.n, r.locator, a.entity_id AS source, b.entity_id AS target,
+                   ni_rid('L', '{p['agency']}', '{kind}:' || a.entity_id || '->' || b.entity_id) AS link_id,
+                   r.t AS "time", {'r.x' if kind == 'call' else 'NULL::DOUBLE'} AS duration,
+                   {'r.x' if kind == 'transfer' else 'NULL::DOUBLE'} AS amount,
+                   {'r.cur' if kind == 'transfer' else 'NULL::VARCHAR'} AS currency,
+                   {'r.cell' if kind == 'call' else 'NULL::VARCHAR'} AS place, {properties} AS properties
+            FROM _rows r JOIN _entities a ON a.kind = {a_kind} AND a.label = r."{a_f}"
+                         JOIN _entities b ON b.kind = {b_kind} AND b.label = r."{b_f}"
+            WHERE r.code IS NULL""")
+        _settle(con, builder, plain, reason, record_sql="id" if fields["id"] else "NULL::VARCHAR")
+        directed = builder.model.link(kind).directed
+        # Python adds floats in file order; an order-free sum is the same only when every value is whole
+        whole = con.execute("SELECT coalesce(bool_and(duration = trunc(duration) AND abs(duration) < 1e12), true) "
+                            "FROM _events").fetchall()[0][0]
+        in_order = "" if whole else " ORDER BY n"
+        srid = f"'{kind}:' || source || '->' || target"
+        # calls have no amounts: no ordered sum, no list of currencies to aggregate
+        money = ("NULL::DOUBLE AS amount, NULL::VARCHAR" if kind == "call" else
+                 "CASE WHEN count(amount) > 0 THEN sum(coalesce(amount, 0) ORDER BY n) END AS amount, "
+                 "nullif(array_to_string(list_sort(list_distinct(list(currency) FILTER (currency <> ''))), ','), '')")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _links AS
+            SELECT link_id, '{kind}' AS kind, source, target,
+                   {directed} AS directed, first_seen, last_seen, count, count::DOUBLE AS weight, amount, currency,
+                   CASE WHEN total_duration <> 0 THEN to_json({{'total_duration': total_duration}}) ELSE '{{}}' END
+                       AS properties, '{p['source_id']}' AS source_id, {srid} AS source_record_id,
+                   count || ' events' AS locator
+            FROM (SELECT source, target, any_value(link_id) AS link_id, min("time") AS first_seen,
+                         max("time") AS last_seen, count(*) AS count,
+                         {money} AS currency,
+                         sum(coalesce(duration, 0){in_order}) AS total_duration
+                  FROM _events GROUP BY source, target)""")
+        events_sql = f"""
+            SELECT ni_rid('V', '{p['source']}', locator) AS event_id, '{kind}' AS kind, source, target, link_id,
+                   "time", duration, amount, currency, place, properties, '{p['source_id']}' AS source_id,
+                   locator AS source_record_id, locator
+            FROM _events"""
+        _finish(con, builder, private, events_sql=events_sql)
+        done = True
     finally:
-        con.close()
+        _close(con, private, done=done)
 
 
 def _duplicate_id(row: dict[str, Any], cols: dict[str, str]) -> str:
     return f"duplicate id {row['id']!r} in column {cols['id']} (first at {row['first_at']})"
 
 
-def _dedupe(con, *, late_is_local: bool) -> None:
+def _dedupe(con, *, early: str, late: str, late_is_local: bool) -> None:
     """``code`` per row: the first failing check, where a row repeating the id of an earlier accepted
-    row fails with ``dup`` after the early checks and before the late ones (``late_is_local``), or after
-    them all."""
+    row fails with ``dup`` after the ``early`` checks and before the ``late`` ones (``late_is_local``),
+    or after them all. Columns are added in place: ``_rows`` keeps its file order."""
+    con.execute("ALTER TABLE _rows ADD COLUMN code VARCHAR")
     if not con.execute("SELECT count(id) FROM _rows").fetchall()[0][0]:
-        con.execute("ALTER TABLE _rows ADD COLUMN code VARCHAR")
-        con.execute("UPDATE _rows SET code = coalesce(early, late)")
+        con.execute(f"UPDATE _rows SET code = coalesce({early}, {late})")
         return
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _rows AS
-        SELECT r.*, f.first_n, 'line ' || f.first_n AS first_at FROM _rows r
-        LEFT JOIN (SELECT id, min(n) AS first_n FROM _rows WHERE early IS NULL AND late IS NULL AND id IS NOT NULL
-                   GROUP BY id) f ON r.id = f.id""")
+    for column in ("early VARCHAR", "late VARCHAR", "first_n BIGINT", "first_at VARCHAR"):
+        con.execute(f"ALTER TABLE _rows ADD COLUMN {column}")
+    con.execute(f"UPDATE _rows SET early = {early}, late = {late}")
+    con.execute("CREATE OR REPLACE TEMP TABLE _first AS SELECT id, min(n) AS first_n FROM _rows "
+                "WHERE early IS NULL AND late IS NULL AND id IS NOT NULL GROUP BY id")
+    con.execute("UPDATE _rows SET first_n = f.first_n, first_at = 'line ' || f.first_n FROM _first f "
+                "WHERE _rows.id = f.id")
+    con.execute("DROP TABLE _first")
     dup = "early IS NULL AND first_n IS NOT NULL AND n > first_n"
     order = (f"coalesce(early, CASE WHEN {dup} THEN 'dup' END, late)" if late_is_local else
              f"coalesce(early, late, CASE WHEN {dup} THEN 'dup' END)")
-    con.execute(f"ALTER TABLE _rows ADD COLUMN code VARCHAR")
     con.execute(f"UPDATE _rows SET code = {order}")
 
 
@@ -471,8 +599,8 @@ def _account_ends(con, account_props: Callable[[str], tuple[str, str]]) -> str:
             con.execute(f"UPDATE _rows SET k{side} = o.k, p{side} = o.p FROM _odd o WHERE {col} = o.v "
                         f"AND k{side} IS NULL")
             con.unregister("_odd")
-    return ("SELECT ka AS kind, from_account AS value, pa AS prop, n, 0 AS pos, locator FROM _rows WHERE code IS NULL "
-            "UNION ALL SELECT kb, to_account, pb, n, 1, locator FROM _rows WHERE code IS NULL")
+    return ("SELECT ka AS kind, from_account AS value, pa AS prop, n, 0 AS pos FROM _rows WHERE code IS NULL "
+            "UNION ALL SELECT kb, to_account, pb, n, 1 FROM _rows WHERE code IS NULL")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -486,7 +614,8 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
     model = builder.model
     fields = {c: cols.get(c) for c in ("source", "target", "weight", "kind", "id")}
     p = _params(builder)
-    con = _connect()
+    con, private = _connect(builder)
+    done = False
     try:
         plain.lines(con)
         _prepare(con, plain, fields, ())
@@ -511,13 +640,12 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                    CASE WHEN empty THEN 'empty' WHEN malformed THEN 'malformed' WHEN source IS NULL THEN 'a_missing'
                         WHEN target IS NULL THEN 'b_missing' WHEN source = target THEN 'loop'
                         WHEN w_err IS NOT NULL THEN 'w' WHEN w IS NOT NULL AND w <= 0 THEN 'w_positive'
-                        WHEN r.kind IS NOT NULL AND k.lk IS NULL THEN 'kind' END AS late,
-                   NULL::VARCHAR AS early
-            FROM _rows r LEFT JOIN _k k ON r.kind = k.raw""")
-        _dedupe(con, late_is_local=False)
-        ends = (f"SELECT '{node_kind}' AS kind, value, '{prop}' AS prop, n, pos, locator FROM ("
-                "SELECT source AS value, n, 0 AS pos, locator FROM _rows WHERE code IS NULL UNION ALL "
-                "SELECT target, n, 1, locator FROM _rows WHERE code IS NULL)")
+                        WHEN r.kind IS NOT NULL AND k.lk IS NULL THEN 'kind' END AS checks
+            FROM _rows r LEFT JOIN _k k ON r.kind = k.raw ORDER BY r.n""")
+        _dedupe(con, early="NULL::VARCHAR", late="checks", late_is_local=False)
+        ends = (f"SELECT '{node_kind}' AS kind, value, '{prop}' AS prop, n, pos FROM ("
+                "SELECT source AS value, n, 0 AS pos FROM _rows WHERE code IS NULL UNION ALL "
+                "SELECT target, n, 1 FROM _rows WHERE code IS NULL)")
         con.execute(_entity_sql(ends, p))
         sa = f"ni_rid('E', '{p['agency']}', '{node_kind}:' || source)"
         sb = f"ni_rid('E', '{p['agency']}', '{node_kind}:' || target)"
@@ -561,9 +689,9 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                         "add the kind to the model")
             return _duplicate_id(row, cols)
 
-        _quarantine(con, builder, plain, reason)
-        srid_of_row = f"CASE WHEN code IS NULL THEN {srid} END"
-        _finish(con, builder, record_sql=srid_of_row)
+        _settle(con, builder, plain, reason, record_sql=f"CASE WHEN code IS NULL THEN {srid} END")
+        _finish(con, builder, private)
+        done = True
     finally:
-        con.close()
+        _close(con, private, done=done)
 

@@ -256,11 +256,16 @@ class BatchBuilder:
     provenance : defaults for every record
     model : the entity and link kinds (the packaged model unless given)
     keep_raw : store each accepted record's raw text in ``raw_records``
+    con : the DuckDB connection of the workspace the batch is for: a bulk loader works in its
+        temporary tables, so the rows go from the file to the workspace without leaving DuckDB
+        (without it, a bulk loader uses a private connection and hands over Arrow tables)
     """
 
     def __init__(self, path: str | Path, *, format: str, provenance: Provenance, model: Model | None = None,
-                 options: Mapping[str, Any] | None = None, keep_raw: bool = True, sha256: str | None = None):
+                 options: Mapping[str, Any] | None = None, keep_raw: bool = True, sha256: str | None = None,
+                 con: Any = None):
         self.path = Path(path)
+        self.con = con
         self.model = model or default_model()
         self.prov = provenance
         self.keep_raw = keep_raw
@@ -425,6 +430,12 @@ class BatchBuilder:
         if self._entities or self._links or self._aggs or self.batch.events:
             raise ValueError("a batch takes records or columns, not both")
         self._columns = {"entities": entities, "links": links, "events": events, "raw": raw}
+
+    def release(self) -> None:
+        """Drop a bulk loader's temporary tables (when the batch will not be written)."""
+        for rows in self._columns.values():
+            if rows is not None:
+                rows.release()
 
     # -- accounting ---------------------------------------------------------------------------
     def read(self, n: int = 1) -> None:

@@ -725,7 +725,8 @@ class MatchModel:
             if engine == "spark":
                 from ._spark import predict_on_spark
 
-                df = predict_on_spark(settings, features, FEATURE_COLUMNS, floor=floor, master=spark_master)
+                df = predict_on_spark(settings, features, FEATURE_COLUMNS, floor=floor, master=spark_master,
+                                      chunks=plan.chunks)
             else:
                 # the settings were validated when the model was trained; validating again costs seconds
                 linker = _linker(features, settings, validate=False)

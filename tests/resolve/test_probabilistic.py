@@ -1,5 +1,7 @@
 """The person model and its clusters, against generator truth at seeds the model never saw."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -67,6 +69,36 @@ def test_conflicting_documents_of_one_issuer_keep_records_apart():
     # a must-link (a confirmed pair, a Prüm hit) overrides the check
     assert constrained_clusters(["A", "B"], pairs, threshold=0.9, features=feats,
                                 must_link=[("A", "B")])["B"] == "A"
+
+
+def test_documents_veto_only_where_the_model_learnt_they_are_reliable():
+    feats = person_features(pd.DataFrame({
+        "unique_id": ["A", "B"], "name": ["Jan Jansen", "Jan Jansen"], "birth_date": ["1970-01-01"] * 2,
+        "id_number": ["NLX1234567", "NLY7654321"]}))
+    pairs = pd.DataFrame({"unique_id_l": ["A"], "unique_id_r": ["B"], "match_probability": [0.99]})
+    assert constrained_clusters(["A", "B"], pairs, threshold=0.9, features=feats,
+                                document_veto=False) == {"A": "A", "B": "A"}
+    # the packaged model learnt (on generated persons) that true matches rarely differ: a veto
+    assert default_model().document_veto
+    settings = json.loads(json.dumps(default_model().settings))  # a copy: the packaged model is shared
+    docs = next(c for c in settings["comparisons"] if c["output_column_name"] == "documents")
+    different = next(lvl for lvl in docs["comparison_levels"] if lvl.get("label_for_charts") == "different")
+    for m, veto in ((0.05, True), (0.12, False)):
+        different["m_probability"] = m
+        assert MatchModel(settings=settings, seed=0, trained_on=10).document_veto is veto
+
+
+def test_one_typing_error_in_a_birth_date_is_the_same_in_sql_and_python():
+    import duckdb
+
+    from netintel.resolve.probabilistic import _one_typo, _one_typo_sql
+
+    dates = ["1956-04-09", "1965-04-09", "1956-04-90", "1956-40-09", "1967-04-09", "1956-04-19", "1956-04-09"]
+    con = duckdb.connect()
+    for a in dates:
+        for b in dates:
+            sql = con.execute(f"SELECT {_one_typo_sql('?', '?')}", [a, b, a, b, a, b]).fetchone()[0]
+            assert sql == (_one_typo(a, b) or a == b), (a, b)
 
 
 def test_cannot_link_wins_over_a_strong_pair():

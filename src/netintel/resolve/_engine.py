@@ -59,7 +59,8 @@ def resolve_persons(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHO
     pairs = model.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine, spark_master=spark_master)
     strong = _strong_person_pairs(feats)
     clusters = constrained_clusters(feats["unique_id"].tolist(), pairs, threshold=threshold, features=feats,
-                                    must_link=list(must_link) + strong, cannot_link=cannot_link)
+                                    must_link=list(must_link) + strong, cannot_link=cannot_link,
+                                    document_veto=model.document_veto)
     return pd.Series(clusters, name="cluster").rename_axis("unique_id"), pairs, model
 
 
@@ -385,23 +386,14 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
             trained = model_how == "trained on this case"
             pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine,
                                        spark_master=spark_master)
-            labels = model_used.level_labels()
-            gammas = [c for c in pairs.columns if c.startswith("gamma_")]
-            for row in pairs.to_dict(orient="records"):
-                ev = {g[6:]: labels.get(g[6:], {}).get(int(row[g]), str(row[g])) for g in gammas}
-                agreed = [f"{k} ({v})" for k, v in ev.items() if v not in ("null", "different")]
-                ev = {k: {"level": v, "weight": round(float(row.get(f"mw_{k}", 0.0)), 3)} for k, v in ev.items()}
-                pair_rows.append({"entity_a": row["unique_id_l"], "entity_b": row["unique_id_r"], "kind": "person",
-                                  "method": "probabilistic", "rule": str(row.get("rule", "")),
-                                  "match_probability": float(row["match_probability"]),
-                                  "match_weight": float(row["match_weight"]), "agreed": ", ".join(agreed),
-                                  "evidence": ev})
+            pair_rows.extend(_model_pair_rows(pairs, model_used.level_labels()))
         for a, b in must:
             pair_rows.append({"entity_a": min(a, b), "entity_b": max(a, b), "kind": None, "method": "decision",
                               "rule": "confirmed", "match_probability": 1.0, "match_weight": None,
                               "agreed": "analyst decision", "evidence": {}})
+        veto = model_used.document_veto if model_used is not None else True
         clusters = constrained_clusters(ents["entity_id"].tolist(), pairs, threshold=threshold, features=feats,
-                                        must_link=must_all, cannot_link=cannot)
+                                        must_link=must_all, cannot_link=cannot, document_veto=veto)
         if feats is not None and model_used is not None:
             network = _collective_pairs(ents, links, feats, pairs, clusters, model_used)
             if len(network):
@@ -418,7 +410,7 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
                                                 pd.concat([pairs[["unique_id_l", "unique_id_r", "match_probability"]],
                                                            weak], ignore_index=True),
                                                 threshold=threshold, features=feats, must_link=must_all,
-                                                cannot_link=cannot)
+                                                cannot_link=cannot, document_veto=veto)
     ids = _assign_ids(ws, clusters, run_id, now)
     resolved = {e: ids[root] for e, root in clusters.items()}
     pair_df = pd.DataFrame(pair_rows, columns=["entity_a", "entity_b", "kind", "method", "rule",
@@ -467,6 +459,30 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     _write(ws, run_id, now, threshold, seed, records, pair_df, model_used, summary)
     return ResolutionResult(run_id=run_id, threshold=threshold, seed=seed, run_at=now, records=records,
                             pairs=pair_df, model=model_used, trained=trained, summary=summary)
+
+
+def _model_pair_rows(pairs: pd.DataFrame, labels: dict[str, dict[int, str]]) -> list[dict[str, Any]]:
+    """The model's scored pairs as result rows: each comparison's level and weight, and what agreed.
+
+    Levels and weights are looked up a column at a time; only the per-pair dicts are made in a loop.
+    """
+    if pairs.empty:
+        return []
+    names = [c[6:] for c in pairs.columns if c.startswith("gamma_")]
+    level_cols = [[labels.get(k, {}).get(g, str(g)) for g in pairs[f"gamma_{k}"].astype(int).tolist()] for k in names]
+    weight_cols = [([round(x, 3) for x in pairs[f"mw_{k}"].astype(float).tolist()] if f"mw_{k}" in pairs
+                    else [0.0] * len(pairs)) for k in names]
+    rules = pairs["rule"].astype(str).tolist() if "rule" in pairs else [""] * len(pairs)
+    out = []
+    for a, b, rule, p, w, levels, weights in zip(pairs["unique_id_l"].tolist(), pairs["unique_id_r"].tolist(), rules,
+                                                 pairs["match_probability"].astype(float).tolist(),
+                                                 pairs["match_weight"].astype(float).tolist(),
+                                                 zip(*level_cols), zip(*weight_cols)):
+        agreed = ", ".join(f"{k} ({v})" for k, v in zip(names, levels) if v not in ("null", "different"))
+        out.append({"entity_a": a, "entity_b": b, "kind": "person", "method": "probabilistic", "rule": rule,
+                    "match_probability": p, "match_weight": w, "agreed": agreed,
+                    "evidence": {k: {"level": v, "weight": x} for k, v, x in zip(names, levels, weights)}})
+    return out
 
 
 def _write(ws: Workspace, run_id: int, now: datetime, threshold: float, seed: int, records: pd.DataFrame,

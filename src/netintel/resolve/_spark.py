@@ -82,12 +82,18 @@ def spark_session(master: str | None = None) -> Any:
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = (SparkSession.builder.master(master).appName("netintel-resolve")
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                # the workers run this interpreter (with netintel's DuckDB and Arrow), not the PATH's
                .config("spark.pyspark.python", sys.executable)
                .config("spark.pyspark.driver.python", sys.executable)
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.sql.shuffle.partitions", os.environ.get("NETINTEL_SPARK_PARTITIONS", "8"))
-               .config("spark.driver.memory", os.environ.get("NETINTEL_SPARK_DRIVER_MEMORY", "4g")))
+               # many small shuffle partitions bound a task's memory on skewed blocks; adaptive
+               # execution coalesces them again where the data is small (the tests, a sample)
+               .config("spark.sql.shuffle.partitions", os.environ.get("NETINTEL_SPARK_PARTITIONS", "64"))
+               .config("spark.sql.adaptive.enabled", "true")
+               .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
+               .config("spark.driver.memory", os.environ.get("NETINTEL_SPARK_DRIVER_MEMORY")
+                       or _driver_memory(master)))
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: say what to check, not a py4j traceback
@@ -96,6 +102,25 @@ def spark_session(master: str | None = None) -> Any:
     session.sparkContext.setLogLevel("ERROR")
     _set_checkpoint_dir(session)
     return session
+
+
+#: Share of this machine's memory a local Spark's JVM may take (driver and executors are one JVM).
+LOCAL_MEMORY_SHARE = 0.4
+
+
+def _driver_memory(master: str) -> str:
+    """The driver's heap: for a local master a share of this machine (at least 4 GB), else 4 GB.
+
+    A local Spark runs its executors inside the driver, so the heap is all the memory scoring
+    has; 4 GB ran out of heap on the blocked pairs of 100k generated records.
+    """
+    if not master.startswith("local"):
+        return "4g"
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4g"
+    return f"{max(4, int(total * LOCAL_MEMORY_SHARE / 2**30))}g"
 
 
 def _set_checkpoint_dir(session: Any) -> None:
@@ -201,7 +226,8 @@ def spark_settings(settings: dict[str, Any], spark: Any, types: dict[str, Any]) 
 
 #: DuckDB scalar functions a blocking rule may use that Spark lacks (or computes differently),
 #: with their Spark return types: inside Spark they are evaluated by DuckDB, value for value.
-DUCKDB_SCALARS = {"damerau_levenshtein": "int", "jaro_winkler_similarity": "double", "levenshtein": "int"}
+DUCKDB_SCALARS = {"damerau_levenshtein": "int", "hamming": "int", "jaro_winkler_similarity": "double",
+                  "levenshtein": "int"}
 
 
 def _register_scalar(spark: Any, name: str) -> str:

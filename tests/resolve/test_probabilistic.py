@@ -101,6 +101,26 @@ def test_one_typing_error_in_a_birth_date_is_the_same_in_sql_and_python():
             assert sql == (_one_typo(a, b) or a == b), (a, b)
 
 
+def test_token_level_is_the_nested_test_it_stands_for():
+    import duckdb
+
+    from netintel.resolve.probabilistic import _close_tokens, _tokens_within
+
+    def nested(a, b):
+        return (f"list_bool_and(list_transform({a}, lambda x: list_bool_or(list_transform({b}, lambda y: "
+                f"{_close_tokens('x', 'y')}))))")
+
+    names = [[], ["ali"], ["altamimi", "mohammed"], ["tamimi", "mohamed", "al"], ["jan", "jansen"],
+             ["jansen", "jan"], ["jon", "janssen"], ["petrov", "ivan"], ["ivan"], ["x"], None]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT a.v AS a, b.v AS b FROM unnest(?) a(v), unnest(?) b(v)", [names, names])
+    got = con.execute(f"SELECT a, b, coalesce({_tokens_within('a', 'b')}, false), "
+                      f"coalesce({nested('a', 'b')}, false) FROM t").fetchall()
+    assert len(got) == len(names) ** 2
+    assert [g[2] for g in got] == [g[3] for g in got]
+    assert any(g[2] for g in got if g[0] != g[1])  # the level has something to find
+
+
 def test_cannot_link_wins_over_a_strong_pair():
     pairs = pd.DataFrame({"unique_id_l": ["A", "B"], "unique_id_r": ["B", "C"], "match_probability": [0.99, 0.99]})
     out = constrained_clusters(["A", "B", "C"], pairs, threshold=0.9, cannot_link=[("A", "C")])

@@ -185,9 +185,12 @@ def _register_levels(spark: Any, comparisons: list[dict[str, Any]], types: dict[
         import pyarrow as pa
 
         table = pa.table({c: _arrow_column(s, t) for c, s, t in zip(cols, series, col_types)})
+        from netintel.resolve.probabilistic import register_macros
+
         con = duckdb.connect()
         try:
             con.execute("SET threads TO 1")  # Spark already runs one Python worker per core
+            register_macros(con)
             con.register("batch", table)
             levels = con.sql(sql).to_arrow_table().to_pandas()
         finally:

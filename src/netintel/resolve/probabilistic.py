@@ -321,12 +321,24 @@ def _list_null(col: str) -> str:
     return f"({col}_l IS NULL OR {col}_r IS NULL OR len({col}_l) = 0 OR len({col}_r) = 0)"
 
 
+def _close_tokens(x: str, y: str) -> str:
+    """SQL: two name tokens close enough to be one (Jaro-Winkler >= 0.9, or one contains the other)."""
+    return (f"jaro_winkler_similarity({x}, {y}) >= 0.9 OR (length({y}) >= 4 AND contains({x}, {y})) "
+            f"OR (length({x}) >= 4 AND contains({y}, {x}))")
+
+
 def _tokens_within(a: str, b: str) -> str:
     """SQL: every name token of ``a`` has a close token in ``b`` (Jaro-Winkler >= 0.9, or one
-    contains the other: "altamimi" and "tamimi"); tolerates a second surname, an article, a typo."""
-    return (f"list_bool_and(list_transform({a}, lambda x: list_bool_or(list_transform({b}, lambda y: "
-            f"jaro_winkler_similarity(x, y) >= 0.9 OR (length(y) >= 4 AND contains(x, y)) "
-            f"OR (length(x) >= 4 AND contains(y, x))))))")
+    contains the other: "altamimi" and "tamimi"); tolerates a second surname, an article, a typo.
+
+    Most pairs (random ones, when Splink estimates u) fail on ``a``'s first token: that token is
+    tried against ``b`` first, one lambda deep, and only the pairs it passes pay the nested one
+    (half the time of this level on 100k random pairs; the same truth value where it matters,
+    a NULL of an empty list staying a non-match).
+    """
+    first = f"coalesce(list_bool_or(list_transform({b}, lambda y: {_close_tokens(f'{a}[1]', 'y')})), true)"
+    every = f"list_bool_and(list_transform({a}, lambda x: list_bool_or(list_transform({b}, lambda y: {_close_tokens('x', 'y')}))))"
+    return f"({first} AND {every})"
 
 
 #: SQL: the two names carry the same codes (tokens with a digit: "N17", "Suspect 1"), or none.
@@ -339,8 +351,25 @@ def _one_typo_sql(a: str, b: str) -> str:
     return f"(hamming({a}, {b}) <= 1 OR (hamming({a}, {b}) = 2 AND damerau_levenshtein({a}, {b}) <= 1))"
 
 
+#: DuckDB macros the comparison levels call, name -> (parameters, body). Splink parses and
+#: simplifies every level's SQL with sqlglot at each EM pass (74 ms a time for the nested name
+#: test written out, 0.2-0.45 s of a 5,000-record training); a macro call is short to parse and
+#: DuckDB expands it into the same vectorised expression. Every DuckDB connection that scores
+#: pairs registers them (:func:`register_macros`): Splink's, and the one inside each Spark batch.
+SQL_MACROS = {
+    "ni_tokens_within": ("a, b", _tokens_within("a", "b")),
+    "ni_one_typo": ("a, b", _one_typo_sql("a", "b")),
+}
+
+
+def register_macros(con: Any) -> None:
+    """Define :data:`SQL_MACROS` on a DuckDB connection."""
+    for name, (params, body) in SQL_MACROS.items():
+        con.execute(f"CREATE OR REPLACE MACRO {name}({params}) AS {body}")
+
+
 #: SQL: two full birth dates one typing error apart (a digit changed, or two neighbours swapped).
-DOB_ONE_TYPO = _one_typo_sql("dob_iso_l", "dob_iso_r")
+DOB_ONE_TYPO = "ni_one_typo(dob_iso_l, dob_iso_r)"
 
 
 def _comparisons() -> list[Any]:
@@ -356,8 +385,7 @@ def _comparisons() -> list[Any]:
         name_level("name_canon_l = name_canon_r", "same with given-name variants"),
         name_level("name_skel_l = name_skel_r", "same skeleton (transliteration)"),
         name_level(f"{_jw('name_canon')} >= 0.94", "jaro-winkler >= 0.94"),
-        name_level(f"{_tokens_within('name_tokens_l', 'name_tokens_r')} OR "
-                   f"{_tokens_within('name_tokens_r', 'name_tokens_l')}",
+        name_level("ni_tokens_within(name_tokens_l, name_tokens_r) OR ni_tokens_within(name_tokens_r, name_tokens_l)",
                    "every token of one close to a token of the other"),
         name_level(f"{_jw('name_canon')} >= 0.88 OR {_jw('name_skel')} >= 0.92", "jaro-winkler >= 0.88"),
         name_level(f"{_jw('name_canon')} >= 0.78", "jaro-winkler >= 0.78"),
@@ -587,11 +615,13 @@ def _linker(features: pd.DataFrame, settings: Any, *, threads: int = 2, validate
     ``threads``: one for training (sums of floats in parallel come out in varying order, and
     the model must be the same, to the last bit, for the same records and seed).
     """
+    import duckdb
     from splink import Linker
     from splink.backends.duckdb import DuckDBAPI
 
-    db = DuckDBAPI()
-    _configure_duckdb(db, threads)
+    con = duckdb.connect()
+    _configure_duckdb(con, threads)
+    db = DuckDBAPI(connection=con)
     return Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None, validate_settings=validate)
 
 
@@ -906,15 +936,16 @@ class _quiet_splink:
 DUCKDB_MEMORY_SHARE = 0.4
 
 
-def _configure_duckdb(db: Any, threads: int = 2) -> None:
-    """Threads and memory of Splink's DuckDB connection (it spills to a temporary directory)."""
+def _configure_duckdb(con: Any, threads: int = 2) -> None:
+    """Threads, memory (it spills to a temporary directory) and macros of Splink's DuckDB connection."""
+    con.execute(f"SET threads TO {int(threads)}")
     try:
-        db._con.execute(f"SET threads TO {int(threads)}")
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        db._con.execute(f"SET memory_limit = '{max(1, int(total * DUCKDB_MEMORY_SHARE / 2**30))}GB'")
-        db._con.execute("SET preserve_insertion_order = false")
-    except Exception:  # pragma: no cover - private attribute of a dependency
+        con.execute(f"SET memory_limit = '{max(1, int(total * DUCKDB_MEMORY_SHARE / 2**30))}GB'")
+    except (ValueError, OSError, AttributeError):  # no sysconf here: DuckDB's own default limit
         pass
+    con.execute("SET preserve_insertion_order = false")
+    register_macros(con)
 
 
 def pairwise_scores(features: pd.DataFrame, *, seed: int = 0, model: MatchModel | None = None,

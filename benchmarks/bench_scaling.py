@@ -97,37 +97,68 @@ class PeakMemory:
         return self.children_peak / 1024
 
 
-def resolution(sizes: list[int], master: str) -> None:
+def _score_child(engine: str, folder: str, master: str) -> None:
+    """One engine's scoring + clustering of the records and model the parent saved in ``folder``.
+
+    Run in its own process (``--child``): its peak memory is its own, and a Spark JVM ends with it
+    (one left running from 100k records held 10 GB into the 1M run, which the kernel then killed).
+    """
+    import json
+
     from netintel.resolve import resolve_persons
+    from netintel.resolve.probabilistic import MatchModel
+
+    frame = pd.read_parquet(Path(folder) / "records.parquet")
+    model = MatchModel.load(Path(folder) / "model.json")
+    with PeakMemory() as mem:
+        t = time.perf_counter()
+        cluster, pairs, _ = resolve_persons(frame, model=model, train=False, engine=engine,
+                                            spark_master=master if engine == "spark" else None)
+        secs = time.perf_counter() - t
+    cluster.rename("cluster").reset_index().to_parquet(Path(folder) / f"clusters-{engine}.parquet")
+    print(json.dumps({"seconds": secs, "pairs": len(pairs), "self_mb": mem.self_mb, "children_mb": mem.children_mb}))
+
+
+def resolution(sizes: list[int], master: str) -> None:
+    import json
+    import subprocess
+    import sys
+
     from netintel.resolve.probabilistic import MatchModel, person_features
     from netintel.synth.persons import person_records
 
-    print(f"resolution: model trained once on DuckDB, then scoring + clustering per engine ({os.cpu_count()} cores; "
-          f"Spark master {master})")
+    print(f"resolution: model trained once on DuckDB, then scoring + clustering per engine, each in its own "
+          f"process ({os.cpu_count()} cores; Spark master {master})")
     print(f"{'records':>9} {'engine':>7} {'seconds':>8} {'records/s':>10}  notes")
     for n in sizes:
-        records, _ = person_records(n, seed=20260 + n, progress=n >= 200_000)
-        frame = records.drop(columns="true_id").rename(columns={"record_id": "unique_id"})
-        t = time.perf_counter()
-        model = MatchModel.train(person_features(frame), seed=0)
-        train = time.perf_counter() - t
-        print(f"{n:>9} {'train':>7} {train:>8.1f} {n / train:>10.0f}  DuckDB, shared by both engines", flush=True)
-        results = {}
-        for engine in ("duckdb", "spark"):
+        with tempfile.TemporaryDirectory(dir=os.environ.get("NETINTEL_BENCH_DIR")) as folder:
+            records, _ = person_records(n, seed=20260 + n, progress=n >= 200_000)
+            frame = records.drop(columns="true_id").rename(columns={"record_id": "unique_id"})
+            t = time.perf_counter()
+            model = MatchModel.train(person_features(frame), seed=0)
+            train = time.perf_counter() - t
+            print(f"{n:>9} {'train':>7} {train:>8.1f} {n / train:>10.0f}  DuckDB, shared by both engines", flush=True)
+            frame.to_parquet(Path(folder) / "records.parquet")
+            model.save(Path(folder) / "model.json")
+            del records, frame, model
             gc.collect()
-            with PeakMemory() as mem:
-                t = time.perf_counter()
-                cluster, pairs, _ = resolve_persons(frame, model=model, train=False, engine=engine,
-                                                    spark_master=master if engine == "spark" else None)
-                secs = time.perf_counter() - t
-            results[engine] = (cluster, secs)
-            print(f"{n:>9} {engine:>7} {secs:>8.1f} {n / secs:>10.0f}  {len(pairs)} pairs kept; peak RSS "
-                  f"{mem.self_mb:.0f} MB here, {mem.children_mb:.0f} MB in child processes", flush=True)
-        same = results["duckdb"][0].sort_index().equals(results["spark"][0].sort_index())
-        print(f"{n:>9} {'ratio':>7} spark/duckdb time {results['spark'][1] / results['duckdb'][1]:.2f}x; "
-              f"identical clusters: {'yes' if same else 'NO'}", flush=True)
-        del records, frame, results
-        gc.collect()
+            results = {}
+            for engine in ("duckdb", "spark"):
+                run = subprocess.run([sys.executable, __file__, "--child", engine, folder, "--spark-master", master],
+                                     capture_output=True, text=True)
+                if run.returncode != 0:
+                    print(f"{n:>9} {engine:>7} FAILED (exit {run.returncode}): {run.stderr.strip()[-600:]}", flush=True)
+                    continue
+                out = json.loads(run.stdout.strip().splitlines()[-1])
+                results[engine] = out
+                print(f"{n:>9} {engine:>7} {out['seconds']:>8.1f} {n / out['seconds']:>10.0f}  {out['pairs']} pairs kept; "
+                      f"peak RSS {out['self_mb']:.0f} MB in its process, {out['children_mb']:.0f} MB in its child "
+                      "processes (Spark's JVM and Python workers)", flush=True)
+            if len(results) == 2:
+                a, b = (pd.read_parquet(Path(folder) / f"clusters-{e}.parquet").set_index("unique_id")["cluster"]
+                        .sort_index() for e in ("duckdb", "spark"))
+                print(f"{n:>9} {'ratio':>7} spark/duckdb time {results['spark']['seconds'] / results['duckdb']['seconds']:.2f}x; "
+                      f"identical clusters: {'yes' if a.equals(b) else 'NO'}", flush=True)
 
 
 def write_cdr(path: Path, rows: int, *, phones: int | None = None, seed: int = 15) -> None:
@@ -198,7 +229,11 @@ def main() -> None:
     ap.add_argument("--spark-master", default="local[2]")
     ap.add_argument("--events", type=int, default=50_000_000, help="call records for the out-of-core part (0: skip)")
     ap.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit for the events part")
+    ap.add_argument("--child", nargs=2, metavar=("ENGINE", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        _score_child(args.child[0], args.child[1], args.spark_master)
+        return
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if sizes:
         resolution(sizes, args.spark_master)

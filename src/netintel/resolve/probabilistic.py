@@ -615,6 +615,12 @@ def _linker(features: pd.DataFrame, settings: Any, *, threads: int = 2, validate
     ``threads``: one for training (sums of floats in parallel come out in varying order, and
     the model must be the same, to the last bit, for the same records and seed).
     """
+    return _duckdb_linker(features, settings, threads=threads, validate=validate)[0]
+
+
+def _duckdb_linker(features: pd.DataFrame, settings: Any, *, threads: int = 2,
+                   validate: bool = True) -> tuple[Any, Any, Any]:
+    """:func:`_linker`, with the Splink database API and the DuckDB connection it runs on."""
     import duckdb
     from splink import Linker
     from splink.backends.duckdb import DuckDBAPI
@@ -622,7 +628,29 @@ def _linker(features: pd.DataFrame, settings: Any, *, threads: int = 2, validate
     con = duckdb.connect()
     _configure_duckdb(con, threads)
     db = DuckDBAPI(connection=con)
-    return Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None, validate_settings=validate)
+    linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None, validate_settings=validate)
+    return linker, db, con
+
+
+def blocked_pairs_sql(rules: Sequence["BlockingRule"], table: str, *, chunk: int = 0, chunks: int = 1) -> str:
+    """SQL: the candidate pairs of ``rules`` over ``table``, each once, with the first rule that finds it.
+
+    The same pairs and ``match_key`` as Splink's own blocking, which joins rule ``k`` with "and
+    none of the rules before it" (a condition that grows with every rule: 13 rules cost 0.96 s on
+    10k records, 230k blocked pairs, where scoring them took 0.14 s); here each rule joins on its
+    own keys and condition and the pairs are grouped once. ``chunk`` of ``chunks``: only pairs whose
+    left record hashes to ``chunk`` (each pair has one left record, so slices never overlap).
+
+    >>> print(blocked_pairs_sql([BlockingRule(("dob_iso",))], "f"))  # doctest: +NORMALIZE_WHITESPACE
+    SELECT CAST(min(k) AS VARCHAR) AS match_key, join_key_l, join_key_r FROM (SELECT 0 AS k,
+    l.unique_id AS join_key_l, r.unique_id AS join_key_r FROM f AS l JOIN f AS r ON l.dob_iso = r.dob_iso
+    AND l.unique_id < r.unique_id) GROUP BY join_key_l, join_key_r
+    """
+    where = f" AND hash(l.unique_id) % {int(chunks)} = {int(chunk)}" if chunks > 1 else ""
+    parts = [f"SELECT {i} AS k, l.unique_id AS join_key_l, r.unique_id AS join_key_r FROM {table} AS l "
+             f"JOIN {table} AS r ON {rule.sql()} AND l.unique_id < r.unique_id{where}" for i, rule in enumerate(rules)]
+    return (f"SELECT CAST(min(k) AS VARCHAR) AS match_key, join_key_l, join_key_r FROM ({' UNION ALL '.join(parts)}) "
+            "GROUP BY join_key_l, join_key_r")
 
 
 @dataclass
@@ -783,10 +811,7 @@ class MatchModel:
                 df = predict_on_spark(settings, features, FEATURE_COLUMNS, floor=floor, master=spark_master,
                                       chunks=plan.chunks)
             else:
-                # the settings were validated when the model was trained; validating again costs seconds
-                linker = _linker(features, settings, validate=False)
-                chunks = {"num_chunks_left": plan.chunks, "num_chunks_right": 1} if plan.chunks > 1 else {}
-                df = linker.inference.predict(threshold_match_probability=floor, **chunks).as_pandas_dataframe()
+                df = _predict_on_duckdb(features, settings, rules, chunks=plan.chunks, floor=floor)
         keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", "match_key"] + \
             [c for c in df.columns if c.startswith(("gamma_", "mw_"))]
         df = df[[c for c in keep if c in df.columns]].copy()
@@ -817,6 +842,24 @@ class MatchModel:
                 mapping[len(non_null) - 1 - i] = lvl.get("label_for_charts", "")
             out[comp["output_column_name"]] = mapping
         return out
+
+
+def _predict_on_duckdb(features: pd.DataFrame, settings: dict[str, Any], rules: Sequence["BlockingRule"], *,
+                       chunks: int, floor: float) -> pd.DataFrame:
+    """Splink's predictions of the pairs :func:`blocked_pairs_sql` blocks, scored slice by slice."""
+    # the settings were validated when the model was trained; validating again costs seconds
+    linker, db, con = _duckdb_linker(features, settings, validate=False)
+    cols = sorted({"unique_id", *(k for r in rules for k in r.keys)} |
+                  {c for c in FEATURE_COLUMNS if any(f"l.{c}" in (r.condition or "") for r in rules)})
+    con.register("ni_blocking_input", features[cols])
+    frames = []
+    for chunk in range(chunks):
+        name = f"ni_blocked_pairs_{chunk}"
+        con.execute(f"CREATE TABLE {name} AS {blocked_pairs_sql(rules, 'ni_blocking_input', chunk=chunk, chunks=chunks)}")
+        linker.table_management.register_blocked_pairs_for_predict(db.register(name))
+        frames.append(linker.inference.predict(threshold_match_probability=floor).as_pandas_dataframe())
+        con.execute(f"DROP TABLE {name}")
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 #: Smallest m a level keeps: a disagreement the training data never showed for true matches

@@ -222,9 +222,11 @@ def _entity_table(ws: Workspace) -> pd.DataFrame:
         return ents.assign(source_file=pd.Series(dtype=str))
     files = ws.sql("SELECT source_id, file_name FROM sources")
     ents = ents.merge(files, on="source_id", how="left").rename(columns={"file_name": "source_file"})
-    # one row per entity id; properties reported in several files merge
+    # one row per entity id; properties reported in several files merge (only those ids are walked)
+    first = ents.sort_values(["entity_id", "source_id"]).drop_duplicates("entity_id").reset_index(drop=True)
+    repeated = ents[ents["entity_id"].duplicated(keep=False)]
     merged: dict[str, dict] = {}
-    for eid, props in zip(ents["entity_id"], ents["properties"]):
+    for eid, props in zip(repeated["entity_id"], repeated["properties"]):
         tgt = merged.setdefault(eid, {})
         for k, v in (props or {}).items():
             if k not in tgt or tgt[k] in (None, "", []):
@@ -233,8 +235,8 @@ def _entity_table(ws: Workspace) -> pd.DataFrame:
                 have = tgt[k] if isinstance(tgt[k], list) else [tgt[k]]
                 add = v if isinstance(v, list) else [v]
                 tgt[k] = have + [x for x in add if x not in have]
-    first = ents.sort_values(["entity_id", "source_id"]).drop_duplicates("entity_id").reset_index(drop=True)
-    first["properties"] = [merged[e] for e in first["entity_id"]]
+    first["properties"] = [merged[e] if e in merged else dict(p or {})
+                           for e, p in zip(first["entity_id"], first["properties"])]
     first["label"] = [_label(k, p, lab) for k, p, lab in zip(first["kind"], first["properties"], first["label"])]
     return first
 

@@ -208,6 +208,14 @@ def _scopes(records: CaseRecords, membership: pd.DataFrame, expand: bool) -> pd.
     return pd.concat([members, extra], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
+def _by_community(members: pd.DataFrame, id_col: str, hits: pd.DataFrame) -> dict[Any, pd.DataFrame]:
+    """Community -> the rows of ``hits`` (one per record, ``record`` = ``id_col``) of its members."""
+    if members.empty or hits.empty:
+        return {}
+    joined = members[["community", id_col]].drop_duplicates().merge(hits, left_on=id_col, right_on="record")
+    return dict(list(joined.groupby("community", sort=True)))
+
+
 def priority_scores(source: Any, membership: pd.DataFrame, *, typologies: pd.DataFrame | None = None,
                     weights: PriorityWeights | str | Path | None = None, recipient: str | None = None,
                     expand: bool = True) -> Priorities:
@@ -259,6 +267,9 @@ def priority_scores(source: Any, membership: pd.DataFrame, *, typologies: pd.Dat
     link_groups = dict(list(link_c.groupby("community", sort=True)))
     ev_groups = dict(list(ev_c.groupby("community", sort=True)))
     country_groups = dict(list(countries.groupby("community"))) if countries is not None and len(countries) else {}
+    # each community's indicator hits in one grouped pass (not a scan of every record per community)
+    ent_hit_groups = _by_community(ent_c, "entity_id", ent_hits)
+    link_hit_groups = _by_community(link_c, "link_id", lhits)
     for community in sorted(ent_groups):
         pe = ent_groups[community]
         pl = link_groups.get(community, lk.iloc[:0])
@@ -271,9 +282,9 @@ def priority_scores(source: Any, membership: pd.DataFrame, *, typologies: pd.Dat
         transfers = pl[pl["kind"] == "transfer"]
         money = float(pd.to_numeric(transfers["amount"], errors="coerce").fillna(0).sum())
         found = {}
+        eh, lh = ent_hit_groups.get(community, ent_hits.iloc[:0]), link_hit_groups.get(community, lhits.iloc[:0])
         for name in ("violence", "exploitation"):
-            per_record = ([h for h in ent_hits[ent_hits["record"].isin(set(pe["entity_id"]))][name] if h]
-                          + [h for h in lhits[lhits["record"].isin(set(pl["link_id"]))][name] if h])
+            per_record = [h for h in eh[name] if h] + [h for h in lh[name] if h]
             found[name] = (len(per_record), sorted(set().union(*per_record)) if per_record else [])
         (n_violence, violence_words), (n_exploit, exploit_words) = found["violence"], found["exploitation"]
         typology, probability = typ.get(community, ("other", 1.0))

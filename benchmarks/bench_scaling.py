@@ -147,7 +147,11 @@ def resolution(sizes: list[int], master: str) -> None:
                 run = subprocess.run([sys.executable, __file__, "--child", engine, folder, "--spark-master", master],
                                      capture_output=True, text=True)
                 if run.returncode != 0:
-                    print(f"{n:>9} {engine:>7} FAILED (exit {run.returncode}): {run.stderr.strip()[-600:]}", flush=True)
+                    log = Path(os.environ.get("NETINTEL_BENCH_DIR") or tempfile.gettempdir()) / f"scaling-{n}-{engine}.err"
+                    log.write_text(run.stderr)
+                    lines = [ln for ln in run.stderr.splitlines() if "Error" in ln or "Exception" in ln]
+                    print(f"{n:>9} {engine:>7} FAILED (exit {run.returncode}): {(lines or ['?'])[-1][:300]} "
+                          f"(whole error in {log})", flush=True)
                     continue
                 out = json.loads(run.stdout.strip().splitlines()[-1])
                 results[engine] = out

@@ -288,5 +288,9 @@ def predict_on_spark(settings: dict[str, Any], features: pd.DataFrame, columns: 
     linker = Linker(db.register(frame), spark_settings(settings, spark, types), log_level=None,
                     validate_settings=False)
     sliced = {"num_chunks_left": chunks, "num_chunks_right": 1} if chunks > 1 else {}
-    pred = linker.inference.predict(threshold_match_probability=floor, **sliced)
-    return pred.as_pandas_dataframe()
+    from .probabilistic import kept_prediction_columns
+
+    pred = linker.inference.predict(threshold_match_probability=floor, **sliced).as_spark_dataframe()
+    # only the columns a resolution keeps cross to Python: with the records' own columns, collecting
+    # the 2.2M pairs kept of 1M records failed in the JVM
+    return pred.select(*kept_prediction_columns(pred.columns)).toPandas()

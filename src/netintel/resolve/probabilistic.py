@@ -803,7 +803,7 @@ class MatchModel:
         rules = plan.rules
         settings["blocking_rules_to_generate_predictions"] = [r.splink() for r in rules]
         settings["retain_intermediate_calculation_columns"] = True  # keeps the gamma (level) columns
-        settings["retain_matching_columns"] = True
+        settings["retain_matching_columns"] = True  # Splink drops the gamma columns without them
         with _quiet_splink():
             if engine == "spark":
                 from ._spark import predict_on_spark
@@ -812,9 +812,7 @@ class MatchModel:
                                       chunks=plan.chunks)
             else:
                 df = _predict_on_duckdb(features, settings, rules, chunks=plan.chunks, floor=floor)
-        keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", "match_key"] + \
-            [c for c in df.columns if c.startswith(("gamma_", "mw_"))]
-        df = df[[c for c in keep if c in df.columns]].copy()
+        df = df[kept_prediction_columns(df.columns)].copy()
         names = [" & ".join(r.keys) for r in rules]
         if "match_key" in df:
             df["rule"] = [names[int(k)] if str(k).isdigit() and int(k) < len(names) else str(k)
@@ -844,6 +842,15 @@ class MatchModel:
         return out
 
 
+def kept_prediction_columns(columns: Iterable[str]) -> list[str]:
+    """The columns of Splink's predictions a resolution keeps: the pair, its scores, the rule
+    (``match_key``) and each comparison's level and weight; not the records' own columns, which
+    are most of the predictions' size (they are fetched from Splink's table without them)."""
+    columns = list(columns)
+    head = [c for c in ("unique_id_l", "unique_id_r", "match_weight", "match_probability", "match_key") if c in columns]
+    return head + [c for c in columns if c.startswith(("gamma_", "mw_"))]
+
+
 def _predict_on_duckdb(features: pd.DataFrame, settings: dict[str, Any], rules: Sequence["BlockingRule"], *,
                        chunks: int, floor: float) -> pd.DataFrame:
     """Splink's predictions of the pairs :func:`blocked_pairs_sql` blocks, scored slice by slice."""
@@ -857,7 +864,10 @@ def _predict_on_duckdb(features: pd.DataFrame, settings: dict[str, Any], rules: 
         name = f"ni_blocked_pairs_{chunk}"
         con.execute(f"CREATE TABLE {name} AS {blocked_pairs_sql(rules, 'ni_blocking_input', chunk=chunk, chunks=chunks)}")
         linker.table_management.register_blocked_pairs_for_predict(db.register(name))
-        frames.append(linker.inference.predict(threshold_match_probability=floor).as_pandas_dataframe())
+        pred = linker.inference.predict(threshold_match_probability=floor)
+        cols = kept_prediction_columns(c.unquote().name for c in pred.columns)
+        frames.append(con.sql(f"SELECT {', '.join(cols)} FROM {pred.physical_name}").df())
+        pred.drop_table_from_database_and_remove_from_cache()
         con.execute(f"DROP TABLE {name}")
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 

@@ -28,11 +28,11 @@ PySpark and a Java runtime are optional: ``pip install 'netintel[spark]'`` and, 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import re
-import atexit
 import shutil
 import sys
 import tempfile
@@ -42,6 +42,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from ..errors import ResolutionError
+from .probabilistic import kept_prediction_columns, register_macros
 
 __all__ = ["spark_session", "spark_settings", "predict_on_spark", "DEFAULT_MASTER"]
 
@@ -185,8 +186,6 @@ def _register_levels(spark: Any, comparisons: list[dict[str, Any]], types: dict[
         import pyarrow as pa
 
         table = pa.table({c: _arrow_column(s, t) for c, s, t in zip(cols, series, col_types)})
-        from netintel.resolve.probabilistic import register_macros
-
         con = duckdb.connect()
         try:
             con.execute("SET threads TO 1")  # Spark already runs one Python worker per core
@@ -288,8 +287,6 @@ def predict_on_spark(settings: dict[str, Any], features: pd.DataFrame, columns: 
     linker = Linker(db.register(frame), spark_settings(settings, spark, types), log_level=None,
                     validate_settings=False)
     sliced = {"num_chunks_left": chunks, "num_chunks_right": 1} if chunks > 1 else {}
-    from .probabilistic import kept_prediction_columns
-
     pred = linker.inference.predict(threshold_match_probability=floor, **sliced).as_spark_dataframe()
     # only the columns a resolution keeps cross to Python: with the records' own columns, collecting
     # the 2.2M pairs kept of 1M records failed in the JVM

@@ -343,6 +343,8 @@ def _tokens_within(a: str, b: str) -> str:
 
 #: SQL: the two names carry the same codes (tokens with a digit: "N17", "Suspect 1"), or none.
 SAME_CODES = "coalesce(name_codes_l, '') = coalesce(name_codes_r, '')"
+
+
 def _one_typo_sql(a: str, b: str) -> str:
     """SQL: two ISO dates of one length (``YYYY-MM-DD``) one typing error apart (a digit changed, or
     two neighbours swapped): Damerau-Levenshtein <= 1, which on strings of one length is a Hamming

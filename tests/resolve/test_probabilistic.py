@@ -4,6 +4,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import pairs_of
 from netintel.resolve import MatchModel, default_model, resolve_persons
@@ -246,3 +248,25 @@ def test_a_name_only_record_never_chains_two_namesakes_born_apart():
     pairs = pd.DataFrame({"unique_id_l": ["A", "A"], "unique_id_r": ["B", "C"], "match_probability": [0.93, 0.93]})
     out = constrained_clusters(["A", "B", "C"], pairs, threshold=0.9, features=feats)
     assert out["B"] != out["C"] and out["A"] in (out["B"], out["C"])
+
+
+_BLOCK_VALUES = st.one_of(st.none(), st.sampled_from(["a", "b", "c", ""]))
+
+
+@given(st.lists(st.tuples(_BLOCK_VALUES, _BLOCK_VALUES, st.one_of(st.none(), st.integers(1990, 1992))), max_size=30))
+def test_block_sizes_count_the_pairs_a_group_by_counts(rows):
+    # the record pairs sharing every key (none missing), as DuckDB's GROUP BY counts them
+    import duckdb
+
+    from netintel.resolve.probabilistic import block_sizes
+
+    f = pd.DataFrame({"x": pd.Series([r[0] for r in rows], dtype=object),
+                      "y": pd.Series([r[1] for r in rows], dtype=object),
+                      "z": pd.array([r[2] for r in rows], dtype="Int64")})
+    key_sets = [("x",), ("y",), ("z",), ("x", "y"), ("x", "z"), ("x", "y", "z")]
+    con = duckdb.connect()
+    con.register("f", f)
+    expected = [con.execute(f"SELECT coalesce(sum(c * (c - 1) // 2), 0)::BIGINT FROM (SELECT count(*) AS c FROM f "
+                            f"WHERE {' AND '.join(k + ' IS NOT NULL' for k in keys)} GROUP BY {', '.join(keys)})")
+                .fetchone()[0] for keys in key_sets]
+    assert block_sizes(f, key_sets) == expected

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ResolutionError
@@ -254,23 +255,36 @@ def _label(kind: str, props: dict, fallback: Any) -> str:
     return str(fallback) if isinstance(fallback, str) and fallback else str(one(next(iter(props.values()), "")) or "")
 
 
+#: The property a person-frame column takes, in order of preference.
+_PERSON_PROPERTIES = {"name": ("name",), "first_name": ("first_name",), "last_name": ("last_name",),
+                      "birth_date": ("birth_date",), "gender": ("gender",), "nationality": ("nationality",),
+                      "city": ("city",), "postal_code": ("postal_code", "postcode"), "region": ("region", "state"),
+                      "address": ("address",), "phone": ("phone",), "email": ("email",), "id_number": ("id_number",)}
+#: Linked identifier keys ("kind:value") by the person-frame list they go to; accounts keep the kind.
+_LINKED_LISTS = {"phone": "phones", "email": "emails", "document": "documents"}
+_ACCOUNT_KINDS = ("iban", "account", "wallet", "plate")
+
+
 def _person_frame(persons: pd.DataFrame, linked: dict[str, list[str]]) -> pd.DataFrame:
-    rows = []
-    for eid, props, country in zip(persons["entity_id"], persons["properties"], persons["country"]):
-        keys = linked.get(eid, [])
-        rows.append({
-            "unique_id": eid, "country": country, "name": props.get("name"), "first_name": props.get("first_name"),
-            "last_name": props.get("last_name"), "birth_date": props.get("birth_date"),
-            "gender": props.get("gender"), "nationality": props.get("nationality"), "city": props.get("city"),
-            "postal_code": props.get("postal_code") or props.get("postcode"),
-            "region": props.get("region") or props.get("state"), "address": props.get("address"), "phone": props.get("phone"), "email": props.get("email"),
-            "id_number": props.get("id_number"),
-            "phones": [k.split(":", 1)[1] for k in keys if k.startswith("phone:")],
-            "emails": [k.split(":", 1)[1] for k in keys if k.startswith("email:")],
-            "documents": [k.split(":", 1)[1] for k in keys if k.startswith("document:")],
-            "accounts": [k for k in keys if k.split(":", 1)[0] in ("iban", "account", "wallet", "plate")],
-        })
-    return pd.DataFrame(rows)
+    """The person records as :func:`person_features` reads them: properties and linked identifiers,
+    built a column at a time."""
+    props = persons["properties"].tolist()
+    out: dict[str, Any] = {"unique_id": persons["entity_id"].to_numpy(object), "country": persons["country"].to_numpy(object)}
+    for col, names in _PERSON_PROPERTIES.items():
+        if len(names) == 1:
+            out[col] = [p.get(names[0]) for p in props]
+        else:
+            out[col] = [p.get(names[0]) or p.get(names[1]) for p in props]
+    n = len(props)
+    lists: dict[str, list[list[str]]] = {c: [[] for _ in range(n)] for c in (*_LINKED_LISTS.values(), "accounts")}
+    for i, eid in enumerate(out["unique_id"]):
+        for k in linked.get(eid, ()):
+            kind, sep, value = k.partition(":")
+            if sep and kind in _LINKED_LISTS:
+                lists[_LINKED_LISTS[kind]][i].append(value)
+            elif kind in _ACCOUNT_KINDS:
+                lists["accounts"][i].append(k)
+    return pd.DataFrame({**out, **lists})
 
 
 def _assign_ids(ws: Workspace, clusters: dict[str, str], run_id: int, now: datetime) -> dict[str, str]:
@@ -358,7 +372,7 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     run_id = int(ws.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM resolution_runs").fetchone()[0])
     ents = _entity_table(ws)
     must, cannot = D.constraints(ws)
-    pair_rows: list[dict[str, Any]] = []
+    pair_frames: list[pd.DataFrame] = []
     model_used: MatchModel | None = None
     model_how = "given" if model is not None else "packaged"
     trained = False
@@ -372,10 +386,10 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
                          organisation_pairs(ents, keys)], ignore_index=True)
         person_keys = keys[(keys["kind"] == "person") & keys["rule"].isin(STRONG_PERSON_KEYS)]
         det = pd.concat([det, identifier_pairs(person_keys)], ignore_index=True)
-        for r in det.itertuples(index=False):
-            pair_rows.append({"entity_a": r.entity_a, "entity_b": r.entity_b, "kind": r.kind,
-                              "method": "deterministic", "rule": r.rule, "match_probability": 1.0,
-                              "match_weight": None, "agreed": r.key, "evidence": {"key": r.key}})
+        pair_frames.append(pd.DataFrame({
+            "entity_a": det["entity_a"], "entity_b": det["entity_b"], "kind": det["kind"], "method": "deterministic",
+            "rule": det["rule"], "match_probability": 1.0, "match_weight": None, "agreed": det["key"],
+            "evidence": [json.dumps({"key": k}, default=str) for k in det["key"]]}))
         must_all = [(r.entity_a, r.entity_b) for r in det.itertuples(index=False)] + list(must)
         persons = ents[ents["kind"] == "person"]
         links = ws.links()
@@ -388,23 +402,26 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
             trained = model_how == "trained on this case"
             pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine,
                                        spark_master=spark_master)
-            pair_rows.extend(_model_pair_rows(pairs, model_used.level_labels()))
-        for a, b in must:
-            pair_rows.append({"entity_a": min(a, b), "entity_b": max(a, b), "kind": None, "method": "decision",
-                              "rule": "confirmed", "match_probability": 1.0, "match_weight": None,
-                              "agreed": "analyst decision", "evidence": {}})
+            pair_frames.append(_model_pair_frame(pairs, model_used.level_labels()))
+        if must:
+            pair_frames.append(pd.DataFrame({
+                "entity_a": [min(a, b) for a, b in must], "entity_b": [max(a, b) for a, b in must], "kind": None,
+                "method": "decision", "rule": "confirmed", "match_probability": 1.0, "match_weight": None,
+                "agreed": "analyst decision", "evidence": "{}"}))
         veto = model_used.document_veto if model_used is not None else True
         clusters = constrained_clusters(ents["entity_id"].tolist(), pairs, threshold=threshold, features=feats,
                                         must_link=must_all, cannot_link=cannot, document_veto=veto)
         if feats is not None and model_used is not None:
             network = _collective_pairs(ents, links, feats, pairs, clusters, model_used)
             if len(network):
-                for r in network.itertuples(index=False):
-                    pair_rows.append({"entity_a": r.entity_a, "entity_b": r.entity_b, "kind": "person",
-                                      "method": "collective", "rule": "name and network",
-                                      "match_probability": C.COLLECTIVE_PROBABILITY, "match_weight": None,
-                                      "agreed": f"name ({r.name}); neighbours: {', '.join(r.neighbours)}",
-                                      "evidence": {"name": r.name, "neighbours": list(r.neighbours)}})
+                pair_frames.append(pd.DataFrame({
+                    "entity_a": network["entity_a"], "entity_b": network["entity_b"], "kind": "person",
+                    "method": "collective", "rule": "name and network",
+                    "match_probability": C.COLLECTIVE_PROBABILITY, "match_weight": None,
+                    "agreed": [f"name ({r.name}); neighbours: {', '.join(r.neighbours)}"
+                               for r in network.itertuples(index=False)],
+                    "evidence": [json.dumps({"name": r.name, "neighbours": list(r.neighbours)}, sort_keys=True)
+                                 for r in network.itertuples(index=False)]}))
                 # joined after every model pair, and only where no record of one conflicts with the other
                 weak = pd.DataFrame({"unique_id_l": network["entity_a"], "unique_id_r": network["entity_b"],
                                      "match_probability": threshold})
@@ -414,42 +431,30 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
                                                 threshold=threshold, features=feats, must_link=must_all,
                                                 cannot_link=cannot, document_veto=veto)
     ids = _assign_ids(ws, clusters, run_id, now)
-    resolved = {e: ids[root] for e, root in clusters.items()}
-    pair_df = pd.DataFrame(pair_rows, columns=["entity_a", "entity_b", "kind", "method", "rule",
-                                               "match_probability", "match_weight", "agreed", "evidence"])
-    pair_df["merged"] = [resolved.get(a) is not None and resolved.get(a) == resolved.get(b)
-                         for a, b in zip(pair_df["entity_a"], pair_df["entity_b"])]
-    kind_of = dict(zip(ents["entity_id"], ents["kind"]))
-    pair_df["kind"] = [k if isinstance(k, str) else kind_of.get(a) for k, a in zip(pair_df["kind"], pair_df["entity_a"])]
-    # how each record joined its cluster: its strongest merged evidence
-    rank = {"decision": 4, "deterministic": 3, "probabilistic": 2, "collective": 1}
-    method: dict[str, str] = {}
-    for a, b, m, merged, p in zip(pair_df["entity_a"], pair_df["entity_b"], pair_df["method"], pair_df["merged"],
-                                  pair_df["match_probability"]):
-        # a model pair below the threshold did not join its records, even when something else did
-        if not merged or (m == "probabilistic" and p < threshold):
-            continue
-        for e in (a, b):
-            if rank[m] > rank.get(method.get(e, ""), 0):
-                method[e] = m
-    size: dict[str, int] = {}
-    for rid in resolved.values():
-        size[rid] = size.get(rid, 0) + 1
+    resolved = pd.Series({e: ids[root] for e, root in clusters.items()}, dtype=object)
+    pair_df = pd.concat([f for f in pair_frames if len(f)] or [pd.DataFrame(columns=PAIR_COLUMNS)],
+                        ignore_index=True)[PAIR_COLUMNS]
+    pair_df["merged"] = (pair_df["entity_a"].map(resolved).to_numpy(object)
+                         == pair_df["entity_b"].map(resolved).to_numpy(object)) & pair_df["entity_a"].isin(resolved.index)
+    kind_of = pd.Series(ents["kind"].to_numpy(object), index=ents["entity_id"].to_numpy(object))
+    kind_of = kind_of[~kind_of.index.duplicated()]
+    pair_df["kind"] = pair_df["kind"].where(pair_df["kind"].notna(), pair_df["entity_a"].map(kind_of))
     records = ents[["entity_id", "kind", "agency", "source_file", "source_record_id", "label"]].copy()
-    records["resolved_id"] = [resolved[e] for e in records["entity_id"]]
-    records["method"] = [method.get(e, "singleton" if size[resolved[e]] == 1 else "probabilistic")
-                         for e in records["entity_id"]]
+    records["resolved_id"] = records["entity_id"].map(resolved).to_numpy(object)
+    records["method"] = _join_methods(records, pair_df, threshold)
     records = records.sort_values(["resolved_id", "entity_id"]).reset_index(drop=True)
+    # the column types a frame of these rows would have (text, floats, the flag)
+    pair_df = pair_df.infer_objects()
     pair_df["merged"] = pair_df["merged"].astype(bool)
     merged_pairs = pair_df.loc[pair_df["merged"]]
-    by_ev: dict[str, int] = {}
-    for m, r in zip(merged_pairs["method"], merged_pairs["rule"]):
-        k = f"{m}:{r}" if m == "deterministic" else m
-        by_ev[k] = by_ev.get(k, 0) + 1
+    evidence_kind = merged_pairs["method"].where(merged_pairs["method"] != "deterministic",
+                                                 "deterministic:" + merged_pairs["rule"].astype(str))
+    by_ev = {str(k): int(v) for k, v in evidence_kind.value_counts().items()}
+    size = resolved.value_counts()
     summary = {
         "records": int(len(records)),
         "entities": int(records["resolved_id"].nunique()),
-        "clusters": int(sum(1 for v in size.values() if v > 1)),
+        "clusters": int((size > 1).sum()),
         "persons": int((records["kind"] == "person").sum()),
         "person_entities": int(records.loc[records["kind"] == "person", "resolved_id"].nunique()),
         "decisions_applied": int(len(must) + len(cannot)),
@@ -463,28 +468,57 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
                             pairs=pair_df, model=model_used, trained=trained, summary=summary)
 
 
-def _model_pair_rows(pairs: pd.DataFrame, labels: dict[str, dict[int, str]]) -> list[dict[str, Any]]:
-    """The model's scored pairs as result rows: each comparison's level and weight, and what agreed.
+#: The columns of a run's pairs (``ResolutionResult.pairs``, ``resolution_pairs``), ``merged`` added.
+PAIR_COLUMNS = ["entity_a", "entity_b", "kind", "method", "rule", "match_probability", "match_weight", "agreed",
+                "evidence"]
+#: How each record joined its cluster, strongest first: its strongest merged evidence.
+METHOD_RANK = {"decision": 4, "deterministic": 3, "probabilistic": 2, "collective": 1}
 
-    Levels and weights are looked up a column at a time; only the per-pair dicts are made in a loop.
-    """
+
+def _join_methods(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.Series:
+    """Per record, the strongest evidence of the merged pairs it is in (:data:`METHOD_RANK`);
+    "singleton" alone in its cluster, "probabilistic" otherwise (joined through its cluster).
+
+    A model pair below the threshold did not join its records, even when something else did."""
+    joined = pairs[pairs["merged"] & ~((pairs["method"] == "probabilistic") &
+                                       (pairs["match_probability"].astype(float) < threshold))]
+    ends = pd.DataFrame({"entity_id": pd.concat([joined["entity_a"], joined["entity_b"]], ignore_index=True),
+                         "rank": pd.concat([joined["method"].map(METHOD_RANK)] * 2, ignore_index=True)})
+    best = ends.groupby("entity_id")["rank"].max()
+    name = {v: k for k, v in METHOD_RANK.items()}
+    size = records["resolved_id"].map(records["resolved_id"].value_counts())
+    fallback = pd.Series(["singleton"] * len(records), index=records.index).where(size == 1, "probabilistic")
+    return records["entity_id"].map(best.map(name)).fillna(fallback).astype(str)
+
+
+def _model_pair_frame(pairs: pd.DataFrame, labels: dict[str, dict[int, str]]) -> pd.DataFrame:
+    """The model's scored pairs as result rows: each comparison's level and weight (``evidence``,
+    JSON with sorted keys, as stored), and what agreed.
+
+    Both depend on the pair's levels and weights alone, which a case holds few combinations of:
+    they are written once per combination and spread over the pairs."""
     if pairs.empty:
-        return []
+        return pd.DataFrame(columns=PAIR_COLUMNS)
     names = [c[6:] for c in pairs.columns if c.startswith("gamma_")]
-    level_cols = [[labels.get(k, {}).get(g, str(g)) for g in pairs[f"gamma_{k}"].astype(int).tolist()] for k in names]
-    weight_cols = [([round(x, 3) for x in pairs[f"mw_{k}"].astype(float).tolist()] if f"mw_{k}" in pairs
-                    else [0.0] * len(pairs)) for k in names]
-    rules = pairs["rule"].astype(str).tolist() if "rule" in pairs else [""] * len(pairs)
-    out = []
-    for a, b, rule, p, w, levels, weights in zip(pairs["unique_id_l"].tolist(), pairs["unique_id_r"].tolist(), rules,
-                                                 pairs["match_probability"].astype(float).tolist(),
-                                                 pairs["match_weight"].astype(float).tolist(),
-                                                 zip(*level_cols), zip(*weight_cols)):
-        agreed = ", ".join(f"{k} ({v})" for k, v in zip(names, levels) if v not in ("null", "different"))
-        out.append({"entity_a": a, "entity_b": b, "kind": "person", "method": "probabilistic", "rule": rule,
-                    "match_probability": p, "match_weight": w, "agreed": agreed,
-                    "evidence": {k: {"level": v, "weight": x} for k, v, x in zip(names, levels, weights)}})
-    return out
+    weights = pd.DataFrame({k: pairs[f"mw_{k}"].astype(float) if f"mw_{k}" in pairs else 0.0 for k in names},
+                           index=pairs.index)
+    combos = pd.concat([pairs[[f"gamma_{k}" for k in names]].astype(int).set_axis(names, axis=1),
+                        weights.add_prefix("mw_")], axis=1)
+    codes, uniques = pd.MultiIndex.from_frame(combos).factorize()
+    agreed, evidence = [], []
+    for row in uniques:
+        levels = [labels.get(k, {}).get(g, str(g)) for k, g in zip(names, row[:len(names)])]
+        agreed.append(", ".join(f"{k} ({v})" for k, v in zip(names, levels) if v not in ("null", "different")))
+        # Python's round, as the weights were always written
+        evidence.append(json.dumps({k: {"level": v, "weight": round(float(w), 3)}
+                                    for k, v, w in zip(names, levels, row[len(names):])}, sort_keys=True))
+    return pd.DataFrame({"entity_a": pairs["unique_id_l"].astype(str), "entity_b": pairs["unique_id_r"].astype(str),
+                         "kind": "person", "method": "probabilistic",
+                         "rule": pairs["rule"].astype(str) if "rule" in pairs else "",
+                         "match_probability": pairs["match_probability"].astype(float),
+                         "match_weight": pairs["match_weight"].astype(float),
+                         "agreed": np.asarray(agreed, dtype=object)[codes],
+                         "evidence": np.asarray(evidence, dtype=object)[codes]})
 
 
 def _write(ws: Workspace, run_id: int, now: datetime, threshold: float, seed: int, records: pd.DataFrame,
@@ -500,7 +534,6 @@ def _write(ws: Workspace, run_id: int, now: datetime, threshold: float, seed: in
         if len(pairs):
             p = pairs.copy()
             p.insert(0, "run_id", run_id)
-            p["evidence"] = [json.dumps(e, sort_keys=True, default=str) for e in p["evidence"]]
             ws._insert_frame("resolution_pairs", p)
         con.execute("INSERT INTO resolution_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, now, ws.actor, threshold, seed, summary["records"], summary["entities"],

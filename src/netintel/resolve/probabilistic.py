@@ -505,21 +505,25 @@ def block_pairs(features: pd.DataFrame, keys: Sequence[str]) -> int:
 
 
 def block_sizes(features: pd.DataFrame, key_sets: Sequence[Sequence[str]]) -> list[int]:
-    """:func:`block_pairs` of several key sets, counted on one DuckDB connection."""
-    import duckdb
+    """:func:`block_pairs` of several key sets: each column is coded once (``pd.factorize``) and
+    the records of each key set counted per combination of codes (``np.bincount``)."""
+    codes: dict[str, np.ndarray] = {}
 
-    cols = sorted({k for keys in key_sets for k in keys})
-    con = duckdb.connect()
-    try:
-        con.register("f", features[cols])
-        out = []
-        for keys in key_sets:
-            where = " AND ".join(f'"{k}" IS NOT NULL' for k in keys)
-            group = ", ".join(f'"{k}"' for k in keys)
-            out.append(int(con.execute(f"SELECT coalesce(sum(c * (c - 1) // 2), 0)::BIGINT FROM "
-                                       f"(SELECT count(*) AS c FROM f WHERE {where} GROUP BY {group})").fetchone()[0]))
-    finally:
-        con.close()
+    def code(col: str) -> np.ndarray:
+        if col not in codes:
+            codes[col] = pd.factorize(features[col], use_na_sentinel=True)[0].astype(np.int64)  # -1: missing
+        return codes[col]
+
+    out = []
+    for keys in key_sets:
+        cols = [code(k) for k in keys]
+        known = np.logical_and.reduce([c >= 0 for c in cols])
+        key = cols[0][known]
+        for c in cols[1:]:
+            # combined codes stay below records x distinct values, renumbered after each column
+            key = pd.factorize(key * (int(c.max(initial=0)) + 1) + c[known])[0].astype(np.int64)
+        counts = np.bincount(key) if len(key) else np.zeros(0, np.int64)
+        out.append(int((counts * (counts - 1) // 2).sum()))
     return out
 
 
@@ -630,7 +634,12 @@ def _duckdb_linker(features: pd.DataFrame, settings: Any, *, threads: int = 2,
     con = duckdb.connect()
     _configure_duckdb(con, threads)
     db = DuckDBAPI(connection=con)
-    linker = Linker(db.register(features[FEATURE_COLUMNS]), settings, log_level=None, validate_settings=validate)
+    # copied into DuckDB once: Splink's queries (and the blocking) then scan a table of its own,
+    # not the pandas frame's Python objects at every pass
+    con.register("ni_features_frame", features[FEATURE_COLUMNS])
+    con.execute("CREATE TABLE ni_features AS SELECT * FROM ni_features_frame")
+    con.unregister("ni_features_frame")
+    linker = Linker(db.register("ni_features"), settings, log_level=None, validate_settings=validate)
     return linker, db, con
 
 
@@ -787,7 +796,8 @@ class MatchModel:
         """Scored candidate pairs with ``match_probability >= floor``.
 
         Columns: ``unique_id_l, unique_id_r, match_weight, match_probability`` and one
-        ``gamma_<comparison>`` column per comparison (the level that applied), and ``rule``
+        ``gamma_<comparison>`` column per comparison whose input at least two of ``features`` have
+        (the level that applied; the others would be null for every pair), and ``rule``
         (the blocking rule that found the pair).
 
         ``engine``: ``"duckdb"`` (this machine) or ``"spark"`` (Splink's Spark backend on
@@ -799,6 +809,12 @@ class MatchModel:
         if len(features) < 2:
             return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_weight", "match_probability"])
         settings = dict(self.settings)
+        # a comparison whose input no two of these records have gives every pair its null level,
+        # a Bayes factor of 1: it is left out (no cost, and no "null" line in every pair's evidence)
+        active = _comparisons_with_data(features)
+        kept = [c for c in settings.get("comparisons", []) if c.get("output_column_name") in active]
+        if kept:
+            settings["comparisons"] = kept
         # the rules of this code, not those stored with the model: a model trained before a
         # blocking change still predicts with today's rules, sized to these records
         plan = prediction_rules(features)
@@ -858,13 +874,10 @@ def _predict_on_duckdb(features: pd.DataFrame, settings: dict[str, Any], rules: 
     """Splink's predictions of the pairs :func:`blocked_pairs_sql` blocks, scored slice by slice."""
     # the settings were validated when the model was trained; validating again costs seconds
     linker, db, con = _duckdb_linker(features, settings, validate=False)
-    cols = sorted({"unique_id", *(k for r in rules for k in r.keys)} |
-                  {c for c in FEATURE_COLUMNS if any(f"l.{c}" in (r.condition or "") for r in rules)})
-    con.register("ni_blocking_input", features[cols])
     frames = []
     for chunk in range(chunks):
         name = f"ni_blocked_pairs_{chunk}"
-        con.execute(f"CREATE TABLE {name} AS {blocked_pairs_sql(rules, 'ni_blocking_input', chunk=chunk, chunks=chunks)}")
+        con.execute(f"CREATE TABLE {name} AS {blocked_pairs_sql(rules, 'ni_features', chunk=chunk, chunks=chunks)}")
         linker.table_management.register_blocked_pairs_for_predict(db.register(name))
         pred = linker.inference.predict(threshold_match_probability=floor)
         cols = kept_prediction_columns(c.unquote().name for c in pred.columns)
@@ -1139,7 +1152,14 @@ def constrained_clusters(ids: Sequence[str], pairs: pd.DataFrame, *, threshold: 
             parent[x], x = root, parent[x]
         return root
 
-    profiles = _profiles(features, documents=document_veto) if features is not None else {}
+    must_link = [(str(a), str(b)) for a, b in must_link]
+    strong = pairs[pairs["match_probability"] >= threshold] if len(pairs) else pairs
+    # only records some pair may join need a profile (the others stay alone, as they are)
+    touched = {x for pair in must_link for x in pair}
+    touched.update(strong["unique_id_l"].astype(str).tolist() if len(strong) else ())
+    touched.update(strong["unique_id_r"].astype(str).tolist() if len(strong) else ())
+    profiles = _profiles(features[features["unique_id"].astype(str).isin(touched)], documents=document_veto) \
+        if features is not None else {}
     members: dict[str, _Profile] = {}
     blocked: dict[str, set[str]] = {}
     for a, b in cannot_link:
@@ -1148,18 +1168,23 @@ def constrained_clusters(ids: Sequence[str], pairs: pd.DataFrame, *, threshold: 
             blocked.setdefault(a, set()).add(b)
             blocked.setdefault(b, set()).add(a)
     cannot: dict[str, set[str]] = {k: set(v) for k, v in blocked.items()}  # keyed by root
-    for k in parent:
-        # a copy: union() grows the root's profile, and the record's own profile must stay its own
-        # (a pair's own dates are the two records', not those its cluster has gathered)
-        own = profiles.get(k, _Profile())
-        members[k] = _Profile(set(own.dates), set(own.genders), {i: set(n) for i, n in own.docs.items()},
-                              set(own.codes))
+
+    def member(root: str) -> _Profile:
+        # a copy, made when first needed: union() grows the root's profile, and the record's own
+        # profile must stay its own (a pair's own dates are the two records', not its cluster's)
+        got = members.get(root)
+        if got is None:
+            own = profiles.get(root, _Profile())
+            got = members[root] = _Profile(set(own.dates), set(own.genders),
+                                           {i: set(n) for i, n in own.docs.items()}, set(own.codes))
+        return got
 
     def union(ra: str, rb: str) -> None:
         if rb < ra:
             ra, rb = rb, ra
         parent[rb] = ra
-        pa, pb = members[ra], members.pop(rb)
+        pa, pb = member(ra), member(rb)
+        members.pop(rb)
         pa.dates |= pb.dates
         pa.genders |= pb.genders
         pa.codes |= pb.codes
@@ -1176,13 +1201,11 @@ def constrained_clusters(ids: Sequence[str], pairs: pd.DataFrame, *, threshold: 
         return ra in cb
 
     for a, b in must_link:
-        a, b = str(a), str(b)
         if a in parent and b in parent:
             ra, rb = find(a), find(b)
             if ra != rb and not blocked_between(ra, rb):
                 union(ra, rb)
-    if len(pairs):
-        strong = pairs[pairs["match_probability"] >= threshold]
+    if len(strong):
         order = np.lexsort((strong["unique_id_r"].to_numpy(), strong["unique_id_l"].to_numpy(),
                             -strong["match_probability"].to_numpy()))
         left = strong["unique_id_l"].to_numpy()[order]
@@ -1197,7 +1220,7 @@ def constrained_clusters(ids: Sequence[str], pairs: pd.DataFrame, *, threshold: 
             if features is not None:
                 # a is in ra's cluster and b in rb's: the pair's own dates are (a's, b's)
                 da, db = profiles.get(a, _Profile()).dates, profiles.get(b, _Profile()).dates
-                if _conflict(members[ra], members[rb], {(x, y) for x in da for y in db}):
+                if _conflict(member(ra), member(rb), {(x, y) for x in da for y in db}):
                     continue
             union(ra, rb)
     return {k: find(k) for k in parent}

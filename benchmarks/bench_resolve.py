@@ -17,7 +17,11 @@ state; blocks on surname or birth date; EM training). On generated sets it gets 
 and nationality as state (they have no postcode).
 
 It prints pairwise precision, recall, F1 and seconds of each engine against the truth, and the
-ratios netintel / reference (time is the resolution alone; ingest is printed apart).
+ratios netintel / reference (time is the resolution alone; ingest is printed apart). Each side
+runs ``--repeat`` times (default 3) on the same input and its fastest run counts, as ``timeit``
+does: the first run of a process pays imports and cold caches (Splink's, DuckDB's, ours), and
+the machine's other work lands on one run or another. The scores are those of the last run
+(every run gives the same clusters).
 
 Run::
 
@@ -59,6 +63,20 @@ def _ratio(data: str, net: febrl.Scores, ref: febrl.Scores, label: str) -> None:
           f"F1 {net.f1 - ref.f1:+.4f} (target: F1 >= reference, time <= 1.5x: {verdict})", flush=True)
 
 
+#: Runs of each side; the fastest counts (``--repeat``).
+REPEAT = 3
+
+
+def _fastest(run):
+    """``run()``'s result and its fastest time over :data:`REPEAT` runs (seconds it reports)."""
+    best = None
+    for _ in range(REPEAT):
+        gc.collect()
+        out, secs = run()
+        best = secs if best is None else min(best, secs)
+    return out, best
+
+
 def febrl_netintel(records: pd.DataFrame, truth: pd.Series, *, national_id: bool) -> tuple[febrl.Scores, str]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = febrl.partner_folder(records, tmp, national_id=national_id)
@@ -66,10 +84,13 @@ def febrl_netintel(records: pd.DataFrame, truth: pd.Series, *, national_id: bool
         t = time.perf_counter()
         report = ingest(ws, [folder], progress=False)
         t_ingest = time.perf_counter() - t
-        gc.collect()
-        t = time.perf_counter()
-        result = resolve(ws)
-        secs = time.perf_counter() - t
+
+        def run():
+            t = time.perf_counter()
+            result = resolve(ws)
+            return result, time.perf_counter() - t
+
+        result, secs = _fastest(run)
         ws.close()
     rec = result.records
     label = pd.Series(rec["resolved_id"].to_numpy(), index=rec["source_record_id"].to_numpy())
@@ -83,7 +104,7 @@ def febrl_netintel(records: pd.DataFrame, truth: pd.Series, *, national_id: bool
 def run_febrl(name: str) -> None:
     records = febrl.load(name)
     truth = febrl.true_labels(records)
-    ref_label, ref_secs = febrl.plain_splink(records)
+    ref_label, ref_secs = _fastest(lambda: febrl.plain_splink(records))
     ref = febrl.pairwise_scores(ref_label.reindex(truth.index).to_numpy(), truth.to_numpy(), ref_secs)
     _line(name, len(records), "plain splink", ref)
     for national_id, engine in ((True, "netintel"), (False, "netintel, no id")):
@@ -101,13 +122,15 @@ def run_generated(n: int) -> None:
                              "surname": frame["last_name"], "date_of_birth": frame["birth_date"],
                              "suburb": frame["city"], "state": frame["nationality"]})
     as_febrl = as_febrl.astype(object).where(as_febrl.notna() & (as_febrl != ""), None)
-    ref_label, ref_secs = febrl.plain_splink(as_febrl)
+    ref_label, ref_secs = _fastest(lambda: febrl.plain_splink(as_febrl))
     ref = febrl.pairwise_scores(ref_label.reindex(frame["unique_id"]).to_numpy(), truth, ref_secs)
     _line("generated", n, "plain splink", ref)
-    gc.collect()
-    t = time.perf_counter()
-    cluster, pairs, _ = resolve_persons(frame, train=True, seed=0)
-    secs = time.perf_counter() - t
+    def run():
+        t = time.perf_counter()
+        out = resolve_persons(frame, train=True, seed=0)
+        return out, time.perf_counter() - t
+
+    (cluster, pairs, _), secs = _fastest(run)
     net = febrl.pairwise_scores(cluster.reindex(frame["unique_id"]).to_numpy(), truth, secs)
     left = pairs.attrs.get("blocking_left_out", [])
     _line("generated", n, "netintel", net, f"{len(pairs)} pairs kept" + (f"; left out: {left}" if left else "")
@@ -116,12 +139,15 @@ def run_generated(n: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global REPEAT
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sets", default="febrl1,febrl2,febrl3,febrl4", help="FEBRL sets (comma-separated; '' none)")
     ap.add_argument("--sizes", default="10000", help="generated set sizes (comma-separated; '' none)")
+    ap.add_argument("--repeat", type=int, default=REPEAT, help="runs of each side; the fastest counts")
     args = ap.parse_args(argv)
+    REPEAT = max(1, args.repeat)
     print(f"person resolution on {os.cpu_count()} cores: pairwise scores against each set's truth; "
-          "seconds of resolution alone")
+          f"seconds of resolution alone, the fastest of {REPEAT} runs of each")
     print(f"{'data':>10} {'records':>8} {'engine':>16} {'seconds':>8} {'precision':>9} {'recall':>7} {'F1':>7}")
     for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
         run_febrl(name)

@@ -270,3 +270,22 @@ def test_block_sizes_count_the_pairs_a_group_by_counts(rows):
                             f"WHERE {' AND '.join(k + ' IS NOT NULL' for k in keys)} GROUP BY {', '.join(keys)})")
                 .fetchone()[0] for keys in key_sets]
     assert block_sizes(f, key_sets) == expected
+
+
+def test_a_shared_feature_table_gives_the_same_model_and_pairs():
+    # resolve copies the features into DuckDB once for training and scoring: nothing may differ
+    from netintel.resolve.probabilistic import FeatureTable
+
+    records, _ = person_records(800, seed=15_202)
+    feats = person_features(records.drop(columns="true_id").rename(columns={"record_id": "unique_id"}))
+    table = FeatureTable.of(feats)
+    try:
+        shared = MatchModel.train(feats, seed=0, table=table)
+        assert [t for (t,) in table.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()] == ["ni_features"]
+        alone = MatchModel.train(feats, seed=0)
+        assert shared.to_json() == alone.to_json()
+        pd.testing.assert_frame_equal(shared.predict(feats, table=table), alone.predict(feats))
+        with pytest.raises(ValueError, match="holds 800 records"):
+            shared.predict(feats.head(10), table=table)
+    finally:
+        table.close()

@@ -19,7 +19,7 @@ from ..workspace import Workspace
 from . import collective as C
 from . import decisions as D
 from .deterministic import STRONG_PERSON_KEYS, entity_keys, identifier_pairs, linked_keys, organisation_pairs
-from .probabilistic import ENGINES, MatchModel, constrained_clusters, person_features
+from .probabilistic import ENGINES, FeatureTable, MatchModel, constrained_clusters, person_features
 
 __all__ = ["resolve", "explain", "ResolutionResult", "Explanation", "resolve_persons", "default_model", "stored_model",
            "DEFAULT_THRESHOLD", "MIN_TRAINING_RECORDS"]
@@ -56,8 +56,13 @@ def resolve_persons(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHO
     pairs on ``"duckdb"`` or ``"spark"`` (at ``spark_master``), as :func:`resolve`.
     """
     feats = person_features(records)
-    model, _ = _pick_model(feats, model, train, seed)
-    pairs = model.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine, spark_master=spark_master)
+    table = FeatureTable.of(feats)  # one copy in DuckDB, for the training and the scoring
+    try:
+        model, _ = _pick_model(feats, model, train, seed, table)
+        pairs = model.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine, spark_master=spark_master,
+                              table=table)
+    finally:
+        table.close()
     strong = _strong_person_pairs(feats)
     clusters = constrained_clusters(feats["unique_id"].tolist(), pairs, threshold=threshold, features=feats,
                                     must_link=list(must_link) + strong, cannot_link=cannot_link,
@@ -66,7 +71,7 @@ def resolve_persons(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHO
 
 
 def _pick_model(feats: pd.DataFrame, model: MatchModel | str | Path | None, train: bool | None,
-                seed: int) -> tuple[MatchModel, str]:
+                seed: int, table: FeatureTable | None = None) -> tuple[MatchModel, str]:
     """The model to score ``feats`` with, and how it was chosen (the run summary says it).
 
     Training chosen automatically (``train=None``) that cannot learn from these records (no
@@ -80,7 +85,7 @@ def _pick_model(feats: pd.DataFrame, model: MatchModel | str | Path | None, trai
         train = not given and len(feats) >= MIN_TRAINING_RECORDS
     if train:
         try:
-            return MatchModel.train(feats, seed=seed), "trained on this case"
+            return MatchModel.train(feats, seed=seed, table=table), "trained on this case"
         except ResolutionError as exc:
             if not auto:
                 raise
@@ -398,10 +403,14 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
         if len(persons) >= 2:
             linked = linked_keys(ents, links, keys)
             feats = person_features(_person_frame(persons, linked))
-            model_used, model_how = _pick_model(feats, model, train, seed)
-            trained = model_how == "trained on this case"
-            pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine,
-                                       spark_master=spark_master)
+            table = FeatureTable.of(feats)  # one copy in DuckDB, for the training and the scoring
+            try:
+                model_used, model_how = _pick_model(feats, model, train, seed, table)
+                trained = model_how == "trained on this case"
+                pairs = model_used.predict(feats, floor=min(REVIEW_FLOOR, threshold), engine=engine,
+                                           spark_master=spark_master, table=table)
+            finally:
+                table.close()
             pair_frames.append(_model_pair_frame(pairs, model_used.level_labels()))
         if must:
             pair_frames.append(pd.DataFrame({

@@ -145,6 +145,7 @@ def name_variants() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=200_000)
 def canonical_given(token: str) -> str:
     """Canonical form of one given-name token (itself when no variant is known)."""
     t = fold(token)

@@ -289,3 +289,22 @@ def test_a_shared_feature_table_gives_the_same_model_and_pairs():
             shared.predict(feats.head(10), table=table)
     finally:
         table.close()
+
+
+_CELL = st.recursive(st.one_of(st.none(), st.just(float("nan")), st.text(" ab1", max_size=3), st.integers(0, 9)),
+                     lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner), max_leaves=6)
+
+
+@given(st.lists(_CELL, max_size=8))
+def test_list_cells_give_their_values_in_order_nested_lists_flattened(cells):
+    from netintel.resolve.probabilistic import _values_long
+
+    def flat(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return []
+        if isinstance(v, (list, tuple)):
+            return [x for item in v for x in flat(item)]
+        return [str(v).strip()] if str(v).strip() else []
+
+    long = _values_long(pd.DataFrame({"c": pd.Series(cells, dtype=object)}), ["c"])
+    assert list(zip(long["row"], long["value"])) == [(i, x) for i, cell in enumerate(cells) for x in flat(cell)]

@@ -511,16 +511,22 @@ def _model_pair_frame(pairs: pd.DataFrame, labels: dict[str, dict[int, str]]) ->
     names = [c[6:] for c in pairs.columns if c.startswith("gamma_")]
     weights = pd.DataFrame({k: pairs[f"mw_{k}"].astype(float) if f"mw_{k}" in pairs else 0.0 for k in names},
                            index=pairs.index)
-    combos = pd.concat([pairs[[f"gamma_{k}" for k in names]].astype(int).set_axis(names, axis=1),
-                        weights.add_prefix("mw_")], axis=1)
-    codes, uniques = pd.MultiIndex.from_frame(combos).factorize()
+    gammas = pairs[[f"gamma_{k}" for k in names]].astype(int).to_numpy()
+    weights = weights.to_numpy(dtype=float)
+    # one code per combination of every level and weight, column by column (codes in order of
+    # first appearance: code i is the combination first seen at row first[i])
+    codes = np.zeros(len(pairs), dtype=np.int64)
+    for col in [*gammas.T, *weights.T]:
+        part, values = pd.factorize(col)
+        codes = pd.factorize(codes * len(values) + part)[0].astype(np.int64)
+    _, first = np.unique(codes, return_index=True)
     agreed, evidence = [], []
-    for row in uniques:
-        levels = [labels.get(k, {}).get(g, str(g)) for k, g in zip(names, row[:len(names)])]
+    for i in first:
+        levels = [labels.get(k, {}).get(g, str(g)) for k, g in zip(names, gammas[i].tolist())]
         agreed.append(", ".join(f"{k} ({v})" for k, v in zip(names, levels) if v not in ("null", "different")))
         # Python's round, as the weights were always written
-        evidence.append(json.dumps({k: {"level": v, "weight": round(float(w), 3)}
-                                    for k, v, w in zip(names, levels, row[len(names):])}, sort_keys=True))
+        evidence.append(json.dumps({k: {"level": v, "weight": round(w, 3)}
+                                    for k, v, w in zip(names, levels, weights[i].tolist())}, sort_keys=True))
     return pd.DataFrame({"entity_a": pairs["unique_id_l"].astype(str), "entity_b": pairs["unique_id_r"].astype(str),
                          "kind": "person", "method": "probabilistic",
                          "rule": pairs["rule"].astype(str) if "rule" in pairs else "",

@@ -55,21 +55,11 @@ FEATURE_COLUMNS = ["unique_id", "name_sorted", "name_canon", "name_skel", "name_
                    "postcode", "region", "phones", "emails", "documents", "accounts", "phone1", "email1", "doc1"]
 
 
-def _listify(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, float) and np.isnan(value):
-        return []
-    if isinstance(value, (list, tuple, set, np.ndarray)):
-        out = []
-        for v in value:
-            out.extend(_listify(v))
-        return out
-    s = str(value).strip()
-    return [s] if s else []
-
-
 _SCALAR_DTYPES = ("string", "empty", "integer", "floating", "mixed-integer-float")
+
+
+def _list_like(v: Any) -> bool:
+    return isinstance(v, (list, tuple, set, np.ndarray))
 
 
 def _values_long(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -81,8 +71,10 @@ def _values_long(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
             continue
         s = records[col].reset_index(drop=True)
         scalar = pd.api.types.infer_dtype(s, skipna=True) in _SCALAR_DTYPES
-        if not scalar and s.map(lambda v: isinstance(v, (list, tuple, set, np.ndarray))).any():
-            s = s.map(_listify).explode()
+        # list cells exploded (nested ones again), in list order; empty lists and missing
+        # values come out missing and are dropped below, as is text that strips to nothing
+        while not scalar and s.map(_list_like).any():
+            s = s.map(lambda v: v if _list_like(v) else [v]).explode()
         s = s.dropna()
         if not len(s):
             continue
@@ -787,7 +779,7 @@ class MatchModel:
         active = _comparisons_with_data(features)
         settings = SettingsCreator(link_type="dedupe_only",
                                    comparisons=[c for name, c in comparisons.items() if name in active],
-                                   blocking_rules_to_generate_predictions=_blocking_rules(),
+                                   blocking_rules_to_generate_predictions=[],
                                    retain_intermediate_calculation_columns=False, retain_matching_columns=False,
                                    max_iterations=20, em_convergence=1e-4)
         try:
@@ -807,6 +799,9 @@ class MatchModel:
                                   f"few likely duplicates to learn from (Splink: {exc}). Use a trained model "
                                   "(MatchModel.load, or the packaged one with train=False)") from exc
         model.pop("linker_uid", None)  # a random id per linker: the saved model must not vary
+        # training never reads the prediction rules (Splink parsing them cost the linker 30 ms):
+        # the saved model records those of this code, with which predict() blocks anyway
+        model["blocking_rules_to_generate_predictions"] = _blocking_rules()
         # the comparisons these records say nothing about join the model untrained
         trained = {c["output_column_name"]: c for c in model["comparisons"]}
         untrained = _untrained_settings()
@@ -872,6 +867,9 @@ class MatchModel:
                 df = predict_on_spark(settings, features, FEATURE_COLUMNS, floor=floor, master=spark_master,
                                       chunks=plan.chunks)
             else:
+                # the pairs are blocked here and registered with Splink, which then never reads its
+                # own rules (parsing them costs a linker 30 ms): it gets none
+                settings["blocking_rules_to_generate_predictions"] = []
                 df = _predict_on_duckdb(features, settings, rules, chunks=plan.chunks, floor=floor, table=table)
         df = df[kept_prediction_columns(df.columns)].copy()
         names = [" & ".join(r.keys) for r in rules]

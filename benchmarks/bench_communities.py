@@ -4,14 +4,24 @@ Planted-partition graphs (community sizes 20-200, average degree 10, mixing 0.2:
 node's ties leave its community), written as an edge-list CSV. Each contender runs in its own
 child process so that its peak resident memory is its own:
 
-* ``netintel``: ``ingest`` of the CSV into a workspace file -> ``build_graph`` ->
-  ``detect_communities`` (``method="auto"``), the analyst's path;
+* ``netintel``: ``ingest`` of the CSV into a workspace file -> ``compute_graph`` (the integer-coded
+  graph, summed in DuckDB) -> ``detect_communities`` (``method="auto"``), the analyst's path
+  (``detect_communities(ws)`` does the same in one call);
 * ``networkit PLM`` / ``networkit PLP``: DuckDB reads the CSV, ``GraphFromCoo``, the algorithm;
 * ``igraph Leiden``: DuckDB reads the CSV, ``Graph(n, edges)``, ``community_leiden`` (modularity,
   ``n_iterations=2``).
 
 Printed per size: wall seconds, NMI against the planted truth, peak RSS, and netintel's ratio to
-PLM's build + run (target at 1M nodes: within 3x, NMI at least PLM's, RSS under 3 GB).
+PLM's build + run (target at 1M nodes: within 3x, NMI at least PLM's, RSS under 3 GB), and the
+compute graph's bytes per link against igraph's (target: within 2x). netintel's figure is
+``ComputeGraph.nbytes`` (every array, and the id and kind strings, one per node); igraph's and
+networkit's the growth of resident memory over building the graph (weights included), the only
+measure that sees inside their C structures; netintel's resident growth over ``compute_graph`` is
+printed beside its own.
+
+``--lfr 1000000`` runs the same contenders on networkit's LFR graph (mu 0.1) and prints
+PERFORMANCE.md's 1M-node row beside them (that table timed the algorithm alone: each engine's
+"algorithm alone" figure is that one).
 
 Usage: ``python benchmarks/bench_communities.py --sizes 20000 100000 1000000``
 """
@@ -76,23 +86,23 @@ graph = {}
 if what == "netintel":
     from netintel import Workspace
     from netintel.communities import detect_communities
-    from netintel.graph import build_graph
+    from netintel.graph import compute_graph
     from netintel.ingest import ingest
     with Workspace(tmp + "/ws.duckdb") as ws:
         t0 = time.perf_counter()
         ingest(ws, [csv_path], agency="Bench", country="NL", progress=False)
         t1 = time.perf_counter()
         gc.collect(); before = rss_bytes()
-        cg = build_graph(ws)
+        cg = compute_graph(ws)
         t2 = time.perf_counter()
         gc.collect(); graph["rss_delta"] = rss_bytes() - before
+        graph["links"] = len(cg.source)
+        graph["deep"] = cg.nbytes
         res = detect_communities(cg, seed=1)
         t3 = time.perf_counter()
-        graph["links"] = len(cg.edges)
-        graph["deep"] = deep_bytes(cg.nodes) + deep_bytes(cg.edges)
         got = dict(zip(res.membership["label"].astype(int), res.membership["community"]))
         extra = (f"{res.engine} {res.method} iterations={res.iterations}; ingest {t1 - t0:.1f} s, "
-                 f"build_graph {t2 - t1:.1f} s, detect_communities {t3 - t2:.1f} s")
+                 f"compute_graph {t2 - t1:.1f} s, detect_communities {t3 - t2:.1f} s")
 else:
     e = duckdb.sql(f"SELECT source, target FROM read_csv_auto('{csv_path}')").fetchnumpy()
     s, d = e["source"].astype(np.int64), e["target"].astype(np.int64)
@@ -243,8 +253,9 @@ def main() -> None:
                 if "networkit_plm" in out:
                     nkg = out["networkit_plm"]["graph"]
                     nk_line = f", networkit {nkg['rss_delta'] / nkg['links']:.0f}"
-                print(f"  graph memory, bytes per link: netintel {deep_per:.0f} (its CaseGraph's arrays and "
-                      f"Python objects) / {rss_per:.0f} (resident growth over build_graph); igraph "
+                print(f"  graph memory, bytes per link: netintel {deep_per:.0f} (ComputeGraph.nbytes: its arrays, "
+                      f"entity and person view, and its id strings) / {rss_per:.0f} (resident growth over "
+                      f"compute_graph); igraph "
                       f"{ig_per:.0f} (resident growth over Graph(n, edges) + weights){nk_line}; "
                       f"netintel/igraph {deep_per / ig_per:.1f}x (target <= 2x)", flush=True)
 

@@ -347,3 +347,17 @@ def test_networkit_engines_are_seeded_reproducible_and_say_so():
         assert first.nmi(truth) > 0.95  # the generator's blocks
     small = detect_communities(g, seed=3)  # "auto" below LARGE_GRAPH: igraph Leiden until stable
     assert (small.engine, small.method, small.iterations) == ("igraph", "leiden", -1)
+
+
+def test_a_workspace_clusters_as_its_case_graph(sample_ws):
+    # the integer-coded graph summed in DuckDB gives what the CaseGraph (every link's provenance) gives
+    from netintel.graph import build_graph
+
+    graph = build_graph(sample_ws)
+    for view in ("person", "entity"):
+        a = detect_communities(graph, seed=0, view=view)
+        b = detect_communities(sample_ws, seed=0, view=view)
+        pd.testing.assert_frame_equal(a.membership, b.membership)
+        assert (a.modularity, a.marking, a.view, a.engine) == (b.modularity, b.marking, b.view, b.engine)
+        pd.testing.assert_frame_equal(a.summary(), b.summary())
+    assert detect_communities(sample_ws, seed=0).as_dict() == detect_communities(sample_ws, seed=0).as_dict()

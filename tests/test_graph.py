@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -270,3 +271,31 @@ def test_recipient_view_never_leaks(records, recipient):
         assert all(recipient in rel or "*" in rel for rel in g.nodes["releasable_to"])
     finally:
         ws.close()
+
+
+def test_compute_graph_is_the_case_graph_collapsed():
+    # the sample, resolved: the DuckDB-built arrays against CaseGraph.collapsed() of build_graph
+    from pathlib import Path
+
+    from netintel import Workspace
+    from netintel.graph import build_graph, compute_graph
+    from netintel.ingest import ingest
+    from netintel.resolve import resolve
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    with Workspace() as ws:
+        ingest(ws, sorted(p for p in sample.iterdir() if p.is_dir() and p.name != "truth"), progress=False)
+        resolve(ws)
+        graph, cg = build_graph(ws), compute_graph(ws)
+        assert cg.ids.tolist() == graph.ids and cg.kinds.tolist() == graph.nodes["kind"].tolist()
+        assert cg.marking == graph.marking
+        for (s, t, w), view in (((cg.source, cg.target, cg.weight), graph),
+                                ((cg.person_source, cg.person_target, cg.person_weight), graph.person_view())):
+            c = view.collapsed()
+            ids = cg.ids
+            assert ids[s].tolist() == c["source"].tolist() and ids[t].tolist() == c["target"].tolist()
+            np.testing.assert_allclose(w, c["weight"].to_numpy())
+        assert cg.source.dtype == np.int32 and cg.nbytes < 200 * max(len(cg.source), 1)
+        nodes = cg.node_table()
+        assert nodes["label"].tolist() == graph.nodes["label"].tolist()
+        assert [sorted(c) for c in nodes["countries"]] == [sorted(c) for c in graph.nodes["countries"]]

@@ -191,6 +191,12 @@ def _igraph(edges: pd.DataFrame, ids: Sequence[str]) -> ig.Graph:
     return g
 
 
+def _igraph_codes(s: np.ndarray, t: np.ndarray, weight: np.ndarray, n: int) -> ig.Graph:
+    g = ig.Graph(n=n, edges=np.column_stack([s, t]) if len(s) else [], directed=False)
+    g.es["weight"] = weight  # (igraph stores an attribute as a list of floats either way)
+    return g
+
+
 def _input_hash(edges: pd.DataFrame, ids: Sequence[str]) -> str:
     h = hashlib.sha256()
     h.update("\x1f".join(ids).encode("utf-8"))
@@ -557,6 +563,51 @@ def quality_table(edges: pd.DataFrame, partition: Mapping[str, Any], *, resoluti
 # ---------------------------------------------------------------------------------------------
 # The entry point
 # ---------------------------------------------------------------------------------------------
+def _is_workspace(graph: Any) -> bool:
+    return hasattr(graph, "con") and hasattr(graph, "resolved_ids") and hasattr(graph, "links")
+
+
+def _is_compute_graph(graph: Any) -> bool:
+    return hasattr(graph, "person_source") and hasattr(graph, "node_table")
+
+
+def _coded_tables(cg: Any, view: str, attach: bool):
+    """The clustered edges and nodes of a :class:`~netintel.graph.ComputeGraph`, with the codes.
+
+    Edge ends are the ids' own string objects (one per node, referenced by every link), so no per-link
+    string is made; the entity graph's table is built only if attaching needs it.
+    """
+    ids = cg.ids
+    full_codes = (cg.source, cg.target, cg.weight)
+
+    def full_edges() -> pd.DataFrame:
+        return pd.DataFrame({"source": ids[cg.source], "target": ids[cg.target], "weight": cg.weight})
+
+    full_nodes = cg.node_table()
+    if view == "entity":
+        keep = np.arange(len(ids))
+        s, t, w = full_codes
+    else:
+        keep = np.flatnonzero(cg.kinds == "person")
+        local = np.full(len(ids), -1, dtype=np.int64)
+        local[keep] = np.arange(len(keep))
+        s, t, w = local[cg.person_source], local[cg.person_target], cg.person_weight
+    sub = ids[keep]
+    edges = pd.DataFrame({"source": sub[s], "target": sub[t], "weight": np.asarray(w, dtype=float)})
+    nodes = full_nodes.iloc[keep].reset_index(drop=True)
+    return edges, nodes, (full_edges() if view == "entity" else full_edges), full_nodes, \
+        (np.asarray(s, dtype=np.int64), np.asarray(t, dtype=np.int64))
+
+
+def _coded_hash(s: np.ndarray, t: np.ndarray, weight: pd.Series, ids: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    h.update("\x1f".join(ids).encode("utf-8"))
+    h.update(np.asarray(s, dtype=np.int64).tobytes())
+    h.update(np.asarray(t, dtype=np.int64).tobytes())
+    h.update(np.round(weight.to_numpy(dtype=float), 9).tobytes())
+    return h.hexdigest()[:16]
+
+
 def _is_case_graph(graph: Any) -> bool:
     return hasattr(graph, "person_view") and isinstance(getattr(graph, "edges", None), pd.DataFrame)
 
@@ -633,10 +684,20 @@ def detect_communities(
         raise NetintelError(f"n_runs must be at least 1, not {n_runs}")
     if objective not in ("modularity", "cpm"):
         raise NetintelError(f"unknown objective {objective!r}; use 'modularity' or 'cpm'")
+    if _is_workspace(graph):
+        from .graph import compute_graph
+
+        graph = compute_graph(graph, weighted=weighted)
     marking = getattr(graph, "marking", None)
     full_edges = full_nodes = None
     used_view = "given"
-    if _is_case_graph(graph):
+    coded = None  # (source, target, weight) as codes into ids, when the graph came as codes
+    if _is_compute_graph(graph):
+        if view not in ("person", "entity"):
+            raise NetintelError(f"unknown view {view!r}; use 'person' or 'entity'")
+        used_view = view
+        edges, nodes, full_edges, full_nodes, coded = _coded_tables(graph, view, attach)
+    elif _is_case_graph(graph):
         full_edges, full_nodes = edge_table(graph, weighted=weighted)
         if view == "person":
             used_view = "person"
@@ -659,12 +720,12 @@ def detect_communities(
         edges, nodes = edge_table(graph, weighted=weighted)
 
     ids = nodes["id"].tolist()
-    g = _igraph(edges, ids)
+    s_codes, t_codes = (coded[0], coded[1]) if coded is not None else _codes(edges, ids)
+    g = _igraph_codes(s_codes, t_codes, edges["weight"].to_numpy(dtype=float), len(ids))
     if method == "auto":
         method = "plm" if len(ids) >= LARGE_GRAPH else "leiden"
     nkg = None
     if method in _NETWORKIT:
-        s_codes, t_codes = _codes(edges, ids)
         w = edges["weight"].to_numpy(dtype=float) if weighted else np.ones(len(edges))
         nkg = _networkit_graph(s_codes, t_codes, w, len(ids))
     seeds = [int(seed)] + [int(x) for x in np.random.SeedSequence(int(seed)).generate_state(max(n_runs - 1, 0))]
@@ -695,11 +756,16 @@ def detect_communities(
     frame = pd.DataFrame({"id": ids, "community": membership, "stability": stability,
                           "kind": nodes["kind"].to_numpy(), "label": nodes["label"].to_numpy(),
                           "countries": nodes["countries"].to_numpy(), "assigned": "clustered"})
-    if used_view == "person" and attach and full_edges is not None:
+    tied = np.zeros(len(ids), dtype=bool)
+    tied[s_codes] = True
+    tied[t_codes] = True
+    if used_view == "person" and attach and full_edges is not None and (len(full_nodes) > len(ids) or not tied.all()):
         # A person tied to no other person is a singleton of the person view: the clustering says
         # nothing about them. Like a phone, they go where their links in the entity graph lead
         # (an affiliate known only by an e-mail that a CERT lists as the crew's indicator).
-        alone = set(ids) - set(edges["source"]) - set(edges["target"])
+        if callable(full_edges):  # built when needed (a graph of persons alone, all tied, needs none)
+            full_edges = full_edges()
+        alone = set(np.asarray(ids, dtype=object)[~tied].tolist())
         seeds = dict(zip(ids, membership.tolist()))
         if alone:
             reached = _attach(full_edges, {i: c for i, c in seeds.items() if i not in alone}, full_nodes["id"].tolist())
@@ -718,8 +784,11 @@ def detect_communities(
         # Entities linked to no person at all (infrastructure seen alone): their own components,
         # unless one of them names a person of a community (a threat actor reported under a
         # person's full name), which brings the whole component there.
-        rest = full_nodes[~full_nodes["id"].isin(set(frame["id"]))]
+        rest = full_nodes[~full_nodes["id"].isin(set(frame["id"]))] if len(full_nodes) > len(frame) \
+            else full_nodes.iloc[:0]
         if len(rest):
+            if callable(full_edges):
+                full_edges = full_edges()
             sub = full_edges[full_edges["source"].isin(set(rest["id"])) & full_edges["target"].isin(set(rest["id"]))]
             rg = _igraph(sub, rest["id"].tolist())
             comp = np.asarray(rg.connected_components().membership)
@@ -738,7 +807,8 @@ def detect_communities(
     return CommunityResult(
         membership=frame, method=method, objective=objective, resolution=float(resolution), weighted=weighted,
         seed=int(seed), n_runs=int(n_runs), consensus=bool(consensus and n_runs > 1), view=used_view,
-        input_hash=_input_hash(edges, ids), marking=marking, modularity=modularity, _edges=edges,
+        input_hash=_input_hash(edges, ids) if coded is None else _coded_hash(s_codes, t_codes, edges["weight"], ids),
+        marking=marking, modularity=modularity, _edges=edges,
         engine="networkit" if method in _NETWORKIT else "igraph", iterations=int(iterations))
 
 

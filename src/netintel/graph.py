@@ -67,7 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .workspace import Workspace
 
-__all__ = ["CaseGraph", "build_graph", "NODE_COLUMNS", "EDGE_COLUMNS", "combine_markings"]
+__all__ = ["CaseGraph", "build_graph", "ComputeGraph", "compute_graph", "NODE_COLUMNS", "EDGE_COLUMNS", "combine_markings"]
 
 #: Columns of :attr:`CaseGraph.nodes`, in order.
 NODE_COLUMNS = ["id", "kind", "label", "country", "countries", "agencies", "n_records", "record_ids", "grading",
@@ -1133,3 +1133,212 @@ def _aggregate_nodes(ents: pd.DataFrame, partners: frozenset[str]) -> pd.DataFra
     for col in ("countries", "agencies", "record_ids"):
         out[col] = [x if isinstance(x, list) else [] for x in out[col]]
     return out[NODE_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# The integer-coded compute graph, built in DuckDB
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class ComputeGraph:
+    """A workspace's graph as integer node codes and edge arrays, for the engines.
+
+    Built by :func:`compute_graph` in the workspace's DuckDB (GROUP BY for the sums); nothing per
+    link is a Python object. Provenance, markings and labels stay in the workspace's tables and
+    are fetched by code for the rows a result shows (:meth:`node_table`).
+
+    Attributes
+    ----------
+    ids : ndarray of str
+        Resolved id of each node code (sorted, as :attr:`CaseGraph.ids`).
+    kinds : ndarray of str
+        Each node's kind (the most reported kind of its records).
+    source, target, weight : ndarray (int32, int32, float64)
+        The entity graph collapsed to undirected pairs (``source < target``), tie strengths summed
+        over every link record between them, as :meth:`CaseGraph.collapsed`.
+    person_source, person_target, person_weight : ndarray
+        The person view (:meth:`CaseGraph.person_view`) collapsed the same way; codes index
+        :attr:`ids`.
+    marking : Marking
+        Strictest handling and intersected releasability of every record the graph was built from.
+    """
+
+    ids: np.ndarray
+    kinds: np.ndarray
+    source: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray
+    person_source: np.ndarray
+    person_target: np.ndarray
+    person_weight: np.ndarray
+    marking: Marking
+    _ws: Any = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return f"<ComputeGraph {len(self.ids)} entities, {len(self.source)} linked pairs; {self.marking.banner}>"
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held per node and per link (the arrays, and the id and kind strings)."""
+        import sys
+
+        arrays = (self.source, self.target, self.weight, self.person_source, self.person_target, self.person_weight,
+                  self.ids, self.kinds)
+        strings = sum(sys.getsizeof(x) for x in set(self.ids.tolist()) | set(self.kinds.tolist()))
+        return int(sum(a.nbytes for a in arrays) + strings)
+
+    def node_table(self, codes: np.ndarray | None = None) -> pd.DataFrame:
+        """``id, kind, label, countries`` of the nodes with these codes (all when None), from the workspace.
+
+        ``label`` and ``countries`` are those of :attr:`CaseGraph.nodes` for the same entities.
+        """
+        codes = np.arange(len(self.ids)) if codes is None else np.asarray(codes, dtype=np.int64)
+        wanted = pd.DataFrame({"rid": self.ids[codes]})
+        con = self._ws.con
+        con.register("_cg_wanted", wanted)
+        try:
+            ents = con.execute(
+                f"SELECT m.rid AS resolved, e.kind, e.label, e.country, e.properties FROM entities e "
+                f"JOIN ({_rid_sql(self._ws)}) m USING (entity_id) JOIN _cg_wanted w ON w.rid = m.rid "
+                f"WHERE {_ACTIVE}").df()
+        finally:
+            con.unregister("_cg_wanted")
+        label = _display_labels(ents)
+        # a node's own countries only where its properties can name one (most records: none)
+        props = ents["properties"].to_numpy(object)
+        maybe = np.flatnonzero(ents["kind"].isin(["phone", "bank_account"]).to_numpy() |
+                               ents["properties"].fillna("").str.contains("|".join(_COUNTRY_PROPS)).to_numpy())
+        import json
+
+        own = pd.DataFrame({"g": ents["resolved"].to_numpy(object)[maybe],
+                            "v": [_entity_countries(k, json.loads(p) if isinstance(p, str) else (p or {}))
+                                  for k, p in zip(ents["kind"].to_numpy(object)[maybe], props[maybe])]})
+        all_c = pd.concat([own.explode("v"), pd.DataFrame({"g": ents["resolved"].to_numpy(object),
+                                                          "v": ents["country"].to_numpy(object)})]).dropna()
+        countries = _list_of_unique(all_c["v"], all_c["g"]) if len(all_c) else pd.Series(dtype=object)
+        out = pd.DataFrame({"id": wanted["rid"].to_numpy(object), "kind": self.kinds[codes]})
+        out["label"] = out["id"].map(label)
+        out["label"] = out["label"].where(out["label"].notna(), out["id"])
+        out["countries"] = out["id"].map(countries)
+        out["countries"] = [c if isinstance(c, list) else [] for c in out["countries"]]
+        return out
+
+
+_ACTIVE = "(e.retain_until IS NULL OR e.retain_until >= current_date)"
+
+
+def _rid_sql(ws: "Workspace") -> str:
+    """Active record id -> resolved id (each record its own entity without a resolution run), as build_graph."""
+    if ws.has_table("resolution"):
+        return ("SELECT DISTINCT e.entity_id, coalesce(r.resolved_id, e.entity_id) AS rid FROM entities e "
+                f"LEFT JOIN resolution r USING (entity_id) WHERE {_ACTIVE}")
+    return f"SELECT DISTINCT e.entity_id, e.entity_id AS rid FROM entities e WHERE {_ACTIVE}"
+
+
+def compute_graph(ws: "Workspace", *, weighted: bool = True, max_shared: int = 50) -> ComputeGraph:
+    """The integer-coded compute graph of a workspace: resolved entities, links summed in DuckDB.
+
+    The same graph as ``build_graph(ws)`` collapsed (and its person view), without the
+    per-link provenance: that stays in the workspace's tables.
+
+    Parameters
+    ----------
+    ws : Workspace
+    weighted : bool
+        Sum tie strengths; otherwise every linked pair weighs 1.
+    max_shared : int
+        As :meth:`CaseGraph.person_view`: an entity shared by more persons ties nobody.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from netintel.workspace import Workspace
+    >>> from netintel.ingest._common import BatchBuilder, Provenance
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "links.csv"; _ = f.write_text("x")
+    >>> b = BatchBuilder(f, format="table", provenance=Provenance("Politie", "NL", handling="TLP:AMBER"))
+    >>> p, q, r = (b.entity("person", i, {"name": i}, locator="row 1") for i in ("Ana", "Bo", "Cy"))
+    >>> ph = b.entity("phone", "+31612345678", {"number": "+31612345678"}, locator="row 2")
+    >>> _ = b.link("associate_of", p, q, locator="row 1"); _ = b.link("uses", q, ph, locator="row 2")
+    >>> _ = b.link("uses", r, ph, locator="row 3")
+    >>> ws = Workspace(); _ = ws.write_import(b.finish())
+    >>> cg = compute_graph(ws)
+    >>> len(cg), len(cg.source), len(cg.person_source), cg.marking.handling
+    (4, 3, 2, 'TLP:AMBER')
+    """
+    model = default_model()
+    con = ws.con
+    directed = ", ".join(f"('{k}', {bool(lk.directed)})" for k, lk in model.links.items()) or "(NULL, NULL)"
+    projection = [k for k, lk in model.links.items() if lk.person_projection]
+    tables = ["_cg_rid", "_cg_node", "_cg_edge", "_cg_att", "_cg_ties"]
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _cg_rid AS {_rid_sql(ws)}")
+        # node codes in id order; kind: the most reported kind of the records (ties alphabetical)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _cg_node AS
+            SELECT (row_number() OVER (ORDER BY rid) - 1)::INTEGER AS code, rid, kind, kind = 'person' AS person
+            FROM (SELECT m.rid, e.kind, row_number() OVER (PARTITION BY m.rid ORDER BY count(*) DESC, e.kind) AS k
+                  FROM entities e JOIN _cg_rid m USING (entity_id) WHERE {_ACTIVE} GROUP BY m.rid, e.kind)
+            WHERE k = 1""")
+        # edges as CaseGraph.edges: per (source, target, kind), undirected kinds with source < target
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _cg_edge AS
+            WITH d(kind, dflt) AS (VALUES {directed}),
+            l AS (SELECT ns.code AS s, nt.code AS t, e.kind, coalesce(e.directed, d.dflt, false) AS dir,
+                         coalesce(e.weight, 1.0) AS w
+                  FROM links e JOIN _cg_rid ms ON ms.entity_id = e.source JOIN _cg_rid mt ON mt.entity_id = e.target
+                  JOIN _cg_node ns ON ns.rid = ms.rid JOIN _cg_node nt ON nt.rid = mt.rid
+                  LEFT JOIN d ON d.kind = e.kind
+                  WHERE {_ACTIVE} AND ns.code <> nt.code)
+            SELECT CASE WHEN dir THEN s ELSE least(s, t) END AS s, CASE WHEN dir THEN t ELSE greatest(s, t) END AS t,
+                   kind, sum(w) AS w
+            FROM l GROUP BY ALL""")
+        one = "1.0" if not weighted else "sum(w)"
+        full = con.execute(f"SELECT least(s, t) AS s, greatest(s, t) AS t, {one} AS w FROM _cg_edge "
+                           "GROUP BY ALL ORDER BY s, t").fetchnumpy()
+        # person view: persons -> what they use/own/live at (strongest link per pair), shared
+        # entities (an entity shared by more than max_shared persons ties nobody), and every other
+        # link mapped onto the persons behind its ends
+        con.execute("""CREATE OR REPLACE TEMP TABLE _cg_att AS
+            SELECT CASE WHEN ns.person THEN e.s ELSE e.t END AS person, CASE WHEN ns.person THEN e.t ELSE e.s END AS entity,
+                   max(e.w) AS strength
+            FROM _cg_edge e JOIN _cg_node ns ON ns.code = e.s JOIN _cg_node nt ON nt.code = e.t
+            WHERE e.kind IN (SELECT unnest(?::VARCHAR[])) AND ns.person <> nt.person GROUP BY ALL""", [projection])
+        con.execute("""CREATE OR REPLACE TEMP TABLE _cg_ties AS
+            WITH ok AS (SELECT * FROM _cg_att WHERE entity IN (SELECT entity FROM _cg_att GROUP BY entity
+                                                                 HAVING count(*) <= ?)),
+            behind AS (SELECT code AS end_, code AS person FROM _cg_node WHERE person
+                       UNION ALL SELECT entity, person FROM ok)
+            SELECT a.person AS s, b.person AS t, least(a.strength, b.strength) AS w
+            FROM ok a JOIN ok b ON a.entity = b.entity AND a.person < b.person
+            UNION ALL
+            SELECT bs.person, bt.person, e.w
+            FROM _cg_edge e JOIN _cg_node ns ON ns.code = e.s JOIN _cg_node nt ON nt.code = e.t
+            JOIN behind bs ON bs.end_ = e.s JOIN behind bt ON bt.end_ = e.t
+            WHERE (e.kind NOT IN (SELECT unnest(?::VARCHAR[])) OR (ns.person AND nt.person)) AND bs.person <> bt.person
+            """, [max_shared, projection])
+        person = con.execute(f"SELECT least(s, t) AS s, greatest(s, t) AS t, {one} AS w FROM _cg_ties "
+                             "GROUP BY ALL ORDER BY s, t").fetchnumpy()
+        nodes = con.execute("SELECT rid, kind FROM _cg_node ORDER BY code").fetchnumpy()
+        # the marking: from the distinct (handling, releasable_to, origin) of every record used
+        combos = con.execute(f"""
+            SELECT DISTINCT e.handling, e.releasable_to, e.country FROM entities e JOIN _cg_rid USING (entity_id)
+            WHERE {_ACTIVE}
+            UNION SELECT DISTINCT e.handling, e.releasable_to, e.country FROM links e
+            JOIN _cg_rid ms ON ms.entity_id = e.source JOIN _cg_rid mt ON mt.entity_id = e.target
+            WHERE {_ACTIVE} AND ms.rid <> mt.rid""").fetchall()
+    finally:
+        for t in tables:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    partners = frozenset(ws.partners())
+    rows = [(h if isinstance(h, str) else "TLP:CLEAR", _as_tuple(_release_set(h or "TLP:CLEAR", r, o, partners)))
+            for h, r, o in combos]
+    marking = combine_markings(rows)
+    marking = Marking(marking.handling, marking.releasable_to,
+                      tuple(sorted({x for h, _, _ in combos if isinstance(h, str) for x in restrictions_of(h)})))
+    ids = np.asarray(nodes["rid"], dtype=object)
+    return ComputeGraph(
+        ids=ids, kinds=np.asarray(nodes["kind"], dtype=object),
+        source=np.asarray(full["s"], dtype=np.int32), target=np.asarray(full["t"], dtype=np.int32),
+        weight=np.asarray(full["w"], dtype=np.float64),
+        person_source=np.asarray(person["s"], dtype=np.int32), person_target=np.asarray(person["t"], dtype=np.int32),
+        person_weight=np.asarray(person["w"], dtype=np.float64), marking=marking, _ws=ws)

@@ -19,7 +19,8 @@ from ..workspace import Workspace
 from . import collective as C
 from . import decisions as D
 from .deterministic import STRONG_PERSON_KEYS, entity_keys, identifier_pairs, linked_keys, organisation_pairs
-from .probabilistic import ENGINES, FeatureTable, MatchModel, constrained_clusters, person_features
+from .probabilistic import (ENGINES, FeatureTable, MatchModel, combination_codes, constrained_clusters,
+                            person_features)
 
 __all__ = ["resolve", "explain", "ResolutionResult", "Explanation", "resolve_persons", "default_model", "stored_model",
            "DEFAULT_THRESHOLD", "MIN_TRAINING_RECORDS"]
@@ -116,7 +117,8 @@ class ResolutionResult:
 
     ``records``: one row per entity record (``entity_id, kind, agency, source_file,
     source_record_id, label, resolved_id, method``); ``pairs``: every scored or deterministic pair
-    with its evidence and whether it was merged; ``model``: the person model used.
+    with its evidence (JSON text, as stored in ``resolution_pairs``) and whether it was merged;
+    ``model``: the person model used.
     """
 
     run_id: int
@@ -513,12 +515,8 @@ def _model_pair_frame(pairs: pd.DataFrame, labels: dict[str, dict[int, str]]) ->
                            index=pairs.index)
     gammas = pairs[[f"gamma_{k}" for k in names]].astype(int).to_numpy()
     weights = weights.to_numpy(dtype=float)
-    # one code per combination of every level and weight, column by column (codes in order of
-    # first appearance: code i is the combination first seen at row first[i])
-    codes = np.zeros(len(pairs), dtype=np.int64)
-    for col in [*gammas.T, *weights.T]:
-        part, values = pd.factorize(col)
-        codes = pd.factorize(codes * len(values) + part)[0].astype(np.int64)
+    # one code per combination of every level and weight: code i is the one first seen at row first[i]
+    codes = combination_codes([*gammas.T, *weights.T])
     _, first = np.unique(codes, return_index=True)
     agreed, evidence = [], []
     for i in first:

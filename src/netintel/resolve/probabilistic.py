@@ -498,6 +498,22 @@ def block_pairs(features: pd.DataFrame, keys: Sequence[str]) -> int:
     return block_sizes(features, [keys])[0]
 
 
+def combination_codes(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """One int64 code per row for the combination of its values in ``columns`` (equal arrays,
+    none missing), numbered in order of first appearance: ``codes[i] == codes[j]`` exactly when
+    rows ``i`` and ``j`` agree on every column.
+
+    >>> combination_codes([np.array([1, 1, 2, 1]), np.array(["a", "b", "a", "a"], dtype=object)]).tolist()
+    [0, 1, 2, 0]
+    """
+    codes = np.zeros(len(columns[0]) if len(columns) else 0, dtype=np.int64)
+    for col in columns:
+        part, values = pd.factorize(col)
+        # combined codes stay below rows x distinct values, renumbered after each column
+        codes = pd.factorize(codes * len(values) + part)[0].astype(np.int64)
+    return codes
+
+
 def block_sizes(features: pd.DataFrame, key_sets: Sequence[Sequence[str]]) -> list[int]:
     """:func:`block_pairs` of several key sets: each column is coded once (``pd.factorize``) and
     the records of each key set counted per combination of codes (``np.bincount``)."""
@@ -512,10 +528,7 @@ def block_sizes(features: pd.DataFrame, key_sets: Sequence[Sequence[str]]) -> li
     for keys in key_sets:
         cols = [code(k) for k in keys]
         known = np.logical_and.reduce([c >= 0 for c in cols])
-        key = cols[0][known]
-        for c in cols[1:]:
-            # combined codes stay below records x distinct values, renumbered after each column
-            key = pd.factorize(key * (int(c.max(initial=0)) + 1) + c[known])[0].astype(np.int64)
+        key = combination_codes([c[known] for c in cols])
         counts = np.bincount(key) if len(key) else np.zeros(0, np.int64)
         out.append(int((counts * (counts - 1) // 2).sum()))
     return out

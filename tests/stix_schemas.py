@@ -14,6 +14,9 @@ SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "validation" /
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[Registry, dict[str, dict]]:
+    if not (SCHEMAS / "common" / "core.json").is_file():
+        raise FileNotFoundError(f"the OASIS STIX 2.1 schemas are not at {SCHEMAS}: the project expects the shared "
+                                "validation data beside its folder (../shared/validation/stix2-json-schemas)")
     registry = Registry()
     by_name = {}
     for path in SCHEMAS.rglob("*.json"):

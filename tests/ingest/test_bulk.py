@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis_profiles import examples
 from ingest_fixtures import write
 
 from netintel.ingest._bulk import open_plain_csv
@@ -111,6 +113,25 @@ def test_edge_list_edge_cases_same_on_both_paths(tmp_path):
     a, b = sorted([record_id("E", "Agency X", "person:A"), record_id("E", "Agency X", "person:B")])
     # A-B 2, B-A (no weight: the count so far, 2), B-A 1.5, A-B 1: 2 + 1.5 + 1, worked by hand
     assert links[f"associate_of:{a}->{b}"]["weight"] == 4.5 and links[f"associate_of:{a}->{b}"]["count"] == 4
+
+
+_TIE = st.tuples(st.sampled_from("ABCD"), st.sampled_from("ABCD"),
+                 st.one_of(st.none(), st.sampled_from(["1", "2", "3", "0.1", "0.7", "2.5"])))
+
+
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ties=st.lists(_TIE, min_size=1, max_size=12), weights=st.sampled_from(["given", "none", "absent"]))
+def test_tie_weights_merge_the_same_on_both_paths(tmp_path_factory, ties, weights):
+    # repeated ties with weights on every line, on none, on some (a weightless tie resets the sum
+    # to the count so far), whole or fractional, and files without a weight column
+    if weights == "absent":
+        text = "source,target\n" + "".join(f"{a},{b}\n" for a, b, _ in ties)
+    else:
+        text = "source,target,weight\n" + "".join(
+            f"{a},{b},{(w or '1') if weights == 'given' else (w or '')}\n" for a, b, w in ties)
+    path = write(tmp_path_factory.mktemp("ties"), "ties.csv", text)
+    bulk, record = _both(load_edgelist, path, Mapping.from_dict({"format": "edgelist"}))
+    _same(bulk, record)
 
 
 def test_bulk_rows_are_written_like_records(tmp_path):

@@ -352,16 +352,20 @@ _OUT = {
 
 
 def _settle(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[dict[str, Any]], str], *,
-            record_sql: str) -> None:
+            record_sql: str = "NULL::VARCHAR", records_sql: str | None = None) -> None:
     """Quarantine the failing rows, count the rows, keep the accepted rows' raw text in ``_records``,
-    and drop ``_rows`` (the largest table, not needed past this point)."""
+    and drop ``_rows`` (the largest table, not needed past this point).
+
+    A raw record's id is ``record_sql`` over ``_rows``, or ``records_sql`` selects the accepted rows'
+    ``locator, record_id, raw`` in file order from a table the loader has already made.
+    """
     _quarantine(con, builder, plain, reasons)
     n_read, n_ok = con.execute("SELECT count(*), count(*) FILTER (code IS NULL) FROM _rows").fetchall()[0]
     builder.read(int(n_read))
     builder.batch.n_accepted += int(n_ok)
     if builder.keep_raw:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _records AS SELECT locator, {record_sql} AS record_id, "
-                    "line AS raw FROM _rows WHERE code IS NULL")
+        con.execute("CREATE OR REPLACE TEMP TABLE _records AS " + (
+            records_sql or f"SELECT locator, {record_sql} AS record_id, line AS raw FROM _rows WHERE code IS NULL"))
     con.execute("DROP TABLE _rows")
 
 
@@ -606,6 +610,31 @@ def _account_ends(con, account_props: Callable[[str], tuple[str, str]]) -> str:
 # ---------------------------------------------------------------------------------------------
 # Edge lists
 # ---------------------------------------------------------------------------------------------
+def _tie_weight(con) -> str:
+    """SQL aggregate over a link's ties in ``_ties``: its weight as ``builder.link`` merges them.
+
+    A tie without a weight resets the weight to the count so far, so a link's weight is the count up
+    to its last weightless tie plus the weights after it. Most files have weights on every tie
+    (their sum) or on none (the count): those need no numbering of the ties. The sum is in file order,
+    as Python adds, unless every weight is whole and their sum exact in a double (then any order
+    gives the same float).
+    """
+    nulls, total, whole = con.execute(
+        "SELECT count(*) FILTER (w IS NULL), count(*), "
+        "coalesce(bool_and(w = trunc(w)), true) AND coalesce(sum(abs(w)), 0) < 9007199254740992 FROM _ties").fetchall()[0]
+    if nulls == total:
+        return "count(*)::DOUBLE"
+    in_order = "" if whole else " ORDER BY n"
+    if nulls == 0:
+        return f"sum(w{in_order})"
+    # mixed: number the ties of each link (last weightless one = the reset point)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _ties AS
+        SELECT t.*, coalesce(max(CASE WHEN w IS NULL THEN pos END) OVER (PARTITION BY srid), 0) AS reset
+        FROM (SELECT *, row_number() OVER (PARTITION BY srid ORDER BY n) AS pos FROM _ties) t""")
+    return f"sum(CASE WHEN pos = reset THEN pos::DOUBLE WHEN pos > reset THEN w END{in_order})"
+
+
 def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict[str, str], mapping: Any,
                            node_kind: str, link_kind: str, prop: str) -> None:
     """The columnar twin of :func:`netintel.ingest.edgelist.load_edgelist`'s row handler."""
@@ -647,32 +676,30 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                 "SELECT source AS value, n, 0 AS pos FROM _rows WHERE code IS NULL UNION ALL "
                 "SELECT target, n, 1 FROM _rows WHERE code IS NULL)")
         con.execute(_entity_sql(ends, p))
-        sa = f"ni_rid('E', '{p['agency']}', '{node_kind}:' || source)"
-        sb = f"ni_rid('E', '{p['agency']}', '{node_kind}:' || target)"
-        directed = (f"lk IN (SELECT unnest({directed_kinds!r}::VARCHAR[]))" if forced is None else
-                    ("true" if forced else "false"))
-        srid = (f"CASE WHEN id IS NOT NULL THEN id WHEN {directed} THEN lk || ':' || {sa} || '->' || {sb} "
-                f"ELSE lk || ':' || least({sa}, {sb}) || '->' || greatest({sa}, {sb}) END")
+        # the ends' ids by a join on the entities: hashed once per node, not twice per line
+        directed = ("lk IN (" + ", ".join(f"'{k}'" for k in directed_kinds) + ")" if forced is None and directed_kinds
+                    else "false" if forced is None else ("true" if forced else "false"))
+        srid = (f"CASE WHEN id IS NOT NULL THEN id WHEN {directed} THEN lk || ':' || sa || '->' || sb "
+                f"ELSE lk || ':' || least(sa, sb) || '->' || greatest(sa, sb) END")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _ties AS
-            SELECT n, locator, lk, {sa} AS sa, {sb} AS sb, {srid} AS srid, w FROM _rows WHERE code IS NULL""")
+            SELECT n, locator, lk, sa, sb, {srid} AS srid, w, line
+            FROM (SELECT r.n, r.locator, r.lk, a.entity_id AS sa, b.entity_id AS sb, r.id, r.w, r.line
+                  FROM _rows r JOIN _entities a ON a.label = r.source JOIN _entities b ON b.label = r.target
+                  WHERE r.code IS NULL)""")
         link_directed = ", ".join(f"('{k}', {model.link(k).directed})" for k in model.links)
-        # builder.link's merge: a later tie without a weight resets the weight to the count so far
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _links AS
-            WITH t AS (
-                SELECT *, ni_rid('L', '{p['agency']}', srid) AS link_id,
-                       row_number() OVER (PARTITION BY srid ORDER BY n) AS pos FROM _ties),
-            g AS (SELECT link_id, coalesce(max(pos) FILTER (w IS NULL), 0) AS reset FROM t GROUP BY link_id)
-            SELECT t.link_id, arg_min(lk, n) AS kind, arg_min(sa, n) AS source, arg_min(sb, n) AS target,
-                   arg_min(d.directed, n) AS directed, NULL::TIMESTAMP AS first_seen, NULL::TIMESTAMP AS last_seen,
-                   count(*) AS count,
-                   sum(CASE WHEN pos = g.reset THEN pos::DOUBLE WHEN pos > g.reset THEN w END ORDER BY n) AS weight,
+            SELECT ni_rid('L', '{p['agency']}', srid) AS link_id, g.kind, source, target, d.directed,
+                   NULL::TIMESTAMP AS first_seen, NULL::TIMESTAMP AS last_seen, count, weight,
                    NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, '{{}}' AS properties,
-                   '{p['source_id']}' AS source_id, arg_min(srid, n) AS source_record_id,
-                   arg_min(locator, n) AS locator
-            FROM t JOIN g USING (link_id) JOIN (VALUES {link_directed}) d(kind, directed) ON t.lk = d.kind
-            GROUP BY t.link_id ORDER BY min(n)""")
+                   '{p['source_id']}' AS source_id, srid AS source_record_id, locator
+            FROM (SELECT srid, arg_min(lk, n) AS kind, arg_min(sa, n) AS source, arg_min(sb, n) AS target,
+                         count(*) AS count, {_tie_weight(con)} AS weight, arg_min(locator, n) AS locator,
+                         min(n) AS first
+                  FROM _ties GROUP BY srid) g
+            JOIN (VALUES {link_directed}) d(kind, directed) ON g.kind = d.kind
+            ORDER BY first""")
 
         def reason(row: dict[str, Any]) -> str:
             code = row["code"]
@@ -689,7 +716,8 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                         "add the kind to the model")
             return _duplicate_id(row, cols)
 
-        _settle(con, builder, plain, reason, record_sql=f"CASE WHEN code IS NULL THEN {srid} END")
+        _settle(con, builder, plain, reason,
+                records_sql="SELECT locator, srid AS record_id, line AS raw FROM _ties ORDER BY n")
         _finish(con, builder, private)
         done = True
     finally:

@@ -103,7 +103,9 @@ TIES = ("source,target,weight,kind,id\n"
         "A,E,1,nonsense,\nE,F,3,,t1\nF,G,3,,t1\nE,G,1,family_of,t2\nA,B,1,,\n")
 
 
-def test_edge_list_edge_cases_same_on_both_paths(tmp_path):
+@pytest.mark.parametrize("case_kinds", [256, 0], ids=["kinds-by-case", "kinds-by-join"])
+def test_edge_list_edge_cases_same_on_both_paths(tmp_path, monkeypatch, case_kinds):
+    monkeypatch.setattr("netintel.ingest._bulk._CASE_KINDS", case_kinds)
     path = write(tmp_path, "ties.csv", TIES)
     mapping = Mapping.from_dict({"format": "edgelist", "kinds": {"vriend": "associate_of"}})
     bulk, record = _both(load_edgelist, path, mapping)

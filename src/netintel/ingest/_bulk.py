@@ -202,6 +202,11 @@ def _connect(builder: BatchBuilder) -> tuple[duckdb.DuckDBPyConnection, bool]:
     return con, private
 
 
+def _literal(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _drop(con, names: Sequence[str]) -> None:
     for name in names:
         con.execute(f"DROP TABLE IF EXISTS temp.{name}")
@@ -610,6 +615,10 @@ def _account_ends(con, account_props: Callable[[str], tuple[str, str]]) -> str:
 # ---------------------------------------------------------------------------------------------
 # Edge lists
 # ---------------------------------------------------------------------------------------------
+#: Up to this many distinct link kinds in an edge list are mapped by a CASE, more by a join.
+_CASE_KINDS = 256
+
+
 def _tie_weight(con) -> str:
     """SQL aggregate over a link's ties in ``_ties``: its weight as ``builder.link`` merges them.
 
@@ -657,20 +666,26 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                 mapped.append(model.check_link_kind(m))
             except Exception:
                 mapped.append(None)
-        con.register("_kinds", pd.DataFrame({"raw": pd.Series(kinds, dtype=object),
-                                             "lk": pd.Series(mapped, dtype=object)}))
-        con.execute("CREATE OR REPLACE TEMP TABLE _k AS SELECT raw::VARCHAR AS raw, lk::VARCHAR AS lk FROM _kinds")
-        con.unregister("_kinds")
         directed_kinds = [k for k in model.links if model.link(k).directed]
         forced = mapping.directed
+        if len(kinds) <= _CASE_KINDS:  # the usual case: a few kinds, mapped by a CASE (no join, rows stay in file order)
+            lk = "CASE kind " + " ".join(f"WHEN {_literal(raw)} THEN {_literal(m)}" for raw, m in zip(kinds, mapped)
+                                         if m is not None) + " END" if any(m is not None for m in mapped) else "NULL"
+            source = "_rows r"  # a scan keeps the file order
+        else:
+            con.register("_kinds", pd.DataFrame({"raw": pd.Series(kinds, dtype=object),
+                                                 "lk": pd.Series(mapped, dtype=object)}))
+            con.execute("CREATE OR REPLACE TEMP TABLE _k AS SELECT raw::VARCHAR AS raw, lk::VARCHAR AS lk FROM _kinds")
+            con.unregister("_kinds")
+            lk, source = "k.lk", "_rows r LEFT JOIN _k k ON r.kind = k.raw ORDER BY r.n"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _rows AS
-            SELECT r.*, coalesce(k.lk, CASE WHEN r.kind IS NULL THEN '{link_kind}' END) AS lk,
+            SELECT r.*, coalesce({lk}, CASE WHEN r.kind IS NULL THEN '{link_kind}' END) AS lk,
                    CASE WHEN empty THEN 'empty' WHEN malformed THEN 'malformed' WHEN source IS NULL THEN 'a_missing'
                         WHEN target IS NULL THEN 'b_missing' WHEN source = target THEN 'loop'
                         WHEN w_err IS NOT NULL THEN 'w' WHEN w IS NOT NULL AND w <= 0 THEN 'w_positive'
-                        WHEN r.kind IS NOT NULL AND k.lk IS NULL THEN 'kind' END AS checks
-            FROM _rows r LEFT JOIN _k k ON r.kind = k.raw ORDER BY r.n""")
+                        WHEN r.kind IS NOT NULL AND {lk} IS NULL THEN 'kind' END AS checks
+            FROM {source}""")
         _dedupe(con, early="NULL::VARCHAR", late="checks", late_is_local=False)
         ends = (f"SELECT '{node_kind}' AS kind, value, '{prop}' AS prop, n, pos FROM ("
                 "SELECT source AS value, n, 0 AS pos FROM _rows WHERE code IS NULL UNION ALL "

@@ -11,7 +11,13 @@ Writes a synthetic CDR CSV (caller, callee, start, duration, cell; numbers drawn
 and prints the ratio (target: within 5x) and netintel's peak resident memory, measured in a child
 process (target: under 3 GB).
 
-Usage: ``python benchmarks/bench_ingest.py --sizes 100000 1000000 5000000``
+``--floor`` also times, in the same run, the least any design that keeps the call records must do:
+DuckDB alone reads the lines, splits and types them (no check), codes the numbers as integers,
+and writes the entities, the events and the links as integer columns and the raw lines into a
+fresh database file (no ids, no provenance, no quarantine). Its ratio to the reference is the
+bound the target has to be read against.
+
+Usage: ``python benchmarks/bench_ingest.py --sizes 100000 1000000 5000000 [--floor]``
 
 Where the time goes (issue 11, measured 2026-12-03 on the shared 2-core machine, per million rows):
 the rows never leave DuckDB (temporary tables in the workspace's connection, ``INSERT ... SELECT``),
@@ -70,11 +76,43 @@ def reference(path: Path) -> tuple[float, int]:
     return time.perf_counter() - t, n
 
 
+def floor(path: Path, db: Path) -> float:
+    """Seconds of the bare persisting pipeline (see the module docstring); ``db`` is removed after."""
+    t = time.perf_counter()
+    con = duckdb.connect(str(db))
+    for sql in [
+        f"""CREATE TEMP TABLE _rows AS
+            SELECT n, line, f[1] AS a, f[2] AS b, try_strptime(f[3], '%Y-%m-%d %H:%M:%S') AS t,
+                   TRY_CAST(f[4] AS DOUBLE) AS d, f[5] AS cell
+            FROM (SELECT row_number() OVER () AS n, line, string_split(line, ',') AS f
+                  FROM read_csv('{path}', columns={{'line': 'VARCHAR'}}, delim=chr(1), quote='', escape='',
+                                header=false, auto_detect=false))
+            WHERE n > 1""",
+        """CREATE TEMP TABLE _codes AS SELECT row_number() OVER () AS code, v
+           FROM (SELECT DISTINCT v FROM (SELECT a AS v FROM _rows UNION ALL SELECT b FROM _rows))""",
+        "CREATE TABLE entities AS SELECT code, v AS number FROM _codes",
+        """CREATE TEMP TABLE _events AS SELECT r.n, ca.code AS s, cb.code AS t, r.t AS "time", r.d, r.cell
+           FROM _rows r JOIN _codes ca ON ca.v = r.a JOIN _codes cb ON cb.v = r.b""",
+        "CREATE TABLE events AS SELECT * FROM _events",
+        """CREATE TABLE links AS SELECT s, t, count(*) AS count, min("time") AS first_seen, max("time") AS last_seen,
+           sum(d) AS total_duration FROM _events GROUP BY s, t""",
+        "CREATE TABLE raw_records AS SELECT n, line FROM _rows",
+        "CHECKPOINT",
+    ]:
+        con.execute(sql)
+    con.close()
+    seconds = time.perf_counter() - t
+    db.unlink()
+    return seconds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--floor", action="store_true", help="also time the bare persisting pipeline (see above)")
     args = ap.parse_args()
-    print(f"{'rows':>9} {'duckdb s':>9} {'netintel s':>10} {'ratio':>6} {'rows/s':>10} {'peak RSS':>9}  links events")
+    print(f"{'rows':>9} {'duckdb s':>9} {'netintel s':>10} {'ratio':>6} {'rows/s':>10} {'peak RSS':>9}  links events"
+          + ("  floor s (ratio)" if args.floor else ""))
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             csv_path = Path(tmp) / f"cdr_{n}.csv"
@@ -86,8 +124,9 @@ def main() -> None:
             got = json.loads(done.stdout.strip().splitlines()[-1])
             read, accepted, links, events = got["counts"]
             assert read == accepted == events == n and links == ref_links, (got, ref_links)
+            bare = f"  {(f := floor(csv_path, Path(tmp) / 'floor.duckdb')):.2f} ({f / ref_s:.1f})" if args.floor else ""
             print(f"{n:>9} {ref_s:>9.2f} {got['seconds']:>10.2f} {got['seconds'] / ref_s:>6.1f} "
-                  f"{n / got['seconds']:>10.0f} {got['rss_mb'] / 1024:>7.2f}GB  {links} {events}", flush=True)
+                  f"{n / got['seconds']:>10.0f} {got['rss_mb'] / 1024:>7.2f}GB  {links} {events}{bare}", flush=True)
             csv_path.unlink()
             db.unlink()
 

@@ -122,17 +122,20 @@ _TIE = st.tuples(st.sampled_from("ABCD"), st.sampled_from("ABCD"),
 
 
 @settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ties=st.lists(_TIE, min_size=1, max_size=12), weights=st.sampled_from(["given", "none", "absent"]))
-def test_tie_weights_merge_the_same_on_both_paths(tmp_path_factory, ties, weights):
-    # repeated ties with weights on every line, on none, on some (a weightless tie resets the sum
-    # to the count so far), whole or fractional, and files without a weight column
+@given(ties=st.lists(_TIE, min_size=1, max_size=12), weights=st.sampled_from(["given", "none", "absent"]),
+       directed=st.sampled_from([None, True, False]))
+def test_tie_weights_merge_the_same_on_both_paths(tmp_path_factory, ties, weights, directed):
+    # repeated ties (either way round, directed or not) with weights on every line, on none, on some
+    # (a weightless tie resets the sum to the count so far), whole or fractional, and files without
+    # a weight column
     if weights == "absent":
         text = "source,target\n" + "".join(f"{a},{b}\n" for a, b, _ in ties)
     else:
         text = "source,target,weight\n" + "".join(
             f"{a},{b},{(w or '1') if weights == 'given' else (w or '')}\n" for a, b, w in ties)
     path = write(tmp_path_factory.mktemp("ties"), "ties.csv", text)
-    bulk, record = _both(load_edgelist, path, Mapping.from_dict({"format": "edgelist"}))
+    spec = {"format": "edgelist"} if directed is None else {"format": "edgelist", "directed": directed}
+    bulk, record = _both(load_edgelist, path, Mapping.from_dict(spec))
     _same(bulk, record)
 
 

@@ -619,8 +619,9 @@ def _account_ends(con, account_props: Callable[[str], tuple[str, str]]) -> str:
 _CASE_KINDS = 256
 
 
-def _tie_weight(con) -> str:
-    """SQL aggregate over a link's ties in ``_ties``: its weight as ``builder.link`` merges them.
+def _tie_weight(con, key: str) -> str:
+    """SQL aggregate over a link's ties in ``_ties`` (grouped by ``key``): its weight as ``builder.link``
+    merges them.
 
     A tie without a weight resets the weight to the count so far, so a link's weight is the count up
     to its last weightless tie plus the weights after it. Most files have weights on every tie
@@ -637,10 +638,10 @@ def _tie_weight(con) -> str:
     if nulls == 0:
         return f"sum(w{in_order})"
     # mixed: number the ties of each link (last weightless one = the reset point)
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _ties AS
-        SELECT t.*, coalesce(max(CASE WHEN w IS NULL THEN pos END) OVER (PARTITION BY srid), 0) AS reset
-        FROM (SELECT *, row_number() OVER (PARTITION BY srid ORDER BY n) AS pos FROM _ties) t""")
+        SELECT t.*, coalesce(max(CASE WHEN w IS NULL THEN pos END) OVER (PARTITION BY {key}), 0) AS reset
+        FROM (SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY n) AS pos FROM _ties) t""")
     return f"sum(CASE WHEN pos = reset THEN pos::DOUBLE WHEN pos > reset THEN w END{in_order})"
 
 
@@ -694,27 +695,39 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
         # the ends' ids by a join on the entities: hashed once per node, not twice per line
         directed = ("lk IN (" + ", ".join(f"'{k}'" for k in directed_kinds) + ")" if forced is None and directed_kinds
                     else "false" if forced is None else ("true" if forced else "false"))
-        srid = (f"CASE WHEN id IS NOT NULL THEN id WHEN {directed} THEN lk || ':' || sa || '->' || sb "
-                f"ELSE lk || ':' || least(sa, sb) || '->' || greatest(sa, sb) END")
+        pair = (f"CASE WHEN {{d}} THEN lk || ':' || {{a}} || '->' || {{b}} "
+                f"ELSE lk || ':' || least({{a}}, {{b}}) || '->' || greatest({{a}}, {{b}}) END")
+        srid = f"CASE WHEN id IS NOT NULL THEN id ELSE {pair.format(d=directed, a='sa', b='sb')} END"
+        # A link is its source record id. Without ids in the file that is its kind and its ends (in
+        # order, or as a pair when undirected): the ties are grouped by the ends' integer codes, the
+        # aggregate holds integers only, and the text of a link comes from its first tie.
+        keyed = not con.execute("SELECT count(id) FROM _rows WHERE code IS NULL").fetchall()[0][0]
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _ties AS
-            SELECT n, locator, lk, sa, sb, {srid} AS srid, w, line
-            FROM (SELECT r.n, r.locator, r.lk, a.entity_id AS sa, b.entity_id AS sb, r.id, r.w, r.line
+            SELECT n, locator, lk, sa, sb, {'NULL::VARCHAR' if keyed else srid} AS srid,
+                   CASE WHEN {directed} THEN ca ELSE least(ca, cb) END AS k1,
+                   CASE WHEN {directed} THEN cb ELSE greatest(ca, cb) END AS k2, w, line
+            FROM (SELECT r.n, r.locator, r.lk, a.entity_id AS sa, b.entity_id AS sb, a.first AS ca, b.first AS cb,
+                         r.id, r.w, r.line
                   FROM _rows r JOIN _entities a ON a.label = r.source JOIN _entities b ON b.label = r.target
                   WHERE r.code IS NULL)""")
+        key = "lk, k1, k2" if keyed else "srid"
+        link_srid = pair.format(d=directed, a="t.sa", b="t.sb").replace("lk ||", "t.lk ||") if keyed else "t.srid"
         link_directed = ", ".join(f"('{k}', {model.link(k).directed})" for k in model.links)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _links AS
-            SELECT ni_rid('L', '{p['agency']}', srid) AS link_id, g.kind, source, target, d.directed,
-                   NULL::TIMESTAMP AS first_seen, NULL::TIMESTAMP AS last_seen, count, weight,
-                   NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, '{{}}' AS properties,
-                   '{p['source_id']}' AS source_id, srid AS source_record_id, locator
-            FROM (SELECT srid, arg_min(lk, n) AS kind, arg_min(sa, n) AS source, arg_min(sb, n) AS target,
-                         count(*) AS count, {_tie_weight(con)} AS weight, arg_min(locator, n) AS locator,
-                         min(n) AS first
-                  FROM _ties GROUP BY srid) g
-            JOIN (VALUES {link_directed}) d(kind, directed) ON g.kind = d.kind
-            ORDER BY first""")
+            SELECT ni_rid('L', '{p['agency']}', {link_srid}) AS link_id, t.lk AS kind, t.sa AS source,
+                   t.sb AS target, d.directed, NULL::TIMESTAMP AS first_seen, NULL::TIMESTAMP AS last_seen,
+                   g.count, g.weight, NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, '{{}}' AS properties,
+                   '{p['source_id']}' AS source_id, {link_srid} AS source_record_id, t.locator
+            FROM (SELECT min(n) AS first, count(*) AS count, {_tie_weight(con, key)} AS weight
+                  FROM _ties GROUP BY {key}) g
+            JOIN _ties t ON t.n = g.first
+            JOIN (VALUES {link_directed}) d(kind, directed) ON t.lk = d.kind
+            ORDER BY g.first""")
+        records = (f"SELECT locator, {pair.format(d=directed, a='sa', b='sb')} AS record_id, line AS raw "
+                   "FROM _ties ORDER BY n" if keyed else
+                   "SELECT locator, srid AS record_id, line AS raw FROM _ties ORDER BY n")
 
         def reason(row: dict[str, Any]) -> str:
             code = row["code"]
@@ -731,8 +744,7 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                         "add the kind to the model")
             return _duplicate_id(row, cols)
 
-        _settle(con, builder, plain, reason,
-                records_sql="SELECT locator, srid AS record_id, line AS raw FROM _ties ORDER BY n")
+        _settle(con, builder, plain, reason, records_sql=records)
         _finish(con, builder, private)
         done = True
     finally:

@@ -135,12 +135,16 @@ class Model:
         return self.links[self.check_link_kind(kind)]
 
     def check_entity_kind(self, kind: str) -> str:
+        if kind in self.entities:  # already a kind's name (the usual case: no normalising)
+            return kind
         k = str(kind).strip().lower().replace(" ", "_").replace("-", "_")
         if k not in self.entities:
             raise SchemaError(f"unknown entity kind {kind!r}; known kinds: {', '.join(sorted(self.entities))}")
         return k
 
     def check_link_kind(self, kind: str) -> str:
+        if kind in self.links:
+            return kind
         k = str(kind).strip().lower().replace(" ", "_").replace("-", "_")
         if k not in self.links:
             raise SchemaError(f"unknown link kind {kind!r}; known kinds: {', '.join(sorted(self.links))}")

@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -100,16 +101,39 @@ def parse_datetime(value: Any, fmt: str | Iterable[str] | None = None) -> dateti
         return _naive_utc(value.to_pydatetime())
     if value is None or (isinstance(value, float) and math.isnan(value)):
         raise RecordError("date is missing")
-    text = str(value).strip()
-    if fmt:
-        formats = [fmt] if isinstance(fmt, str) else list(fmt)
+    formats = None if not fmt else ((fmt,) if isinstance(fmt, str) else tuple(fmt))
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    got = _parse_text(str(value).strip(), formats, number)
+    if isinstance(got, RecordError):
+        raise RecordError(str(got))
+    return got
+
+
+def cached_outcome(fn):
+    """``fn`` run once per distinct (hashable) arguments, its result or its :class:`RecordError`
+    kept: exports repeat their dates and numbers, and a value that fails fails the same way again.
+    Results must be immutable (a datetime, a string, a float)."""
+    @lru_cache(maxsize=1 << 16)
+    def outcome(*args):
+        try:
+            return fn(*args)
+        except RecordError as exc:
+            return exc
+    outcome.__doc__, outcome.__name__ = fn.__doc__, fn.__name__
+    return outcome
+
+
+@cached_outcome
+def _parse_text(text: str, formats: tuple[str, ...] | None, number: bool) -> datetime:
+    """:func:`parse_datetime` of a value's text (its RecordError returned, not raised)."""
+    if formats:
         for f in formats:
             try:
                 return _naive_utc(datetime.strptime(text, f))
             except ValueError:
                 continue
         raise RecordError(f"date {text!r} does not match the format {' or '.join(formats)}")
-    if re.fullmatch(r"\d{9,10}(\.\d+)?", text) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+    if re.fullmatch(r"\d{9,10}(\.\d+)?", text) or number:
         return datetime.fromtimestamp(float(text), tz=timezone.utc).replace(tzinfo=None)
     if re.fullmatch(r"\d{12,13}", text):
         return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc).replace(tzinfo=None)
@@ -279,6 +303,7 @@ class BatchBuilder:
         self._aggs: dict[tuple[Any, ...], _Agg] = {}
         self._columns: dict[str, Any] = {}
         self._base = self._resolve_prov(provenance, None, None, None, None, None, default_source=True)
+        self._prov_cache: dict[tuple[Any, ...], Any] = {}
 
     # -- provenance ---------------------------------------------------------------------------
     def _resolve_prov(self, prov: Provenance, grading, scheme, handling, releasable_to, reported,
@@ -306,14 +331,30 @@ class BatchBuilder:
         if grading is None and grading_scheme is None and handling is None and releasable_to is None \
                 and reported is None:
             return dict(self._base)
+        # a table's rows repeat a few markings: each distinct one is resolved once
+        key = (grading, grading_scheme, handling,
+               tuple(releasable_to) if isinstance(releasable_to, (list, tuple)) else releasable_to, reported)
         try:
-            rep = parse_date(reported) if reported is not None else None
-        except RecordError as exc:
-            raise RecordError(f"reported date: {exc}") from None
-        try:
-            return self._resolve_prov(self.prov, grading, grading_scheme, handling, releasable_to, rep)
-        except SchemaError as exc:
-            raise RecordError(str(exc)) from None
+            got = self._prov_cache.get(key)
+        except TypeError:  # an unhashable cell value: resolved without the cache
+            key, got = None, None
+        if got is None:
+            try:
+                rep = parse_date(reported) if reported is not None else None
+            except RecordError as exc:
+                got = RecordError(f"reported date: {exc}")
+            else:
+                try:
+                    got = self._resolve_prov(self.prov, grading, grading_scheme, handling, releasable_to, rep)
+                except SchemaError as exc:
+                    got = RecordError(str(exc))
+                except RecordError as exc:
+                    got = exc
+            if key is not None:
+                self._prov_cache[key] = got
+        if isinstance(got, RecordError):
+            raise RecordError(str(got))
+        return dict(got)
 
     # -- records ------------------------------------------------------------------------------
     def entity(self, kind: str, source_record_id: str, properties: Mapping[str, Any], *, locator: str,

@@ -41,7 +41,8 @@ import yaml
 
 from ..errors import InputError, MappingError, SchemaError
 from ..model import Model, default_model
-from ._common import BatchBuilder, RecordError, clean, flag_field, future_date_problem, parse_datetime
+from ._common import (BatchBuilder, RecordError, cached_outcome, clean, flag_field, future_date_problem,
+                      parse_datetime)
 
 __all__ = ["Mapping", "EntitySpec", "LinkSpec", "Table", "TableRecord", "read_table", "load_table",
            "FORMATS", "RECORD_FIELDS", "CANONICAL_FIELDS"]
@@ -1008,7 +1009,15 @@ def parse_date_property(value: Any, formats: Sequence[str], what: str) -> str:
     """
     if isinstance(value, (date, datetime)):
         return (value.date() if isinstance(value, datetime) else value).isoformat()
-    text = str(value).strip()
+    got = _date_text(str(value).strip(), tuple(formats or ()), what)
+    if isinstance(got, RecordError):
+        raise RecordError(str(got))
+    return got
+
+
+@cached_outcome
+def _date_text(text: str, formats: tuple[str, ...], what: str) -> str:
+    """:func:`parse_date_property` of a value's text (its RecordError returned, not raised)."""
     for fmts in ((formats or None), None) if formats else (None,):
         try:
             return parse_datetime(text, fmts).date().isoformat()

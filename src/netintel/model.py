@@ -70,6 +70,13 @@ class LinkKind:
     description: str = ""
 
 
+@lru_cache(maxsize=4096)
+def _kind_name(kind: str) -> str:
+    """A kind as written (``Bank Account``, ``bank-account``) as the model names it (``bank_account``);
+    once per distinct spelling, as loaders ask for every record."""
+    return kind.strip().lower().replace(" ", "_").replace("-", "_")
+
+
 @dataclass
 class Model:
     """Entity and link kinds known to netintel."""
@@ -135,17 +142,13 @@ class Model:
         return self.links[self.check_link_kind(kind)]
 
     def check_entity_kind(self, kind: str) -> str:
-        if kind in self.entities:  # already a kind's name (the usual case: no normalising)
-            return kind
-        k = str(kind).strip().lower().replace(" ", "_").replace("-", "_")
+        k = _kind_name(str(kind))
         if k not in self.entities:
             raise SchemaError(f"unknown entity kind {kind!r}; known kinds: {', '.join(sorted(self.entities))}")
         return k
 
     def check_link_kind(self, kind: str) -> str:
-        if kind in self.links:
-            return kind
-        k = str(kind).strip().lower().replace(" ", "_").replace("-", "_")
+        k = _kind_name(str(kind))
         if k not in self.links:
             raise SchemaError(f"unknown link kind {kind!r}; known kinds: {', '.join(sorted(self.links))}")
         return k

@@ -9,6 +9,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis_profiles import examples
 
 from netintel.communities import (CommunityResult, community_sensitivity, detect_communities, edge_table,
                                   quality_table)
@@ -361,3 +363,28 @@ def test_a_workspace_clusters_as_its_case_graph(sample_ws):
         assert (a.modularity, a.marking, a.view, a.engine) == (b.modularity, b.marking, b.view, b.engine)
         pd.testing.assert_frame_equal(a.summary(), b.summary())
     assert detect_communities(sample_ws, seed=0).as_dict() == detect_communities(sample_ws, seed=0).as_dict()
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(n=st.integers(1, 12), data=st.data(), weighted=st.booleans(),
+       resolution=st.sampled_from([0.5, 1.0, 1.7]))
+def test_modularity_from_arrays_is_igraphs(n, data, weighted, resolution):
+    # any undirected graph (self-loops, isolated nodes, links of any weight) and any partition
+    import igraph as ig
+
+    from netintel.communities import modularity_of
+
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=30, unique=True))
+    weights = data.draw(st.lists(st.floats(0.1, 50), min_size=len(pairs), max_size=len(pairs)))
+    membership = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+    membership = np.unique(membership, return_inverse=True)[1]
+    s = np.array([a for a, _ in pairs], dtype=np.int64)
+    t = np.array([b for _, b in pairs], dtype=np.int64)
+    w = np.array(weights) if weighted else None
+    got = modularity_of(s, t, w, membership, resolution=resolution)
+    if not pairs:
+        assert got == 0.0
+        return
+    g = ig.Graph(n=n, edges=list(pairs))
+    want = g.modularity(membership.tolist(), weights=list(weights) if weighted else None, resolution=resolution)
+    assert got == pytest.approx(want, abs=1e-9)

@@ -197,6 +197,31 @@ def _igraph_codes(s: np.ndarray, t: np.ndarray, weight: np.ndarray, n: int) -> i
     return g
 
 
+def modularity_of(source: np.ndarray, target: np.ndarray, weight: np.ndarray | None, membership: np.ndarray, *,
+                  resolution: float = 1.0) -> float:
+    """Newman's modularity of a partition of an undirected graph given as edge arrays (node codes),
+    as igraph's ``Graph.modularity`` computes it, without building a graph: 0 for a graph without links.
+
+    Q = internal weight / m - resolution * sum over communities of (degree / 2m)^2, where m is the
+    total weight and a self-loop counts twice in its node's degree.
+
+    >>> s, t = np.array([0, 1, 2, 3]), np.array([1, 2, 0, 4])
+    >>> round(modularity_of(s, t, None, np.array([0, 0, 0, 1, 1])), 6)
+    0.375
+    """
+    membership = np.asarray(membership, dtype=np.int64)
+    source, target = np.asarray(source, dtype=np.int64), np.asarray(target, dtype=np.int64)
+    if not len(source):
+        return 0.0
+    w = np.ones(len(source)) if weight is None else np.asarray(weight, dtype=float)
+    m = float(w.sum())
+    cs, ct = membership[source], membership[target]
+    k = max(int(membership.max()) + 1, 1)
+    degree = np.bincount(cs, weights=w, minlength=k) + np.bincount(ct, weights=w, minlength=k)
+    inside = float(w[cs == ct].sum())
+    return inside / m - float(resolution) * float(np.square(degree / (2 * m)).sum())
+
+
 def _input_hash(edges: pd.DataFrame, ids: Sequence[str]) -> str:
     h = hashlib.sha256()
     h.update("\x1f".join(ids).encode("utf-8"))
@@ -721,7 +746,14 @@ def detect_communities(
 
     ids = nodes["id"].tolist()
     s_codes, t_codes = (coded[0], coded[1]) if coded is not None else _codes(edges, ids)
-    g = _igraph_codes(s_codes, t_codes, edges["weight"].to_numpy(dtype=float), len(ids))
+    igraph_graph: list[ig.Graph] = []
+
+    def graph_of() -> ig.Graph:
+        """The igraph graph, built when an igraph algorithm needs it (PLM on networkit does not)."""
+        if not igraph_graph:
+            igraph_graph.append(_igraph_codes(s_codes, t_codes, edges["weight"].to_numpy(dtype=float), len(ids)))
+        return igraph_graph[0]
+
     if method == "auto":
         method = "plm" if len(ids) >= LARGE_GRAPH else "leiden"
     nkg = None
@@ -735,23 +767,23 @@ def detect_communities(
         for sd in seeds:
             run, iterations = _run_networkit(nkg, method, resolution, sd)
             if method == "plp":
-                run = _refine(g, run, resolution, sd, weighted)
+                run = _refine(graph_of(), run, resolution, sd, weighted)
             runs.append(run)
         membership = runs[0] if len(runs) == 1 else \
-            runs[int(np.argmax([_quality(g, r, objective, resolution, weighted) for r in runs]))]
+            runs[int(np.argmax([_quality(graph_of(), r, objective, resolution, weighted) for r in runs]))]
     elif consensus and n_runs > 1:
-        membership, runs = _consensus(g, method, objective, resolution, seeds, weighted)
+        membership, runs = _consensus(graph_of(), method, objective, resolution, seeds, weighted)
     else:
-        runs = [_run(g, method, objective, resolution, sd, weighted) for sd in seeds]
+        runs = [_run(graph_of(), method, objective, resolution, sd, weighted) for sd in seeds]
         if len(runs) == 1:
             membership = runs[0]
         else:
-            scores = [_quality(g, r, objective, resolution, weighted) for r in runs]
+            scores = [_quality(graph_of(), r, objective, resolution, weighted) for r in runs]
             membership = runs[int(np.argmax(scores))]
     stability = _stability(membership, runs) if n_runs > 1 else np.full(len(ids), np.nan)
     membership = _canonical(membership, ids)
-    modularity = float(g.modularity(membership.tolist(), weights="weight" if weighted else None,
-                                    resolution=resolution)) if g.ecount() else 0.0
+    modularity = modularity_of(s_codes, t_codes, edges["weight"].to_numpy(dtype=float) if weighted else None,
+                               membership, resolution=resolution)
 
     frame = pd.DataFrame({"id": ids, "community": membership, "stability": stability,
                           "kind": nodes["kind"].to_numpy(), "label": nodes["label"].to_numpy(),

@@ -738,11 +738,15 @@ def _display_labels(ents: pd.DataFrame) -> pd.Series:
     >>> _display_labels(ents).to_dict()
     {'N1': 'Constantin Popescu'}
     """
+    have = ents[ents["label"].notna() & (ents["label"] != "")]
+    return _display_from_counts(have.groupby(["resolved", "label"]).size().reset_index(name="n"))
+
+
+def _display_from_counts(counts: pd.DataFrame) -> pd.Series:
+    """:func:`_display_labels` from ``resolved, label, n`` (records per distinct non-empty label)."""
     from anyascii import anyascii
     from rapidfuzz import fuzz, process
 
-    have = ents[ents["label"].notna() & (ents["label"] != "")]
-    counts = have.groupby(["resolved", "label"]).size().reset_index(name="n")
     single = counts.groupby("resolved")["label"].transform("size") == 1
     out = dict(zip(counts.loc[single, "resolved"], counts.loc[single, "label"]))
     for rid, grp in counts[~single].groupby("resolved", sort=False):
@@ -1195,35 +1199,60 @@ class ComputeGraph:
         ``label`` and ``countries`` are those of :attr:`CaseGraph.nodes` for the same entities.
         """
         codes = np.arange(len(self.ids)) if codes is None else np.asarray(codes, dtype=np.int64)
-        wanted = pd.DataFrame({"rid": self.ids[codes]})
+        # grouped in DuckDB, one row per node; Python sees only the nodes whose records disagree on
+        # the label and the records whose properties can name a country
+        wanted = pd.DataFrame({"rid": self.ids[codes], "pos": np.arange(len(codes), dtype=np.int64)})
         con = self._ws.con
         con.register("_cg_wanted", wanted)
         try:
-            ents = con.execute(
-                f"SELECT m.rid AS resolved, e.kind, e.label, e.country, e.properties FROM entities e "
-                f"JOIN ({_rid_sql(self._ws)}) m USING (entity_id) JOIN _cg_wanted w ON w.rid = m.rid "
-                f"WHERE {_ACTIVE}").df()
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _cg_ents AS SELECT w.pos, e.kind, e.label, e.country, e.properties "
+                f"FROM entities e JOIN ({_rid_sql(self._ws)}) m USING (entity_id) JOIN _cg_wanted w ON w.rid = m.rid "
+                f"WHERE {_ACTIVE}")
         finally:
             con.unregister("_cg_wanted")
-        label = _display_labels(ents)
-        # a node's own countries only where its properties can name one (most records: none)
-        props = ents["properties"].to_numpy(object)
-        maybe = np.flatnonzero(ents["kind"].isin(["phone", "bank_account"]).to_numpy() |
-                               ents["properties"].fillna("").str.contains("|".join(_COUNTRY_PROPS)).to_numpy())
-        import json
+        try:
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE _cg_labels AS
+                SELECT pos, label, count(*) AS n FROM _cg_ents WHERE label IS NOT NULL AND label <> ''
+                GROUP BY pos, label""")
+            per_node = con.sql(f"""
+                SELECT w.pos, l.label, coalesce(l.n_labels, 0) AS n_labels, c.countries
+                FROM range({int(len(codes))}) w(pos)
+                LEFT JOIN (SELECT pos, any_value(label) AS label, count(*) AS n_labels FROM _cg_labels GROUP BY pos) l
+                       USING (pos)
+                LEFT JOIN (SELECT pos, list_sort(list(DISTINCT country) FILTER (country IS NOT NULL)) AS countries
+                           FROM _cg_ents GROUP BY pos) c USING (pos)
+                ORDER BY w.pos""").to_arrow_table()
+            several = con.execute("SELECT l.pos AS resolved, l.label, l.n FROM _cg_labels l JOIN (SELECT pos FROM "
+                                  "_cg_labels GROUP BY pos HAVING count(*) > 1) USING (pos)").df()
+            pattern = "|".join(_COUNTRY_PROPS)
+            maybe = con.execute(f"SELECT pos, kind, properties FROM _cg_ents WHERE kind IN ('phone', 'bank_account') "
+                                f"OR regexp_matches(coalesce(properties::VARCHAR, ''), '{pattern}')").df()
+        finally:
+            con.execute("DROP TABLE IF EXISTS _cg_ents")
+            con.execute("DROP TABLE IF EXISTS _cg_labels")
+        label = per_node.column("label").to_numpy(zero_copy_only=False).astype(object)
+        label[per_node.column("n_labels").to_numpy() != 1] = None
+        if len(several):
+            chosen = _display_from_counts(several)
+            label[chosen.index.to_numpy(dtype=np.int64)] = chosen.to_numpy(object)
+        ids = wanted["rid"].to_numpy(object)
+        missing = pd.isna(label)
+        label[missing] = ids[missing]
+        countries = [c or [] for c in per_node.column("countries").to_pylist()]
+        if len(maybe):
+            # a node's own countries where its properties can name one (most records: none)
+            import json
 
-        own = pd.DataFrame({"g": ents["resolved"].to_numpy(object)[maybe],
-                            "v": [_entity_countries(k, json.loads(p) if isinstance(p, str) else (p or {}))
-                                  for k, p in zip(ents["kind"].to_numpy(object)[maybe], props[maybe])]})
-        all_c = pd.concat([own.explode("v"), pd.DataFrame({"g": ents["resolved"].to_numpy(object),
-                                                          "v": ents["country"].to_numpy(object)})]).dropna()
-        countries = _list_of_unique(all_c["v"], all_c["g"]) if len(all_c) else pd.Series(dtype=object)
-        out = pd.DataFrame({"id": wanted["rid"].to_numpy(object), "kind": self.kinds[codes]})
-        out["label"] = out["id"].map(label)
-        out["label"] = out["label"].where(out["label"].notna(), out["id"])
-        out["countries"] = out["id"].map(countries)
-        out["countries"] = [c if isinstance(c, list) else [] for c in out["countries"]]
-        return out
+            own: dict[int, set[str]] = {}
+            for pos, kind, props in zip(maybe["pos"].tolist(), maybe["kind"].tolist(), maybe["properties"].tolist()):
+                found = _entity_countries(kind, json.loads(props) if isinstance(props, str) else (props or {}))
+                if found:
+                    own.setdefault(pos, set()).update(c for c in found if c is not None and c == c)
+            for pos, found in own.items():
+                countries[pos] = sorted(set(countries[pos]) | found, key=str)
+        return pd.DataFrame({"id": ids, "kind": self.kinds[codes], "label": label, "countries": countries})
 
 
 _ACTIVE = "(e.retain_until IS NULL OR e.retain_until >= current_date)"

@@ -596,6 +596,12 @@ def _is_compute_graph(graph: Any) -> bool:
     return hasattr(graph, "person_source") and hasattr(graph, "node_table")
 
 
+def _object_edges(source: np.ndarray, target: np.ndarray, weight: np.ndarray) -> pd.DataFrame:
+    """An edge table whose ends are the ids' own objects (pandas would copy each into a string array)."""
+    return pd.DataFrame({"source": pd.Series(source, dtype=object), "target": pd.Series(target, dtype=object),
+                         "weight": np.asarray(weight, dtype=float)})
+
+
 def _coded_tables(cg: Any, view: str, attach: bool):
     """The clustered edges and nodes of a :class:`~netintel.graph.ComputeGraph`, with the codes.
 
@@ -606,7 +612,7 @@ def _coded_tables(cg: Any, view: str, attach: bool):
     full_codes = (cg.source, cg.target, cg.weight)
 
     def full_edges() -> pd.DataFrame:
-        return pd.DataFrame({"source": ids[cg.source], "target": ids[cg.target], "weight": cg.weight})
+        return _object_edges(ids[cg.source], ids[cg.target], cg.weight)
 
     full_nodes = cg.node_table()
     if view == "entity":
@@ -618,7 +624,7 @@ def _coded_tables(cg: Any, view: str, attach: bool):
         local[keep] = np.arange(len(keep))
         s, t, w = local[cg.person_source], local[cg.person_target], cg.person_weight
     sub = ids[keep]
-    edges = pd.DataFrame({"source": sub[s], "target": sub[t], "weight": np.asarray(w, dtype=float)})
+    edges = _object_edges(sub[s], sub[t], w)
     nodes = full_nodes.iloc[keep].reset_index(drop=True)
     return edges, nodes, (full_edges() if view == "entity" else full_edges), full_nodes, \
         (np.asarray(s, dtype=np.int64), np.asarray(t, dtype=np.int64))

@@ -1300,7 +1300,7 @@ def compute_graph(ws: "Workspace", *, weighted: bool = True, max_shared: int = 5
     con = ws.con
     directed = ", ".join(f"('{k}', {bool(lk.directed)})" for k, lk in model.links.items()) or "(NULL, NULL)"
     projection = [k for k, lk in model.links.items() if lk.person_projection]
-    tables = ["_cg_rid", "_cg_node", "_cg_edge", "_cg_att", "_cg_ties"]
+    tables = ["_cg_rid", "_cg_node", "_cg_code", "_cg_edge", "_cg_att", "_cg_ties"]
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _cg_rid AS {_rid_sql(ws)}")
         # node codes in id order; kind: the most reported kind of the records (ties alphabetical)
@@ -1309,13 +1309,15 @@ def compute_graph(ws: "Workspace", *, weighted: bool = True, max_shared: int = 5
             FROM (SELECT m.rid, e.kind, row_number() OVER (PARTITION BY m.rid ORDER BY count(*) DESC, e.kind) AS k
                   FROM entities e JOIN _cg_rid m USING (entity_id) WHERE {_ACTIVE} GROUP BY m.rid, e.kind)
             WHERE k = 1""")
+        # record id -> node code (a link's ends join once each, on the record id)
+        con.execute("CREATE OR REPLACE TEMP TABLE _cg_code AS SELECT m.entity_id, n.code FROM _cg_rid m "
+                    "JOIN _cg_node n USING (rid)")
         # edges as CaseGraph.edges: per (source, target, kind), undirected kinds with source < target
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _cg_edge AS
             WITH d(kind, dflt) AS (VALUES {directed}),
             l AS (SELECT ns.code AS s, nt.code AS t, e.kind, coalesce(e.directed, d.dflt, false) AS dir,
                          coalesce(e.weight, 1.0) AS w
-                  FROM links e JOIN _cg_rid ms ON ms.entity_id = e.source JOIN _cg_rid mt ON mt.entity_id = e.target
-                  JOIN _cg_node ns ON ns.rid = ms.rid JOIN _cg_node nt ON nt.rid = mt.rid
+                  FROM links e JOIN _cg_code ns ON ns.entity_id = e.source JOIN _cg_code nt ON nt.entity_id = e.target
                   LEFT JOIN d ON d.kind = e.kind
                   WHERE {_ACTIVE} AND ns.code <> nt.code)
             SELECT CASE WHEN dir THEN s ELSE least(s, t) END AS s, CASE WHEN dir THEN t ELSE greatest(s, t) END AS t,
@@ -1353,8 +1355,8 @@ def compute_graph(ws: "Workspace", *, weighted: bool = True, max_shared: int = 5
             SELECT DISTINCT e.handling, e.releasable_to, e.country FROM entities e JOIN _cg_rid USING (entity_id)
             WHERE {_ACTIVE}
             UNION SELECT DISTINCT e.handling, e.releasable_to, e.country FROM links e
-            JOIN _cg_rid ms ON ms.entity_id = e.source JOIN _cg_rid mt ON mt.entity_id = e.target
-            WHERE {_ACTIVE} AND ms.rid <> mt.rid""").fetchall()
+            JOIN _cg_code ms ON ms.entity_id = e.source JOIN _cg_code mt ON mt.entity_id = e.target
+            WHERE {_ACTIVE} AND ms.code <> mt.code""").fetchall()
     finally:
         for t in tables:
             con.execute(f"DROP TABLE IF EXISTS {t}")

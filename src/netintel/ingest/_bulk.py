@@ -714,17 +714,22 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
         key = "lk, k1, k2" if keyed else "srid"
         link_srid = pair.format(d=directed, a="t.sa", b="t.sb").replace("lk ||", "t.lk ||") if keyed else "t.srid"
         link_directed = ", ".join(f"('{k}', {model.link(k).directed})" for k in model.links)
+        # most edge lists name each tie once: then every tie is its link (its weight, or 1), no aggregate
+        once = con.execute(f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {key} FROM _ties)) = count(*) "
+                           "FROM _ties").fetchall()[0][0]
+        ties = ("(SELECT *, n AS first, 1::BIGINT AS count, coalesce(w, 1.0) AS weight FROM _ties)" if once else
+                f"""(SELECT t.*, g.first, g.count, g.weight
+                     FROM (SELECT min(n) AS first, count(*) AS count, {_tie_weight(con, key)} AS weight
+                           FROM _ties GROUP BY {key}) g
+                     JOIN _ties t ON t.n = g.first)""")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _links AS
             SELECT ni_rid('L', '{p['agency']}', {link_srid}) AS link_id, t.lk AS kind, t.sa AS source,
                    t.sb AS target, d.directed, NULL::TIMESTAMP AS first_seen, NULL::TIMESTAMP AS last_seen,
-                   g.count, g.weight, NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, '{{}}' AS properties,
+                   t.count, t.weight, NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, '{{}}' AS properties,
                    '{p['source_id']}' AS source_id, {link_srid} AS source_record_id, t.locator
-            FROM (SELECT min(n) AS first, count(*) AS count, {_tie_weight(con, key)} AS weight
-                  FROM _ties GROUP BY {key}) g
-            JOIN _ties t ON t.n = g.first
-            JOIN (VALUES {link_directed}) d(kind, directed) ON t.lk = d.kind
-            ORDER BY g.first""")
+            FROM {ties} t JOIN (VALUES {link_directed}) d(kind, directed) ON t.lk = d.kind
+            ORDER BY t.first""")
         records = (f"SELECT locator, {pair.format(d=directed, a='sa', b='sb')} AS record_id, line AS raw "
                    "FROM _ties ORDER BY n" if keyed else
                    "SELECT locator, srid AS record_id, line AS raw FROM _ties ORDER BY n")

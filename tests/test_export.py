@@ -245,3 +245,30 @@ def test_i2_stem_is_a_stem(graph, tmp_path):
     assert names == ["case_i2_entities.csv", "case_i2_links.csv", "case_i2_import.ximp"]
     assert not (tmp_path / "case").exists(), "-o case is a stem, not a folder"
     assert export_graph(graph, tmp_path / "case", format="stix").paths[0].name == "case.stix.json"
+
+
+def test_prepared_tables_write_the_same_bytes_as_the_graph_in_every_format(graph, tmp_path):
+    from netintel.export import prepare_tables
+
+    for pseudonyms in (False, True):
+        tables = prepare_tables(graph, pseudonyms=pseudonyms)
+        for fmt in FORMATS:
+            direct = export_graph(graph, tmp_path / f"a{pseudonyms}" / "case", format=fmt, pseudonyms=pseudonyms)
+            shared = export_graph(tables, tmp_path / f"b{pseudonyms}" / "case", format=fmt, pseudonyms=pseudonyms)
+            assert [p.read_bytes() for p in direct.paths] == [p.read_bytes() for p in shared.paths], fmt
+    with pytest.raises(Exception, match="pseudonyms"):
+        export_graph(prepare_tables(graph), tmp_path / "c.gexf", pseudonyms=True)
+
+
+def test_graph_formats_escape_what_xml_cannot_hold_as_elementtree_does(graph, tmp_path):
+    # written column by column: quotes, ampersands and angle brackets in labels and attributes
+    # must come out as an XML parser reads them back
+    graph.nodes.loc[0, "label"] = 'A & "B" <c>'
+    graph.edges.loc[0, "grading"] = "x<y&z"
+    for fmt in ("gexf", "graphml"):
+        doc = etree.parse(str(export_graph(graph, tmp_path / f"case.{fmt}").paths[0]))
+        text = etree.tostring(doc, encoding="unicode")
+        assert "A &amp; &quot;B&quot; &lt;c&gt;" in text or "A &amp; \"B\" &lt;c&gt;" in text
+        values = [e.get("value") for e in doc.iter("{*}attvalue")] + [e.text for e in doc.iter("{*}data")]
+        labels = [e.get("label") for e in doc.iter("{*}node")] + [e.text for e in doc.iter("{*}data")]
+        assert 'A & "B" <c>' in labels and "x<y&z" in values

@@ -114,12 +114,29 @@ def global_efficiency(ig_graph, *, weights: str | None = None, samples: int | No
         sources = list(range(n))
     total = 0.0
     chunk = max(1, 2_000_000 // max(n, 1))
+    adjacency = _adjacency(ig_graph) if weights is None else None
     for i in range(0, len(sources), chunk):
-        d = np.asarray(ig_graph.distances(source=sources[i:i + chunk], weights=weights), dtype=float)
+        if adjacency is not None:
+            # breadth-first searches in C straight into an array: igraph's distances() gives a
+            # Python list per source, whose conversion cost more than the searches themselves
+            from scipy.sparse.csgraph import shortest_path
+
+            d = shortest_path(adjacency, directed=False, unweighted=True, indices=sources[i:i + chunk])
+        else:
+            d = np.asarray(ig_graph.distances(source=sources[i:i + chunk], weights=weights), dtype=float)
         with np.errstate(divide="ignore"):
             inv = np.where((d > 0) & np.isfinite(d), 1.0 / np.where(d > 0, d, 1.0), 0.0)
         total += float(inv.sum())
     return total / (len(sources) * (n - 1))
+
+
+def _adjacency(ig_graph):
+    """The graph's links as a sparse matrix (for the unweighted distances of :func:`global_efficiency`)."""
+    from scipy.sparse import csr_matrix
+
+    n = ig_graph.vcount()
+    edges = np.asarray(ig_graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    return csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
 
 
 def _scores(ig_graph, strategy: str, *, weighted: bool, exact_limit: int, samples: int, seed: int,
@@ -269,6 +286,7 @@ def simulate_disruption(
     efficiency_limit: int = 1000,
     seed: int = 0,
     progress: bool = False,
+    intact_efficiency: float | None = None,
 ) -> DisruptionResult:
     """Remove entities one at a time and measure what is left (see the module notes).
 
@@ -295,10 +313,16 @@ def simulate_disruption(
         searches rather than one per entity. The result's ``method`` says which.
     progress : bool
         Show a tqdm progress bar.
+    intact_efficiency : float, optional
+        The intact network's efficiency computed the same way (the same ``weighted``, ``samples``,
+        ``efficiency_limit`` and ``seed``), when already known: :func:`compare_strategies`
+        computes it once for all its runs.
 
     Returns
     -------
     DisruptionResult
+        Its ``method`` and ``parameters["efficiency"]`` / ``parameters["betweenness"]`` say how
+        efficiency and betweenness were computed: exact, or sampled (how many sources, which seed).
     """
     if strategy not in STRATEGIES:
         raise NetintelError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
@@ -320,7 +344,7 @@ def simulate_disruption(
                                  else None, seed=seed)
 
     info = g.nodes.set_index("id")[["label", "kind"]]
-    eff0 = efficiency(ig_graph)
+    eff0 = efficiency(ig_graph) if intact_efficiency is None else float(intact_efficiency)
     rows = [{"step": 0, "removed": None, "label": None, "kind": None, "score": np.nan, "n_remaining": n0,
              "lcc_size": 0, "lcc_fraction": 1.0, "efficiency": eff0, "efficiency_fraction": 1.0 if eff0 else np.nan}]
     kw = dict(weighted=weighted, exact_limit=exact_limit, samples=samples, seed=seed, radius=radius)
@@ -373,14 +397,24 @@ def simulate_disruption(
     how = []
     if strategy == "betweenness":
         how.append(("sampled betweenness (" + f"{samples} sources, seed {seed})") if sampled else "exact betweenness")
-    how.append((f"efficiency sampled from {samples} sources (above {efficiency_limit} entities)") if eff_sampled
-               else "exact efficiency")
+    how.append((f"efficiency sampled from {samples} sources (above {efficiency_limit} entities, seed {seed})")
+               if eff_sampled else "exact efficiency")
     how.append("components by union-find, removals replayed backwards")
     how.append("weighted: distance = 1 / tie strength" if weighted else "unweighted")
     how.append("ties: highest score to 10 decimals, then smallest id")
     params = {"strategy": strategy, "mode": mode, "steps": n_steps, "weighted": weighted, "radius": radius,
-              "exact_limit": exact_limit, "samples": samples, "efficiency_limit": efficiency_limit, "seed": seed}
+              "exact_limit": exact_limit, "samples": samples, "efficiency_limit": efficiency_limit, "seed": seed,
+              "efficiency": _method_record(eff_sampled, samples, seed, efficiency_limit)}
+    if strategy == "betweenness":
+        params["betweenness"] = _method_record(sampled, samples, seed, exact_limit)
     return DisruptionResult(table, strategy, mode, weighted, "; ".join(how), g.marking, params)
+
+
+def _method_record(sampled: bool, samples: int, seed: int, limit: int) -> dict[str, Any]:
+    """How a measure was computed, as the result records it: exact, or sampled (sources, seed)."""
+    if sampled:
+        return {"method": "sampled", "sources": samples, "seed": seed, "above": limit}
+    return {"method": "exact", "up_to": limit}
 
 
 @dataclass(frozen=True, eq=False)
@@ -413,6 +447,18 @@ class DisruptionComparison:
                 f"{self.summary.to_html(index=False)}</div>")
 
 
+def _intact_efficiency(g: CaseGraph, *, weighted: bool, samples: int = 500, efficiency_limit: int = 1000,
+                       seed: int = 0, **_: Any) -> float | None:
+    """The efficiency :func:`simulate_disruption` computes at step 0 (None for an empty graph)."""
+    ig_graph = g.to_igraph()
+    n0 = ig_graph.vcount()
+    if n0 == 0:
+        return None
+    sampled = n0 > efficiency_limit and samples < n0
+    return global_efficiency(ig_graph, weights="distance" if weighted and ig_graph.ecount() else None,
+                             samples=samples if sampled else None, seed=seed)
+
+
 def compare_strategies(
     graph: Any,
     *,
@@ -435,8 +481,12 @@ def compare_strategies(
     [['betweenness', 1, '4'], ['degree', 2, '3']]
     """
     g = as_case_graph(graph)
-    results = [simulate_disruption(g, strategy=s, mode=m, steps=steps, weighted=weighted, **kw)
-               for s in strategies for m in modes]
+    runs = [(s, m) for s in strategies for m in modes]
+    if runs and "intact_efficiency" not in kw:
+        # the intact network is the same for every run: its efficiency (all pairs, or the sampled
+        # sources) is computed once, not once per strategy and mode
+        kw["intact_efficiency"] = _intact_efficiency(g, weighted=weighted, **kw)
+    results = [simulate_disruption(g, strategy=s, mode=m, steps=steps, weighted=weighted, **kw) for s, m in runs]
     frames = []
     summary = []
     for r in results:

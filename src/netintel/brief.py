@@ -209,9 +209,13 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
     step("graph")
     comms = detect_communities(graph, seed=seed)
     step("communities")
-    typ = classify_communities(comms, ws)
+    # the workspace read once, after resolution: typology, the cooperation records and the timeline
+    # take these frames instead of reading it again
+    snapshot = {"entities": ws.entities(), "links": ws.links(), "events": ws.events(),
+                "resolved_ids": ws.resolved_ids()}
+    typ = classify_communities(comms, ws, tables=snapshot)
     # the records every cooperation output is computed from, read once (as the recipient may see them)
-    records = load_records(ws, recipient=recipient)
+    records = load_records(ws, recipient=recipient, tables=snapshot)
     prio = priority_scores(records, comms.membership, typologies=typ, recipient=recipient)
     communities = _community_table(comms, typ, prio)
     tables["communities"] = communities
@@ -253,7 +257,7 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
     step("disruption")
     timeline = None
     if top_members:
-        events = temporal_timeline(ws, top_members)
+        events = temporal_timeline(ws, top_members, tables=snapshot)
         if len(events):
             timeline = timeline_chart(_printable_frame(events), title="Timeline of the top-priority network",
                                       caveat=caveat, source=source_note, date=case_date)

@@ -212,3 +212,20 @@ def test_compare_strategies_computes_the_intact_efficiency_once(monkeypatch):
     for r in cmp.results:  # the same curves as each run on its own
         alone = simulate_disruption(g, strategy=r.strategy, mode=r.mode, steps=3)
         pd.testing.assert_frame_equal(r.steps, alone.steps)
+
+
+def test_sampled_efficiency_is_the_mean_over_the_sampled_sources_as_networkx_computes_it():
+    import random
+
+    import igraph as ig
+
+    g = nx.connected_watts_strogatz_graph(200, 4, 0.2, seed=5)
+    h = ig.Graph(200, list(g.edges()))
+    for u, v in g.edges():
+        g[u][v]["distance"] = 1.0 + (u * v) % 3
+    h.es["distance"] = [g[u][v]["distance"] for u, v in h.get_edgelist()]
+    sources = sorted(random.Random(4).sample(range(200), 30))
+    for weights in (None, "distance"):
+        lengths = [nx.single_source_dijkstra_path_length(g, s, weight=weights or (lambda *_: 1)) for s in sources]
+        expected = sum(1 / d for row in lengths for d in row.values() if d > 0) / (30 * 199)
+        assert global_efficiency(h, samples=30, seed=4, weights=weights) == pytest.approx(expected, rel=1e-12)

@@ -112,31 +112,20 @@ def global_efficiency(ig_graph, *, weights: str | None = None, samples: int | No
         sources = sorted(random.Random(seed).sample(range(n), samples))
     else:
         sources = list(range(n))
+    if len(sources) < n:
+        # sampled: each source's sum of 1 / distance is its (unnormalised) harmonic centrality,
+        # searched in C without a row of distances per source coming back to Python (4x faster
+        # on a 9k-person view than distances(); equal to 1e-13)
+        harmonic = ig_graph.harmonic_centrality(vertices=sources, weights=weights, normalized=False)
+        return float(np.sum(np.asarray(harmonic, dtype=float))) / (len(sources) * (n - 1))
     total = 0.0
     chunk = max(1, 2_000_000 // max(n, 1))
-    adjacency = _adjacency(ig_graph) if weights is None else None
     for i in range(0, len(sources), chunk):
-        if adjacency is not None:
-            # breadth-first searches in C straight into an array: igraph's distances() gives a
-            # Python list per source, whose conversion cost more than the searches themselves
-            from scipy.sparse.csgraph import shortest_path
-
-            d = shortest_path(adjacency, directed=False, unweighted=True, indices=sources[i:i + chunk])
-        else:
-            d = np.asarray(ig_graph.distances(source=sources[i:i + chunk], weights=weights), dtype=float)
+        d = np.asarray(ig_graph.distances(source=sources[i:i + chunk], weights=weights), dtype=float)
         with np.errstate(divide="ignore"):
             inv = np.where((d > 0) & np.isfinite(d), 1.0 / np.where(d > 0, d, 1.0), 0.0)
         total += float(inv.sum())
     return total / (len(sources) * (n - 1))
-
-
-def _adjacency(ig_graph):
-    """The graph's links as a sparse matrix (for the unweighted distances of :func:`global_efficiency`)."""
-    from scipy.sparse import csr_matrix
-
-    n = ig_graph.vcount()
-    edges = np.asarray(ig_graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    return csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
 
 
 def _scores(ig_graph, strategy: str, *, weighted: bool, exact_limit: int, samples: int, seed: int,

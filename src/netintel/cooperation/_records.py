@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
@@ -174,23 +174,28 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype({c: object for c, t in df.dtypes.items() if str(t) in ("str", "string")})
 
 
-def load_records(ws: Any, *, recipient: str | None = None) -> CaseRecords:
+def load_records(ws: Any, *, recipient: str | None = None,
+                 tables: Mapping[str, pd.DataFrame] | None = None) -> CaseRecords:
     """The active records of a workspace, resolved, optionally only what ``recipient`` may receive.
 
     Parameters
     ----------
     ws : :class:`~netintel.workspace.Workspace`
     recipient : ISO2 country the output is made for; None keeps everything (the originators' view)
+    tables : ``entities``, ``links``, ``events`` and ``resolved_ids`` of ``ws`` already read (as
+        ``ws.entities()`` ... give them), used instead of a second read. Ignored with a recipient:
+        those records come from the recipient's own view of the workspace.
     """
+    tables = {} if recipient else dict(tables or {})
     if recipient:
         from ..releasability import view_for_recipient
 
         # restrict first, then compute: the records and who-is-who of the recipient's own view
         ws = view_for_recipient(ws, recipient)
         recipient = ws.restricted_for
-    entities = ws.entities()
-    links = ws.links()
-    events = ws.events()
+    entities = tables["entities"] if "entities" in tables else ws.entities()
+    links = tables["links"] if "links" in tables else ws.links()
+    events = tables["events"] if "events" in tables else ws.events()
     if recipient:
         entities = entities[ws.releasable_mask(entities, recipient)] if len(entities) else entities
         links = links[ws.releasable_mask(links, recipient)] if len(links) else links
@@ -200,7 +205,7 @@ def load_records(ws: Any, *, recipient: str | None = None) -> CaseRecords:
     # record's id (and so its existence) into the output: drop it.
     links = links[links["source"].isin(known) & links["target"].isin(known)]
     events = events[events["source"].isin(known) & (events["target"].isna() | events["target"].isin(known))]
-    ids = ws.resolved_ids()
+    ids = tables["resolved_ids"] if "resolved_ids" in tables else ws.resolved_ids()
     resolved = dict(zip(ids["entity_id"], ids["resolved_id"]))
     entities, links, events = _plain(entities), _plain(links), _plain(events)
     entities["node"] = [resolved.get(x, x) for x in entities["entity_id"]]

@@ -746,13 +746,111 @@ def _csv(t: ExportTables, path, marking):
 def _xlsx(t: ExportTables, path, marking):
     from ._files import stable_xlsx
 
+    sheets = {"Marking": _marking_rows(marking), "Entities": _node_table(t), "Links": _edge_table(t)}
+    written = [_xlsx_sheet_xml(frame) for frame in sheets.values()]
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        _marking_rows(marking).to_excel(xl, sheet_name="Marking", index=False)
-        _node_table(t).to_excel(xl, sheet_name="Entities", index=False)
-        _edge_table(t).to_excel(xl, sheet_name="Links", index=False)
+        for (name, frame), xml in zip(sheets.items(), written):
+            # openpyxl writes the workbook around the sheets; a sheet written here column by column
+            # (the same XML openpyxl writes, cell for cell) replaces its cell-by-cell writing
+            (frame.iloc[:0] if xml is not None else frame).to_excel(xl, sheet_name=name, index=False)
+    data = buf.getvalue()
+    if all(xml is not None for xml in written):
+        data = _replace_members(data, {f"xl/worksheets/sheet{i}.xml": xml.encode("ascii")
+                                       for i, xml in enumerate(written, start=1)})
     # the same graph gives the same bytes: no clock time inside the workbook
-    return [_write(path, stable_xlsx(buf.getvalue(), datetime(2000, 1, 1)))], {}, None
+    return [_write(path, stable_xlsx(data, datetime(2000, 1, 1)))], {}, None
+
+
+_XLSX_HEAD = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr><outlinePr '
+              'summaryBelow="1" summaryRight="1"/><pageSetUpPr/></sheetPr><dimension ref="{ref}"/><sheetViews>'
+              '<sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
+              '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/><sheetData>')
+_XLSX_TAIL = ('</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
+              '</worksheet>')
+_XLSX_ERRORS = ('#NULL!', '#DIV/0!', '#VALUE!', '#REF!', '#NAME?', '#NUM!', '#N/A')
+
+
+def _xlsx_sheet_xml(frame: pd.DataFrame) -> str | None:
+    """The worksheet XML openpyxl writes for ``frame`` (header row, then the rows; text inline),
+    built column by column; None when a cell is of a kind only openpyxl's own writer handles (a
+    formula, an error code, a time, a line break), which then writes the sheet itself."""
+    from openpyxl.utils import get_column_letter
+
+    n = len(frame)
+    letters = [get_column_letter(i + 1) for i in range(len(frame.columns))]
+    if not letters:
+        return None
+    numbers = np.arange(2, n + 2).astype(str).astype(object)
+    header = [_xlsx_cells(letter, np.array(["1"], dtype=object), pd.Series([str(c)], dtype=object))
+              for letter, c in zip(letters, frame.columns)]
+    if any(h is None for h in header):
+        return None
+    body = np.full(n, "", dtype=object)
+    for letter, col in zip(letters, frame.columns):
+        cells = _xlsx_cells(letter, numbers, frame[col])
+        if cells is None:
+            return None
+        body = body + cells
+    rows = ('<row r="1">' + "".join(h[0] for h in header) + "</row>"
+            + "".join(('<row r="' + numbers + '">' + body + "</row>").tolist()))
+    return _XLSX_HEAD.format(ref=f"A1:{letters[-1]}{n + 1}") + rows + _XLSX_TAIL
+
+
+def _xlsx_cells(letter: str, numbers: np.ndarray, column: pd.Series) -> np.ndarray | None:
+    """One column's ``<c>`` elements as openpyxl writes them (pandas' empty cells are empty text)."""
+    values = column.to_numpy(object)
+    n = len(values)
+    kinds = pd.Series(values, dtype=object).map(type).to_numpy(object)
+    ref = '<c r="' + letter + numbers + '" t="'
+    out = np.empty(n, dtype=object)
+    text = kinds == str
+    empty = np.array([k is type(None) for k in kinds], dtype=bool) if n else np.zeros(0, bool)
+    boolean = kinds == bool
+    number = np.isin(kinds, [int, float, np.int64, np.float64, np.int32, np.float32])
+    if not (text | empty | boolean | number).all():
+        return None
+    if text.any():
+        strings = pd.Series(values[text], dtype=object).str.slice(0, 32767)
+        if (strings.str.contains("\r", regex=False).any() or strings.isin(_XLSX_ERRORS).any()
+                or ((strings.str.len() > 1) & strings.str.startswith("=")).any()):
+            return None
+        blank = (strings == "").to_numpy(bool)
+        padded = (strings != strings.str.strip()).to_numpy(bool) & ~blank
+        escaped = (strings.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False)
+                   .str.replace(">", "&gt;", regex=False)
+                   .str.encode("ascii", "xmlcharrefreplace").str.decode("ascii")).to_numpy(object)
+        opening = np.where(padded, '<t xml:space="preserve">', "<t>").astype(object)
+        cell = np.where(blank, 'inlineStr"></c>', 'inlineStr"><is>' + opening + escaped + "</t></is></c>")
+        out[text] = ref[text] + cell.astype(object)
+    if empty.any():
+        out[empty] = ref[empty] + 'inlineStr"></c>'
+    if boolean.any():
+        out[boolean] = ref[boolean] + np.where(values[boolean].astype(bool), 'b"><v>1</v></c>',
+                                               'b"><v>0</v></c>').astype(object)
+    if number.any():
+        nums = values[number].astype(float)
+        if np.isinf(nums).any():
+            return None  # pandas writes infinity as text of its own
+        missing = np.zeros(n, dtype=bool)
+        missing[np.flatnonzero(number)[np.isnan(nums)]] = True
+        number &= ~missing
+        out[missing] = ref[missing] + 'inlineStr"></c>'  # pandas writes NaN as an empty cell
+        shown = np.array(["%.16g" % v for v in values[number]], dtype=object)
+        out[number] = ref[number] + 'n"><v>' + shown + "</v></c>"
+    return out
+
+
+def _replace_members(data: bytes, members: dict[str, bytes]) -> bytes:
+    """A zip archive with some members' contents replaced (order and names kept)."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, members.get(item.filename, src.read(item.filename)))
+    return out.getvalue()
 
 
 # -- i2 Analyst's Notebook ---------------------------------------------------------------------

@@ -245,3 +245,53 @@ def test_i2_stem_is_a_stem(graph, tmp_path):
     assert names == ["case_i2_entities.csv", "case_i2_links.csv", "case_i2_import.ximp"]
     assert not (tmp_path / "case").exists(), "-o case is a stem, not a folder"
     assert export_graph(graph, tmp_path / "case", format="stix").paths[0].name == "case.stix.json"
+
+
+def test_prepared_tables_write_the_same_bytes_as_the_graph_in_every_format(graph, tmp_path):
+    from netintel.export import prepare_tables
+
+    for pseudonyms in (False, True):
+        tables = prepare_tables(graph, pseudonyms=pseudonyms)
+        for fmt in FORMATS:
+            direct = export_graph(graph, tmp_path / f"a{pseudonyms}" / "case", format=fmt, pseudonyms=pseudonyms)
+            shared = export_graph(tables, tmp_path / f"b{pseudonyms}" / "case", format=fmt, pseudonyms=pseudonyms)
+            assert [p.read_bytes() for p in direct.paths] == [p.read_bytes() for p in shared.paths], fmt
+    with pytest.raises(Exception, match="pseudonyms"):
+        export_graph(prepare_tables(graph), tmp_path / "c.gexf", pseudonyms=True)
+
+
+def test_graph_formats_escape_what_xml_cannot_hold_as_elementtree_does(graph, tmp_path):
+    # written column by column: quotes, ampersands and angle brackets in labels and attributes
+    # must come out as an XML parser reads them back
+    graph.nodes.loc[0, "label"] = 'A & "B" <c>'
+    graph.edges.loc[0, "grading"] = "x<y&z"
+    for fmt in ("gexf", "graphml"):
+        doc = etree.parse(str(export_graph(graph, tmp_path / f"case.{fmt}").paths[0]))
+        text = etree.tostring(doc, encoding="unicode")
+        assert "A &amp; &quot;B&quot; &lt;c&gt;" in text or "A &amp; \"B\" &lt;c&gt;" in text
+        values = [e.get("value") for e in doc.iter("{*}attvalue")] + [e.text for e in doc.iter("{*}data")]
+        labels = [e.get("label") for e in doc.iter("{*}node")] + [e.text for e in doc.iter("{*}data")]
+        assert 'A & "B" <c>' in labels and "x<y&z" in values
+
+
+def test_xlsx_sheets_written_column_by_column_are_the_xml_openpyxl_writes(tmp_path):
+    import io
+    import zipfile
+
+    from netintel.export import _xlsx_sheet_xml
+
+    frame = pd.DataFrame({
+        "text": ["plain", " padded ", "a & b <c> \"d\"", "Ц ГДНП — 😀", "", None, "'=1+1", "-12.5"],
+        "number": [1, 0, -3, 2**40, 7, 12, 1, 2],
+        "real": [0.1, 1e-20, 2.5, -0.0, 3.0, 1 / 3, 12345678.9, 7.0],
+        "flag": [True, False, True, True, False, True, False, True],
+        "mixed": ["x", 1, 2.5, True, None, "", "y", 0],
+    }).astype(object)
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        frame.to_excel(xl, sheet_name="S", index=False)
+    expected = zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("xl/worksheets/sheet1.xml").decode("ascii")
+    assert _xlsx_sheet_xml(frame) == expected
+    # what only openpyxl's own writer knows is left to it
+    assert _xlsx_sheet_xml(pd.DataFrame({"f": ["=SUM(A1:A2)"]})) is None
+    assert _xlsx_sheet_xml(pd.DataFrame({"t": [pd.Timestamp("2025-01-01")]}).astype(object)) is None

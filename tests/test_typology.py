@@ -211,3 +211,16 @@ def test_analysis_never_imports_the_generators():
             "'netintel.training'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_classify_takes_the_tables_already_read_and_gives_the_same_result(tmp_path):
+    from read_counter import ReadCounter, workspace_tables
+
+    from netintel.typology import classify_communities
+
+    ws, ids, membership = _voices_case(tmp_path)
+    model = TypologyModel(_Uniform(), FEATURES, tuple(sorted(TYPOLOGIES)), {})
+    counted = ReadCounter(ws)
+    given = classify_communities(membership, counted, model=model, tables=workspace_tables(ws))
+    assert counted.reads == []  # nothing read again
+    pd.testing.assert_frame_equal(given, classify_communities(membership, ws, model=model))

@@ -47,7 +47,7 @@ from tqdm.auto import tqdm
 from . import __version__
 from ._text import printable, printable_deep
 from .errors import NetintelError
-from .export import export_graph, write_marked_csv
+from .export import export_graph, prepare_tables, write_marked_csv
 from .handling import Marking, country_code
 from .viz.analysis import key_players_chart, plot_disruption
 from .viz.style import save
@@ -181,7 +181,7 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
     from .analysis.disruption import compare_strategies
     from .analysis.temporal import timeline as temporal_timeline
     from .communities import detect_communities
-    from .cooperation import case_jurisdictions, pooling_gain, priority_scores, recommend_jit
+    from .cooperation import case_jurisdictions, load_records, pooling_gain, priority_scores, recommend_jit
     from .graph import build_graph
     from .resolve import resolve
     from .typology import classify_communities
@@ -209,16 +209,23 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
     step("graph")
     comms = detect_communities(graph, seed=seed)
     step("communities")
-    typ = classify_communities(comms, ws)
-    prio = priority_scores(ws, comms.membership, typologies=typ, recipient=recipient)
+    # the workspace read once, after resolution: typology, the cooperation records and the timeline
+    # take these frames instead of reading it again
+    snapshot = {"entities": ws.entities(), "links": ws.links(), "events": ws.events(),
+                "resolved_ids": ws.resolved_ids()}
+    typ = classify_communities(comms, ws, tables=snapshot)
+    # the records every cooperation output is computed from, read once (as the recipient may see them)
+    records = load_records(ws, recipient=recipient, tables=snapshot)
+    prio = priority_scores(records, comms.membership, typologies=typ, recipient=recipient)
     communities = _community_table(comms, typ, prio)
     tables["communities"] = communities
     step("typology and priorities")
-    players = key_players(graph.person_view(), seed=seed)
+    persons = graph.person_view()  # built once: key players, legal tables and disruption share it
+    players = key_players(persons, seed=seed)
     kp = players.table.merge(comms.membership[["id", "community"]], on="id", how="left")
     tables["key_players"] = kp
     # the networks' own leaders: ranked inside each of the highest-priority networks
-    leaders = community_key_players(graph.person_view(), comms.membership[
+    leaders = community_key_players(persons, comms.membership[
         comms.membership["community"].isin(set(communities.head(top_communities)["community"]))], seed=seed)
     tables["network_key_players"] = leaders
     step("key players")
@@ -228,8 +235,8 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
     first = None
     for c in top["community"]:
         members = comms.members(int(c))
-        jur = case_jurisdictions(ws, members, recipient=recipient)
-        jit = recommend_jit(ws, members, min_share=min_share, recipient=recipient)
+        jur = case_jurisdictions(records, members, recipient=recipient)
+        jit = recommend_jit(records, members, min_share=min_share, recipient=recipient)
         first = first or (jur, jit)
         jur_rows.append(jur.countries.assign(community=int(c)))
         holders.append(jur.evidence.assign(community=int(c)))
@@ -242,15 +249,15 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
         from .cooperation._briefing import legal_tables
 
         top_players = list(kp.loc[kp["community"] == top.iloc[0]["community"]].sort_values("rank")["id"].head(5))
-        tables.update(legal_tables(ws, top_members, recipient=recipient, min_share=min_share,
-                                   key_players=top_players, graph=graph.person_view()))
+        tables.update(legal_tables(records, top_members, recipient=recipient, min_share=min_share,
+                                   key_players=top_players, graph=persons))
     step("jurisdictions and JIT")
-    disruption = compare_strategies(graph.person_view(), steps=10, seed=seed)
+    disruption = compare_strategies(persons, steps=10, seed=seed)
     tables["disruption"] = disruption.table
     step("disruption")
     timeline = None
     if top_members:
-        events = temporal_timeline(ws, top_members)
+        events = temporal_timeline(ws, top_members, tables=snapshot)
         if len(events):
             timeline = timeline_chart(_printable_frame(events), title="Timeline of the top-priority network",
                                       caveat=caveat, source=source_note, date=case_date)
@@ -268,7 +275,7 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
     if first is not None:
         charts["country_flows"] = first[0].chart(source=source_note, date=case_date)
         charts["jit"] = first[1].chart(source=source_note, date=case_date)
-        charts["pooling_gain"] = pooling_gain(ws, top_members, recipient=recipient).chart(
+        charts["pooling_gain"] = pooling_gain(records, top_members, recipient=recipient).chart(
             source=source_note, date=case_date)
     charts["disruption"] = plot_disruption(disruption, source=source_note, date=case_date)
     if timeline is not None:
@@ -279,8 +286,10 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
         # tidy, formula-safe cells and the marking in a sidecar beside each table
         written += write_marked_csv(frame, out / "tables" / f"{name}.csv", marking)
     step("charts")
+    # the tables every format writes, sorted and flattened once for the seven formats
+    export_tables = prepare_tables(shown, pseudonyms=pseudonyms)
     for fmt, name in _EXPORTS:
-        written += list(export_graph(shown, out / "exports" / name, format=fmt, recipient=recipient,
+        written += list(export_graph(export_tables, out / "exports" / name, format=fmt, recipient=recipient,
                                      pseudonyms=pseudonyms).paths)
     step("exports")
     summary = _summary_html(case_title, marking, recipient, intake, communities, kp, tables, charts, resolution)

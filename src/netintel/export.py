@@ -192,14 +192,17 @@ def export_graph(graph: Any, path: str | Path, *, format: str | None = None, rec
             f"this graph is marked {marking.banner}: it may not be exported for {recipient.upper()}; "
             f"build it with build_graph(ws, recipient={recipient.upper()!r}) to keep only what "
             f"{recipient.upper()} may receive")
-    nodes, edges = _tables(graph, pseudonyms)
+    tables = graph if isinstance(graph, ExportTables) else prepare_tables(graph, pseudonyms=pseudonyms)
+    if tables.pseudonyms != pseudonyms:
+        raise NetintelError(f"these export tables were prepared with pseudonyms={tables.pseudonyms}; prepare them "
+                            f"again with pseudonyms={pseudonyms} (or pass the graph itself)")
     if fmt in _EXTENSIONS and not path.suffix:
         path = path.with_name(path.name + _EXTENSIONS[fmt])
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = {"gexf": _gexf, "graphml": _graphml, "cytoscape": _cytoscape, "i2": _i2, "ftm": _ftm,
               "stix": _stix, "csv": _csv, "xlsx": _xlsx}[fmt]
-    paths, skipped, n_objects = writer(nodes, edges, path, marking)
-    return ExportResult(fmt, tuple(paths), len(nodes), len(edges), marking,
+    paths, skipped, n_objects = writer(tables, path, marking)
+    return ExportResult(fmt, tuple(paths), len(tables.nodes), len(tables.edges), marking,
                         recipient.upper() if recipient else None, skipped, n_objects)
 
 
@@ -327,6 +330,127 @@ def _tables(graph: Any, pseudonyms: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     return nodes, edges
 
 
+class ExportTables:
+    """The node and link tables of a graph as every export format writes them, prepared once.
+
+    :func:`export_graph` takes one in place of the graph: a briefing writing seven formats of one
+    graph sorts, pseudonymises and flattens its cells once, column by column, not once per format.
+    It has the graph's ``nodes``, ``edges`` and ``marking`` (so releasability is checked as for the
+    graph) and remembers the cells of each column it has flattened.
+    """
+
+    def __init__(self, nodes: pd.DataFrame, edges: pd.DataFrame, marking: Marking, pseudonyms: bool):
+        self.nodes, self.edges, self.marking, self.pseudonyms = nodes, edges, marking, pseudonyms
+        self._flat: dict[tuple[str, str], list[Any]] = {}
+
+    def flat(self, which: str, name: str) -> list[Any]:
+        """The cells of column ``name`` of ``nodes`` or ``edges`` as :func:`_flat` gives them."""
+        key = (which, name)
+        if key not in self._flat:
+            self._flat[key] = _flat_column(getattr(self, which)[name])
+        return self._flat[key]
+
+    def attrs(self, which: str, names: Iterable[str]) -> dict[str, list[Any]]:
+        """Column -> flattened cells (None where empty) of the attribute columns the table has."""
+        frame = getattr(self, which)
+        return {n: [None if v == "" else v for v in self.flat(which, n)] for n in names if n in frame.columns}
+
+    def records(self, which: str, names: Iterable[str]) -> list[dict[str, Any]]:
+        """One dict per row of its non-empty attributes (what the JSON formats write)."""
+        cols = self.attrs(which, names)
+        keys = list(cols)
+        return [{k: v for k, v in zip(keys, vals) if v is not None} for vals in zip(*cols.values())] \
+            if keys else [{} for _ in range(len(getattr(self, which)))]
+
+
+def prepare_tables(graph: Any, *, pseudonyms: bool = False) -> ExportTables:
+    """The tables :func:`export_graph` writes, for writing several formats of one graph."""
+    if isinstance(graph, ExportTables):
+        return graph
+    nodes, edges = _tables(graph, pseudonyms)
+    return ExportTables(nodes, edges, graph.marking, pseudonyms)
+
+
+def _flat_column(column: pd.Series) -> list[Any]:
+    """:func:`_flat` of every cell of a column, computed by dtype (numbers and times without a
+    call per cell)."""
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return column.to_numpy(bool).tolist()
+    if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return column.to_numpy().tolist()
+    if pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        values = column.to_numpy(float)
+        out = values.astype(object)
+        out[np.isnan(values)] = None
+        return out.tolist()
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return _iso_column(column)
+    return [_flat(v) for v in column]
+
+
+def _iso_column(column: pd.Series) -> list[Any]:
+    """:func:`_iso` of a datetime column: the date alone at midnight, else ISO 8601 with the time."""
+    if len(column) == 0:
+        return []
+    t = pd.Series(column.to_numpy(), index=range(len(column)))
+    missing = t.isna().to_numpy()
+    day = t.dt.strftime("%Y-%m-%d")
+    full = t.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = ((t.dt.microsecond != 0) | (t.dt.nanosecond != 0)).to_numpy()
+    midnight = (t == t.dt.normalize()).to_numpy()
+    out = np.where(midnight, day.to_numpy(object), full.to_numpy(object)).astype(object)
+    for i in np.flatnonzero(fraction & ~missing):  # sub-second times are rare: Timestamp says how
+        out[i] = _iso(t.iloc[i])
+    out[missing] = None
+    return out.tolist()
+
+
+def _full_iso_column(column: pd.Series) -> np.ndarray:
+    """``Timestamp(v).isoformat()`` of a datetime column (None where missing)."""
+    t = pd.Series(pd.to_datetime(column, format="ISO8601").to_numpy(), index=range(len(column)))
+    out = t.dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(object).astype(object)
+    fraction = ((t.dt.microsecond != 0) | (t.dt.nanosecond != 0)).to_numpy()
+    missing = t.isna().to_numpy()
+    for i in np.flatnonzero(fraction & ~missing):
+        out[i] = t.iloc[i].isoformat()
+    out[missing] = None
+    return out
+
+
+def _xml_attr_text(values: Iterable[Any]) -> np.ndarray:
+    """:func:`_xml_value` of each value, escaped as ElementTree escapes an attribute."""
+    s = pd.Series([_xml_value(v) for v in values], dtype=object)
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\r", "&#13;"),
+                 ("\n", "&#10;"), ("\t", "&#09;")):
+        s = s.str.replace(a, b, regex=False)
+    return s.to_numpy(object)
+
+
+def _xml_cdata_text(values: Iterable[Any]) -> np.ndarray:
+    """:func:`_xml_value` of each value, escaped as ElementTree escapes element text."""
+    s = pd.Series([_xml_value(v) for v in values], dtype=object)
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        s = s.str.replace(a, b, regex=False)
+    return s.to_numpy(object)
+
+
+def _joined(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Element-wise concatenation of string columns (object arrays or scalars)."""
+    out = np.full(n, "", dtype=object)
+    for part in parts:
+        out = out + part
+    return out
+
+
+def _splice(tree_text: str, placeholder: str, blocks: np.ndarray, indent: str) -> str:
+    """Put the elements written column by column where the placeholder element was indented."""
+    mark = f"<{placeholder} />"
+    if len(blocks) == 0:
+        return tree_text.replace(f"\n{indent}{mark}", "", 1)
+    return tree_text.replace(mark, f"\n{indent}".join(blocks.tolist()), 1)
+
+
 #: Node and link attributes every graph format carries (the entity's own properties as JSON).
 NODE_ATTRS = ("label", "kind", "country", "countries", "agencies", "n_records", "grading", "handling",
               "releasable_to", "community", "first_seen", "last_seen", "properties")
@@ -334,20 +458,6 @@ EDGE_ATTRS = ("kind", "directed", "weight", "count", "amount", "currency", "firs
               "n_records", "grading", "handling", "releasable_to", "link_ids")
 _TYPES = {"n_records": "integer", "count": "integer", "weight": "double", "amount": "double",
           "directed": "boolean", "community": "integer"}
-
-
-def _attrs(row: pd.Series, names: Iterable[str]) -> dict[str, Any]:
-    out = {}
-    for name in names:
-        if name in row.index:
-            v = _flat(row[name])
-            if v is not None and v != "":
-                out[name] = v
-    return out
-
-
-def _records(frame: pd.DataFrame, names: Iterable[str]) -> list[dict[str, Any]]:
-    return [_attrs(row, names) for _, row in frame.iterrows()]
 
 
 def _xml_value(value: Any) -> str:
@@ -362,7 +472,8 @@ def _xml_value(value: Any) -> str:
 GEXF_NS = "http://gexf.net/1.3"
 
 
-def _gexf(nodes, edges, path, marking):
+def _gexf(t: ExportTables, path, marking):
+    nodes, edges = t.nodes, t.edges
     ET.register_namespace("", GEXF_NS)
     q = lambda tag: f"{{{GEXF_NS}}}{tag}"  # noqa: E731
     root = ET.Element(q("gexf"), {"version": "1.3"})
@@ -376,34 +487,82 @@ def _gexf(nodes, edges, path, marking):
     if dated:
         graph_attrs.update(timeformat="date" if _all_days(edges) else "dateTime", timerepresentation="interval")
     g = ET.SubElement(root, q("graph"), graph_attrs)
-    node_rows, edge_rows = _records(nodes, NODE_ATTRS), _records(edges, EDGE_ATTRS)
+    node_cols, edge_cols = t.attrs("nodes", NODE_ATTRS), t.attrs("edges", EDGE_ATTRS)
     # the marking of the whole graph, as attributes of the graph Gephi shows in its data laboratory
     graph_keys = {"marking": marking.banner, "marking_handling": marking.handling,
                   "marking_releasable_to": "; ".join(marking.releasable_to)}
-    for cls, rows, extra in (("node", node_rows, graph_keys), ("edge", edge_rows, {})):
-        names = sorted({k for r in rows for k in r if k not in ("label",)} | set(extra))
+    for cls, cols, extra in (("node", node_cols, graph_keys), ("edge", edge_cols, {})):
+        names = sorted({k for k, v in cols.items() if k != "label" and any(x is not None for x in v)} | set(extra))
         block = ET.SubElement(g, q("attributes"), {"class": cls, "mode": "static"})
         for name in names:
             a = ET.SubElement(block, q("attribute"), {"id": name, "title": name, "type": _TYPES.get(name, "string")})
             if name in extra:
                 ET.SubElement(a, q("default")).text = extra[name]
-    fmt_time = (lambda v: v[:10]) if graph_attrs.get("timeformat") == "date" else (lambda v: v)
-    nodes_el = ET.SubElement(g, q("nodes"))
-    for (_, row), attrs in zip(nodes.iterrows(), node_rows):
-        el = ET.SubElement(nodes_el, q("node"), {"id": _xml_value(row["id"]), "label": _xml_value(attrs["label"])})
-        _gexf_time(el, attrs, fmt_time)
-        _gexf_attvalues(el, q, attrs)
-    edges_el = ET.SubElement(g, q("edges"))
-    for (_, row), attrs in zip(edges.iterrows(), edge_rows):
-        el = ET.SubElement(edges_el, q("edge"), {
-            "id": row["edge_id"], "source": _xml_value(row["source"]), "target": _xml_value(row["target"]),
-            "type": "directed" if attrs.get("directed", True) else "undirected", "label": _xml_value(row["kind"]),
-            "kind": _xml_value(row["kind"]), "weight": repr(float(attrs.get("weight", 1.0)))})
-        _gexf_time(el, attrs, fmt_time)
-        _gexf_attvalues(el, q, attrs)
+    date_only = graph_attrs.get("timeformat") == "date"
+    # the nodes and links themselves are written column by column (one string per element), where
+    # an ElementTree element per row would cost a Python call per cell; the text is the same
+    ET.SubElement(ET.SubElement(g, q("nodes")), "netintel-nodes")
+    ET.SubElement(ET.SubElement(g, q("edges")), "netintel-edges")
     ET.indent(root)
-    data = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-    return [_write(path, data)], {}, None
+    text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    n, m = len(nodes), len(edges)
+    node_head = _joined(['<node id="', _xml_attr_text(nodes["id"]), '" label="',
+                         _xml_attr_text(node_cols["label"]), '"', _gexf_spells(node_cols, date_only, n)], n)
+    node_xml = _joined([node_head, ">\n        ", _gexf_attvalues_column(node_cols, n, "        "),
+                        "\n      </node>"], n)
+    weight = edge_cols.get("weight", [None] * m)
+    directed = edge_cols.get("directed", [None] * m)
+    kind = _xml_attr_text(edges["kind"])
+    edge_head = _joined([
+        '<edge id="', _xml_attr_text(edges["edge_id"]), '" source="', _xml_attr_text(edges["source"]),
+        '" target="', _xml_attr_text(edges["target"]), '" type="',
+        np.array(["directed" if (True if d is None else d) else "undirected" for d in directed], dtype=object),
+        '" label="', kind, '" kind="', kind, '" weight="',
+        np.array([repr(float(1.0 if w is None else w)) for w in weight], dtype=object), '"',
+        _gexf_spells(edge_cols, date_only, m)], m)
+    edge_xml = _joined([edge_head, ">\n        ", _gexf_attvalues_column(edge_cols, m, "        "),
+                        "\n      </edge>"], m)
+    text = _splice(text, "netintel-nodes", node_xml, "      ")
+    text = _splice(text, "netintel-edges", edge_xml, "      ")
+    return [_write(path, text)], {}, None
+
+
+def _gexf_spells(cols: dict[str, list[Any]], date_only: bool, n: int) -> np.ndarray:
+    """`` start="..." end="..."`` of each row with a first seen time (``end`` falls back to it)."""
+    first = cols.get("first_seen")
+    if first is None:
+        return np.full(n, "", dtype=object)
+    last = cols.get("last_seen", [None] * n)
+    first_iso = _full_iso_column(pd.Series(first, dtype=object))
+    last_iso = _full_iso_column(pd.Series([b if b else a for a, b in zip(first, last)], dtype=object))
+    if date_only:
+        first_iso = np.array([v[:10] if v is not None else None for v in first_iso], dtype=object)
+        last_iso = np.array([v[:10] if v is not None else None for v in last_iso], dtype=object)
+    has = np.array([bool(v) for v in first], dtype=bool)
+    out = np.full(n, "", dtype=object)
+    if has.any():
+        out[has] = _joined([' start="', _xml_attr_text(first_iso[has]), '" end="',
+                            _xml_attr_text(last_iso[has]), '"'], int(has.sum()))
+    return out
+
+
+def _gexf_attvalues_column(cols: dict[str, list[Any]], n: int, indent: str) -> np.ndarray:
+    """The ``<attvalues>`` element of every row, its values in name order (the label aside)."""
+    inner = np.full(n, "", dtype=object)
+    for name in sorted(cols):
+        if name == "label":
+            continue
+        values = cols[name]
+        has = np.array([v is not None for v in values], dtype=bool)
+        if not has.any():
+            continue
+        piece = np.full(n, "", dtype=object)
+        piece[has] = _joined([f'\n{indent}  <attvalue for="{name}" value="',
+                              _xml_attr_text([v for v, h in zip(values, has) if h]), '" />'], int(has.sum()))
+        inner = inner + piece
+    empty = inner == ""
+    out = np.where(empty, "<attvalues />", "<attvalues>" + inner.astype(object) + f"\n{indent}</attvalues>")
+    return out.astype(object)
 
 
 def _case_date(edges: pd.DataFrame) -> str:
@@ -417,39 +576,28 @@ def _all_days(edges: pd.DataFrame) -> bool:
     return bool((times == times.dt.normalize()).all())
 
 
-def _gexf_time(el: ET.Element, attrs: dict[str, Any], fmt_time) -> None:
-    first, last = attrs.get("first_seen"), attrs.get("last_seen")
-    if first:
-        el.set("start", fmt_time(_full_iso(first)))
-        el.set("end", fmt_time(_full_iso(last or first)))
-
-
 def _full_iso(value: str) -> str:
     return pd.Timestamp(value).isoformat()
-
-
-def _gexf_attvalues(el: ET.Element, q, attrs: dict[str, Any]) -> None:
-    values = ET.SubElement(el, q("attvalues"))
-    for name, value in sorted(attrs.items()):
-        if name == "label":
-            continue
-        ET.SubElement(values, q("attvalue"), {"for": name, "value": _xml_value(value)})
 
 
 # -- GraphML -----------------------------------------------------------------------------------
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 
 
-def _graphml(nodes, edges, path, marking):
+def _graphml(t: ExportTables, path, marking):
+    nodes, edges = t.nodes, t.edges
     ET.register_namespace("", GRAPHML_NS)
     q = lambda tag: f"{{{GRAPHML_NS}}}{tag}"  # noqa: E731
     root = ET.Element(q("graphml"))
-    node_rows, edge_rows = _records(nodes, NODE_ATTRS), _records(edges, EDGE_ATTRS)
+    node_cols, edge_cols = t.attrs("nodes", NODE_ATTRS), t.attrs("edges", EDGE_ATTRS)
     graph_data = {"marking": marking.banner, "handling": marking.handling,
                   "releasable_to": "; ".join(marking.releasable_to)}
+
+    def present(cols: dict[str, list[Any]]) -> list[str]:
+        return sorted(k for k, v in cols.items() if any(x is not None for x in v))
+
     keys: dict[tuple[str, str], str] = {}
-    for cls, names in (("graph", sorted(graph_data)), ("node", sorted({k for r in node_rows for k in r})),
-                       ("edge", sorted({k for r in edge_rows for k in r}))):
+    for cls, names in (("graph", sorted(graph_data)), ("node", present(node_cols)), ("edge", present(edge_cols))):
         for name in names:
             key_id = f"{cls[0]}_{name}"
             keys[(cls, name)] = key_id
@@ -458,29 +606,49 @@ def _graphml(nodes, edges, path, marking):
     g = ET.SubElement(root, q("graph"), {"id": "netintel", "edgedefault": "directed"})
     for name, value in graph_data.items():
         ET.SubElement(g, q("data"), {"key": keys[("graph", name)]}).text = _xml_value(value)
-    for (_, row), attrs in zip(nodes.iterrows(), node_rows):
-        el = ET.SubElement(g, q("node"), {"id": _xml_value(row["id"])})
-        for name, value in sorted(attrs.items()):
-            ET.SubElement(el, q("data"), {"key": keys[("node", name)]}).text = _xml_value(value)
-    for (_, row), attrs in zip(edges.iterrows(), edge_rows):
-        el = ET.SubElement(g, q("edge"), {"id": row["edge_id"], "source": _xml_value(row["source"]),
-                                          "target": _xml_value(row["target"]),
-                                          "directed": "true" if attrs.get("directed", True) else "false"})
-        for name, value in sorted(attrs.items()):
-            ET.SubElement(el, q("data"), {"key": keys[("edge", name)]}).text = _xml_value(value)
+    # nodes and links written column by column (see _gexf), the same text as one element per row
+    ET.SubElement(g, "netintel-elements")
     ET.indent(root)
-    return [_write(path, ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")], {}, None
+    text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    n, m = len(nodes), len(edges)
+    node_xml = _graphml_elements(_joined(['<node id="', _xml_attr_text(nodes["id"]), '"'], n), node_cols, "n",
+                                 "node", n)
+    directed = edge_cols.get("directed", [None] * m)
+    edge_open = _joined([
+        '<edge id="', _xml_attr_text(edges["edge_id"]), '" source="', _xml_attr_text(edges["source"]),
+        '" target="', _xml_attr_text(edges["target"]), '" directed="',
+        np.array(["true" if (True if d is None else d) else "false" for d in directed], dtype=object), '"'], m)
+    edge_xml = _graphml_elements(edge_open, edge_cols, "e", "edge", m)
+    return [_write(path, _splice(text, "netintel-elements", np.concatenate([node_xml, edge_xml]), "    "))], {}, None
+
+
+def _graphml_elements(opening: np.ndarray, cols: dict[str, list[Any]], prefix: str, tag: str,
+                      n: int) -> np.ndarray:
+    """Each row's element with one ``<data>`` per non-empty attribute, in name order."""
+    inner = np.full(n, "", dtype=object)
+    for name in sorted(cols):
+        values = cols[name]
+        has = np.array([v is not None for v in values], dtype=bool)
+        if not has.any():
+            continue
+        piece = np.full(n, "", dtype=object)
+        piece[has] = _joined([f'\n      <data key="{prefix}_{name}">',
+                              _xml_cdata_text([v for v, h in zip(values, has) if h]), "</data>"], int(has.sum()))
+        inner = inner + piece
+    empty = inner == ""
+    return np.where(empty, opening + " />", opening + ">" + inner + f"\n    </{tag}>").astype(object)
 
 
 # -- Cytoscape ---------------------------------------------------------------------------------
-def _cytoscape(nodes, edges, path, marking):
+def _cytoscape(t: ExportTables, path, marking):
+    nodes, edges = t.nodes, t.edges
     elements = {
         # "value" and "name" as networkx's cytoscape reader expects; Cytoscape.js ignores extra data.
-        "nodes": [{"data": {"id": str(r["id"]), "value": str(r["id"]), "name": attrs["label"], **attrs}}
-                  for (_, r), attrs in zip(nodes.iterrows(), _records(nodes, NODE_ATTRS))],
-        "edges": [{"data": {"id": r["edge_id"], "source": str(r["source"]), "target": str(r["target"]),
-                            "interaction": str(r["kind"]), **attrs}}
-                  for (_, r), attrs in zip(edges.iterrows(), _records(edges, EDGE_ATTRS))],
+        "nodes": [{"data": {"id": str(i), "value": str(i), "name": attrs["label"], **attrs}}
+                  for i, attrs in zip(nodes["id"], t.records("nodes", NODE_ATTRS))],
+        "edges": [{"data": {"id": e, "source": str(a), "target": str(b), "interaction": str(k), **attrs}}
+                  for e, a, b, k, attrs in zip(edges["edge_id"], edges["source"], edges["target"], edges["kind"],
+                                               t.records("edges", EDGE_ATTRS))],
     }
     doc = {"format_version": "1.0", "generated_by": "netintel", "target_cytoscapejs_version": "~3.0",
            "directed": True, "multigraph": True,
@@ -497,11 +665,30 @@ def _stem(path: Path) -> Path:
     return path.with_suffix("") if path.suffix else path
 
 
-def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+def _safe_frame(df: pd.DataFrame, tables: ExportTables | None = None, which: str | None = None) -> pd.DataFrame:
+    """Tidy, formula-safe cells, column by column (flattened cells come from ``tables`` when given)."""
     out = df.copy()
     for col in out.columns:
-        out[col] = pd.Series([neutralise(_flat(v)) for v in out[col]], index=out.index, dtype=object)
+        cells = tables.flat(which, col) if tables is not None else _flat_column(out[col])
+        out[col] = _neutralise_column(pd.Series(cells, index=out.index, dtype=object))
     return out
+
+
+def _neutralise_column(cells: pd.Series) -> pd.Series:
+    """:func:`neutralise` of a column of cells."""
+    if cells.empty:
+        return cells
+    try:
+        starts = cells.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+    except AttributeError:  # no text in the column (numbers, flags): nothing a spreadsheet could run
+        return cells
+    if starts.any():
+        number = cells[starts].str.match(_PLAIN_NUMBER).fillna(False).astype(bool)
+        risky = starts.copy()
+        risky[starts] = ~number
+        cells = cells.copy()
+        cells[risky] = "'" + cells[risky]
+    return cells
 
 
 #: Columns of the entity and link tables (csv, xlsx) in order.
@@ -509,12 +696,12 @@ TABLE_NODE_COLUMNS = ("id",) + NODE_ATTRS
 TABLE_EDGE_COLUMNS = ("edge_id", "source", "target") + EDGE_ATTRS
 
 
-def _node_table(nodes: pd.DataFrame) -> pd.DataFrame:
-    return _safe_frame(nodes[[c for c in TABLE_NODE_COLUMNS if c in nodes.columns]])
+def _node_table(t: ExportTables) -> pd.DataFrame:
+    return _safe_frame(t.nodes[[c for c in TABLE_NODE_COLUMNS if c in t.nodes.columns]], t, "nodes")
 
 
-def _edge_table(edges: pd.DataFrame) -> pd.DataFrame:
-    return _safe_frame(edges[[c for c in TABLE_EDGE_COLUMNS if c in edges.columns]])
+def _edge_table(t: ExportTables) -> pd.DataFrame:
+    return _safe_frame(t.edges[[c for c in TABLE_EDGE_COLUMNS if c in t.edges.columns]], t, "edges")
 
 
 def _marking_rows(marking: Marking) -> pd.DataFrame:
@@ -546,26 +733,124 @@ def write_marked_csv(frame: pd.DataFrame, path: str | Path, marking: Marking) ->
     return [path, side]
 
 
-def _csv(nodes, edges, path, marking):
+def _csv(t: ExportTables, path, marking):
     stem = _stem(path)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in (("entities", _node_table(nodes)), ("links", _edge_table(edges)),
+    for name, frame in (("entities", _node_table(t)), ("links", _edge_table(t)),
                         ("marking", _marking_rows(marking))):
         written.append(_write(stem.parent / f"{stem.name}_{name}.csv", _csv_text(frame)))
     return written, {}, None
 
 
-def _xlsx(nodes, edges, path, marking):
+def _xlsx(t: ExportTables, path, marking):
     from ._files import stable_xlsx
 
+    sheets = {"Marking": _marking_rows(marking), "Entities": _node_table(t), "Links": _edge_table(t)}
+    written = [_xlsx_sheet_xml(frame) for frame in sheets.values()]
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        _marking_rows(marking).to_excel(xl, sheet_name="Marking", index=False)
-        _node_table(nodes).to_excel(xl, sheet_name="Entities", index=False)
-        _edge_table(edges).to_excel(xl, sheet_name="Links", index=False)
+        for (name, frame), xml in zip(sheets.items(), written):
+            # openpyxl writes the workbook around the sheets; a sheet written here column by column
+            # (the same XML openpyxl writes, cell for cell) replaces its cell-by-cell writing
+            (frame.iloc[:0] if xml is not None else frame).to_excel(xl, sheet_name=name, index=False)
+    data = buf.getvalue()
+    if all(xml is not None for xml in written):
+        data = _replace_members(data, {f"xl/worksheets/sheet{i}.xml": xml.encode("ascii")
+                                       for i, xml in enumerate(written, start=1)})
     # the same graph gives the same bytes: no clock time inside the workbook
-    return [_write(path, stable_xlsx(buf.getvalue(), datetime(2000, 1, 1)))], {}, None
+    return [_write(path, stable_xlsx(data, datetime(2000, 1, 1)))], {}, None
+
+
+_XLSX_HEAD = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr><outlinePr '
+              'summaryBelow="1" summaryRight="1"/><pageSetUpPr/></sheetPr><dimension ref="{ref}"/><sheetViews>'
+              '<sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
+              '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/><sheetData>')
+_XLSX_TAIL = ('</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
+              '</worksheet>')
+_XLSX_ERRORS = ('#NULL!', '#DIV/0!', '#VALUE!', '#REF!', '#NAME?', '#NUM!', '#N/A')
+
+
+def _xlsx_sheet_xml(frame: pd.DataFrame) -> str | None:
+    """The worksheet XML openpyxl writes for ``frame`` (header row, then the rows; text inline),
+    built column by column; None when a cell is of a kind only openpyxl's own writer handles (a
+    formula, an error code, a time, a line break), which then writes the sheet itself."""
+    from openpyxl.utils import get_column_letter
+
+    n = len(frame)
+    letters = [get_column_letter(i + 1) for i in range(len(frame.columns))]
+    if not letters:
+        return None
+    numbers = np.arange(2, n + 2).astype(str).astype(object)
+    header = [_xlsx_cells(letter, np.array(["1"], dtype=object), pd.Series([str(c)], dtype=object))
+              for letter, c in zip(letters, frame.columns)]
+    if any(h is None for h in header):
+        return None
+    body = np.full(n, "", dtype=object)
+    for letter, col in zip(letters, frame.columns):
+        cells = _xlsx_cells(letter, numbers, frame[col])
+        if cells is None:
+            return None
+        body = body + cells
+    rows = ('<row r="1">' + "".join(h[0] for h in header) + "</row>"
+            + "".join(('<row r="' + numbers + '">' + body + "</row>").tolist()))
+    return _XLSX_HEAD.format(ref=f"A1:{letters[-1]}{n + 1}") + rows + _XLSX_TAIL
+
+
+def _xlsx_cells(letter: str, numbers: np.ndarray, column: pd.Series) -> np.ndarray | None:
+    """One column's ``<c>`` elements as openpyxl writes them (pandas' empty cells are empty text)."""
+    values = column.to_numpy(object)
+    n = len(values)
+    kinds = pd.Series(values, dtype=object).map(type).to_numpy(object)
+    ref = '<c r="' + letter + numbers + '" t="'
+    out = np.empty(n, dtype=object)
+    text = kinds == str
+    empty = np.array([k is type(None) for k in kinds], dtype=bool) if n else np.zeros(0, bool)
+    boolean = kinds == bool
+    number = np.isin(kinds, [int, float, np.int64, np.float64, np.int32, np.float32])
+    if not (text | empty | boolean | number).all():
+        return None
+    if text.any():
+        strings = pd.Series(values[text], dtype=object).str.slice(0, 32767)
+        if (strings.str.contains("\r", regex=False).any() or strings.isin(_XLSX_ERRORS).any()
+                or ((strings.str.len() > 1) & strings.str.startswith("=")).any()):
+            return None
+        blank = (strings == "").to_numpy(bool)
+        padded = (strings != strings.str.strip()).to_numpy(bool) & ~blank
+        escaped = (strings.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False)
+                   .str.replace(">", "&gt;", regex=False)
+                   .str.encode("ascii", "xmlcharrefreplace").str.decode("ascii")).to_numpy(object)
+        opening = np.where(padded, '<t xml:space="preserve">', "<t>").astype(object)
+        cell = np.where(blank, 'inlineStr"></c>', 'inlineStr"><is>' + opening + escaped + "</t></is></c>")
+        out[text] = ref[text] + cell.astype(object)
+    if empty.any():
+        out[empty] = ref[empty] + 'inlineStr"></c>'
+    if boolean.any():
+        out[boolean] = ref[boolean] + np.where(values[boolean].astype(bool), 'b"><v>1</v></c>',
+                                               'b"><v>0</v></c>').astype(object)
+    if number.any():
+        nums = values[number].astype(float)
+        if np.isinf(nums).any():
+            return None  # pandas writes infinity as text of its own
+        missing = np.zeros(n, dtype=bool)
+        missing[np.flatnonzero(number)[np.isnan(nums)]] = True
+        number &= ~missing
+        out[missing] = ref[missing] + 'inlineStr"></c>'  # pandas writes NaN as an empty cell
+        shown = np.array(["%.16g" % v for v in values[number]], dtype=object)
+        out[number] = ref[number] + 'n"><v>' + shown + "</v></c>"
+    return out
+
+
+def _replace_members(data: bytes, members: dict[str, bytes]) -> bytes:
+    """A zip archive with some members' contents replaced (order and names kept)."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, members.get(item.filename, src.read(item.filename)))
+    return out.getvalue()
 
 
 # -- i2 Analyst's Notebook ---------------------------------------------------------------------
@@ -606,19 +891,23 @@ def _i2_paths(path: Path) -> tuple[Path, Path, Path]:
             stem.parent / f"{stem.name}_i2_import.ximp")
 
 
-def _i2(nodes, edges, path, marking):
+def _i2(t: ExportTables, path, marking):
+    nodes, edges = t.nodes, t.edges
     ent_path, lnk_path, spec_path = _i2_paths(path)
     ent_path.parent.mkdir(parents=True, exist_ok=True)
     ent = pd.DataFrame({col: (nodes[src] if src in nodes else None) if src else
                         [I2_ENTITY_TYPES.get(k, "Other") for k in nodes["kind"]]
                         for col, _, _, src in I2_ENTITY_COLUMNS}, index=nodes.index)
 
-    def when(series: pd.Series) -> list[str]:
-        return ["" if _is_missing(v) else pd.Timestamp(v).strftime(I2_DATE_FORMAT) for v in series]
+    def when(series: pd.Series) -> np.ndarray:
+        if pd.api.types.is_datetime64_dtype(series.dtype):
+            return series.dt.strftime(I2_DATE_FORMAT).fillna("").to_numpy(object)
+        return np.array(["" if _is_missing(v) else pd.Timestamp(v).strftime(I2_DATE_FORMAT) for v in series],
+                        dtype=object)
 
     lnk = pd.DataFrame({col: (edges[src] if src in edges else None) for col, _, _, src in I2_LINK_COLUMNS},
                        index=edges.index)
-    lnk["Direction"] = ["Directed" if bool(d) else "None" for d in edges["directed"]]
+    lnk["Direction"] = np.where(edges["directed"].astype(bool).to_numpy(), "Directed", "None").astype(object)
     lnk["First Seen"], lnk["Last Seen"] = when(edges["first_seen"]), when(edges["last_seen"])
     _write(ent_path, "\ufeff" + _csv_text(_safe_frame(ent)))
     _write(lnk_path, "\ufeff" + _csv_text(_safe_frame(lnk)))
@@ -726,8 +1015,15 @@ def _ftm_marks(proxy: Any, row: pd.Series, marking: Marking) -> None:
         proxy.add("publisher", agency, quiet=True)
 
 
-def _ftm(nodes, edges, path, marking):
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a table as plain dicts, read column by column (``iterrows`` builds a Series per row)."""
+    return frame.to_dict("records")
+
+
+def _ftm(t: ExportTables, path, marking):
     from followthemoney import model
+
+    nodes, edges = t.nodes, t.edges
 
     skipped: dict[str, int] = {}
 
@@ -738,15 +1034,15 @@ def _ftm(nodes, edges, path, marking):
     labels = dict(zip(nodes["id"], nodes["label"]))
     # who uses or owns each identifier and account: FtM needs a party at both ends of a call or payment
     holder_of: dict[str, str] = {}
-    for _, row in edges.iterrows():
-        if row["kind"] in ("uses", "owns", "holds_document", "registered_to"):
-            party, thing = (row["source"], row["target"])
-            if row["kind"] == "registered_to":
-                party, thing = thing, party
-            if kinds.get(party) in ("person", "organisation") and thing not in holder_of:
-                holder_of[thing] = party
+    held = edges[edges["kind"].isin(["uses", "owns", "holds_document", "registered_to"])]
+    registered = (held["kind"] == "registered_to").to_numpy()
+    party = np.where(registered, held["target"].to_numpy(object), held["source"].to_numpy(object))
+    thing = np.where(registered, held["source"].to_numpy(object), held["target"].to_numpy(object))
+    holders = pd.DataFrame({"party": party, "thing": thing})
+    holders = holders[holders["party"].map(kinds).isin(["person", "organisation"])].drop_duplicates("thing")
+    holder_of = dict(zip(holders["thing"], holders["party"]))
     proxies: dict[str, Any] = {}
-    for _, row in nodes.iterrows():
+    for row in _rows(nodes):
         schema = _FTM_SCHEMA.get(row["kind"])
         if schema is None:
             continue
@@ -766,7 +1062,7 @@ def _ftm(nodes, edges, path, marking):
         _ftm_marks(proxy, row, marking)
         proxies[proxy.id] = proxy
     links = []
-    for _, row in edges.iterrows():
+    for row in _rows(edges):
         src, dst, kind = str(row["source"]), str(row["target"]), row["kind"]
         # Identifier entities FtM has no schema for become properties of who uses them.
         if kind in ("uses", "owns", "registered_to"):
@@ -988,9 +1284,10 @@ def _stix_provenance(row: pd.Series, marking: Marking) -> tuple[dict[str, Any], 
     return ext, confidence
 
 
-def _stix(nodes, edges, path, marking):
+def _stix(tables: ExportTables, path, marking):
     import stix2
 
+    nodes, edges = tables.nodes, tables.edges
     markings: dict[str, dict[str, Any]] = {}
     refs_of: dict[str, list[str]] = {}
 
@@ -1018,7 +1315,7 @@ def _stix(nodes, edges, path, marking):
     objects: list[dict[str, Any]] = []
     ids: dict[str, str] = {}
     skipped: dict[str, int] = {}
-    for _, row in nodes.iterrows():
+    for row in _rows(nodes):
         obj = _stix_entity(row, marking, identity["id"], marks, created)
         try:
             stix2.parse(obj, allow_custom=False)
@@ -1029,7 +1326,7 @@ def _stix(nodes, edges, path, marking):
         ids[str(row["id"])] = obj["id"]
         objects.append(obj)
     by_id = {o["id"]: o for o in objects}
-    for _, row in edges.iterrows():
+    for row in _rows(edges):
         s, t = ids[str(row["source"])], ids[str(row["target"])]
         ext, confidence = _stix_provenance(row, marking)
         ext.update(netintel_id=str(row["edge_id"]), kind=str(row["kind"]),

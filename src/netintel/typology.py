@@ -169,9 +169,9 @@ def _countries(kind: str, label: Any, props: Mapping[str, Any]) -> set[str]:
     return out
 
 
-def _membership_records(ws: Any, membership: pd.DataFrame) -> pd.DataFrame:
+def _membership_records(ws: Any, membership: pd.DataFrame, resolved: pd.DataFrame | None = None) -> pd.DataFrame:
     """entity_id, resolved_id, community for every entity record of a member (by resolved or entity id)."""
-    rid = ws.resolved_ids()
+    rid = ws.resolved_ids() if resolved is None else resolved
     m = membership[["id", "community"]].astype({"id": str})
     a = rid.merge(m, left_on="resolved_id", right_on="id")
     b = rid.merge(m, left_on="entity_id", right_on="id")
@@ -191,8 +191,8 @@ def community_features(ws: Any, membership: pd.DataFrame, *, tables: Mapping[str
         ``id, community``; ids are resolved ids (as :func:`netintel.communities.detect_communities`
         gives them) or entity ids.
     tables : mapping, optional
-        Already loaded ``entities``, ``links``, ``events`` frames of ``ws`` (saves reading them
-        again when many memberships are scored on one workspace).
+        Already loaded ``entities``, ``links``, ``events`` (and ``resolved_ids``) frames of ``ws``
+        (saves reading them again when many memberships are scored on one workspace).
 
     Returns
     -------
@@ -208,7 +208,7 @@ def community_features(ws: Any, membership: pd.DataFrame, *, tables: Mapping[str
     events = tables.get("events")
     if events is None:
         events = ws.events()
-    recs = _membership_records(ws, membership)
+    recs = _membership_records(ws, membership, tables.get("resolved_ids"))
     comm_of = dict(zip(recs["entity_id"], recs["community"]))
     country_groups = _rules()["country_groups"]
     offshore, cocaine, migrant = (set(country_groups[k]) for k in ("offshore", "cocaine_source", "migrant_origin"))
@@ -462,7 +462,8 @@ def _partner_votes(ents: pd.DataFrame, recs: pd.DataFrame) -> dict[Any, list[dic
 
 
 def classify_communities(result: Any, ws: Any, *, model: TypologyModel | None = None,
-                         undetermined_below: float | None = None) -> pd.DataFrame:
+                         undetermined_below: float | None = None,
+                         tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Typology of every community of a :class:`~netintel.communities.CommunityResult`, with its reasons.
 
     Three voices (weights and threshold in ``models/typology_rules.yaml``): the trained model's
@@ -480,6 +481,9 @@ def classify_communities(result: Any, ws: Any, *, model: TypologyModel | None = 
     those for the chosen typology first), ``supporting``, and ``evidence``: one dict per fired
     indicator or partner record with its typology, its published ``source`` and the entity
     ``records`` behind it.
+
+    ``tables``: the workspace's ``entities``, ``links``, ``events`` and ``resolved_ids`` frames when
+    already read (a briefing reads them once), as :func:`community_features` takes them.
     """
     model = model or load_model()
     rules = _rules()
@@ -487,10 +491,13 @@ def classify_communities(result: Any, ws: Any, *, model: TypologyModel | None = 
     voices = {"model": 1.0, "indicators": 1.0, "partner_records": 2.0, **(rules.get("voices") or {})}
     full_at = float(rules.get("voice_full_at", 3))
     membership = result.membership if hasattr(result, "membership") else result
-    ents = ws.entities()
-    feats = community_features(ws, membership, tables={"entities": ents})
+    tables = dict(tables or {})
+    ents = tables.get("entities")
+    if ents is None:
+        ents = tables["entities"] = ws.entities()
+    feats = community_features(ws, membership, tables=tables)
     out = model.predict(feats)
-    recs = _membership_records(ws, membership)
+    recs = _membership_records(ws, membership, tables.get("resolved_ids"))
     partner = _partner_votes(ents, recs)
     kind_records = ents[["entity_id", "kind"]].merge(recs, on="entity_id")
     by_comm_kind = {k: sorted(g["entity_id"])[:20] for k, g in kind_records.groupby(["community", "kind"])}

@@ -168,3 +168,64 @@ def test_efficiency_is_sampled_above_its_limit_and_says_so():
     assert list(exact.steps["lcc_size"]) == list(sampled.steps["lcc_size"])
     # a 50-source estimate of efficiency stays close to the exact all-pairs figure
     assert abs(sampled.steps["efficiency"] - exact.steps["efficiency"]).max() < 0.02
+
+
+def test_the_result_records_which_method_efficiency_and_betweenness_used():
+    g = nx.connected_watts_strogatz_graph(300, 6, 0.1, seed=1)
+    exact = simulate_disruption(g, strategy="betweenness", steps=2)
+    sampled = simulate_disruption(g, strategy="betweenness", steps=2, efficiency_limit=100, exact_limit=100,
+                                  samples=50, seed=7)
+    assert exact.parameters["efficiency"] == {"method": "exact", "up_to": 1000}
+    assert exact.parameters["betweenness"] == {"method": "exact", "up_to": 5000}
+    assert sampled.parameters["efficiency"] == {"method": "sampled", "sources": 50, "seed": 7, "above": 100}
+    assert sampled.parameters["betweenness"] == {"method": "sampled", "sources": 50, "seed": 7, "above": 100}
+    assert "efficiency sampled from 50 sources (above 100 entities, seed 7)" in sampled.method
+    assert "sampled betweenness (50 sources, seed 7)" in sampled.method
+
+
+def test_efficiency_matches_networkx_on_a_graph_in_pieces():
+    import igraph as ig
+
+    # three components and an isolated vertex: unreachable pairs count 0, as in networkx
+    g = nx.disjoint_union_all([nx.gnm_random_graph(40, 90, seed=3), nx.path_graph(7), nx.star_graph(5),
+                               nx.empty_graph(1)])
+    h = ig.Graph(g.number_of_nodes(), list(g.edges()))
+    assert global_efficiency(h) == pytest.approx(nx.global_efficiency(g), abs=1e-12)
+
+
+def test_compare_strategies_computes_the_intact_efficiency_once(monkeypatch):
+    import netintel.analysis.disruption as disruption
+
+    g = nx.connected_watts_strogatz_graph(120, 6, 0.1, seed=2)
+    calls = []
+    real = disruption.global_efficiency
+
+    def counting(graph, **kw):
+        calls.append(graph.vcount())
+        return real(graph, **kw)
+
+    monkeypatch.setattr(disruption, "global_efficiency", counting)
+    cmp = compare_strategies(g, strategies=["betweenness", "degree"], steps=3)
+    assert calls.count(120) == 1  # once for the four runs, not once per run
+    assert len(calls) == 1 + 4 * 3
+    monkeypatch.setattr(disruption, "global_efficiency", real)
+    for r in cmp.results:  # the same curves as each run on its own
+        alone = simulate_disruption(g, strategy=r.strategy, mode=r.mode, steps=3)
+        pd.testing.assert_frame_equal(r.steps, alone.steps)
+
+
+def test_sampled_efficiency_is_the_mean_over_the_sampled_sources_as_networkx_computes_it():
+    import random
+
+    import igraph as ig
+
+    g = nx.connected_watts_strogatz_graph(200, 4, 0.2, seed=5)
+    h = ig.Graph(200, list(g.edges()))
+    for u, v in g.edges():
+        g[u][v]["distance"] = 1.0 + (u * v) % 3
+    h.es["distance"] = [g[u][v]["distance"] for u, v in h.get_edgelist()]
+    sources = sorted(random.Random(4).sample(range(200), 30))
+    for weights in (None, "distance"):
+        lengths = [nx.single_source_dijkstra_path_length(g, s, weight=weights or (lambda *_: 1)) for s in sources]
+        expected = sum(1 / d for row in lengths for d in row.values() if d > 0) / (30 * 199)
+        assert global_efficiency(h, samples=30, seed=4, weights=weights) == pytest.approx(expected, rel=1e-12)

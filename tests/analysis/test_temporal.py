@@ -176,3 +176,14 @@ def test_community_evolution_on_the_case_graph():
     found = {frozenset(g["entity"]) for _, g in evo.membership[evo.membership["window"] == 0].groupby("community")}
     assert found == {frozenset(ids[x] for x in a), frozenset(ids[x] for x in b)}
     ws.close()
+
+
+def test_timeline_takes_the_tables_already_read_and_gives_the_same_lanes(small):
+    from read_counter import ReadCounter, workspace_tables
+
+    ws, ids = small
+    for wanted in ([ids["Ann"]], [ids["+3109"]], None):
+        counted = ReadCounter(ws)
+        given = timeline(counted, wanted, tables=workspace_tables(ws))
+        assert counted.reads == []
+        pd.testing.assert_frame_equal(given, timeline(ws, wanted))

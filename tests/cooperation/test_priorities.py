@@ -121,3 +121,24 @@ def test_one_pass_equals_scoring_each_community_alone(demo):
     for c, group in membership.groupby("community"):
         alone = priority_scores(ws, group).table.drop(columns="rank").set_index("community")
         pd.testing.assert_frame_equal(together.loc[[c]], alone)
+
+
+def test_records_loaded_from_tables_already_read_are_the_records_of_the_workspace(demo):
+    from read_counter import ReadCounter, workspace_tables
+
+    from netintel.cooperation import load_records
+
+    ws, _ = demo
+    counted = ReadCounter(ws)
+    given = load_records(counted, tables=workspace_tables(ws))
+    assert counted.reads == []
+    read = load_records(ws)
+    for name in ("entities", "links", "events"):
+        pd.testing.assert_frame_equal(getattr(given, name), getattr(read, name))
+    # the cached lookups of the records give what a scan of them gives
+    e = read.entities
+    assert read._node_of_record == dict(zip(e["entity_id"], e["node"]))
+    counts = e.groupby(["node", "kind"]).size().reset_index(name="n")
+    for node, g in counts.groupby("node"):
+        top = g.sort_values(["n", "kind"], ascending=[False, True]).iloc[0]["kind"]
+        assert read._node_kinds[node] == top

@@ -7,7 +7,7 @@ all see the same entities (resolved ids, never raw record ids) and the same cloc
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,23 @@ COMMUNICATION_KINDS: tuple[str, ...] = ("call", "message", "transfer")
 
 EVENT_FRAME_COLUMNS = ["event_id", "kind", "source", "target", "time", "duration", "amount", "currency",
                        "place", "agency", "country", "handling", "releasable_to"]
+
+
+#: Already read tables of a workspace: ``entities``, ``links``, ``events`` (as ``ws.entities()`` ...
+#: give them) and ``resolved_ids``; a caller that has read them passes them on instead of a second read.
+Tables = Mapping[str, pd.DataFrame]
+
+
+def read_table(ws: Workspace, name: str, tables: Tables | None = None, kinds: Iterable[str] | None = None
+               ) -> pd.DataFrame:
+    """``ws.<name>(kinds)``, taken from ``tables`` when they hold it (filtered to ``kinds``, order kept)."""
+    frame = (tables or {}).get(name)
+    if frame is None:
+        return ws.resolved_ids() if name == "resolved_ids" else getattr(ws, name)(
+            list(kinds) if kinds is not None else None)
+    if kinds is not None and name != "resolved_ids":
+        frame = frame[frame["kind"].isin(list(kinds))].reset_index(drop=True)
+    return frame
 
 
 def to_timestamp(value: Any) -> pd.Timestamp | None:
@@ -41,15 +58,16 @@ def to_timestamp(value: Any) -> pd.Timestamp | None:
 
 
 def resolved_events(ws: Workspace, *, kinds: Iterable[str] | None = None, since: Any = None,
-                    until: Any = None) -> pd.DataFrame:
+                    until: Any = None, tables: Tables | None = None) -> pd.DataFrame:
     """Events with ``source``/``target`` mapped to resolved ids, sorted by time then event id.
 
     ``until`` is exclusive. Events without a time are dropped (they cannot be placed on a timeline).
     """
-    ev = ws.events(list(kinds) if kinds is not None else None)
+    ev = read_table(ws, "events", tables, kinds)
     if ev.empty:
         return pd.DataFrame(columns=EVENT_FRAME_COLUMNS + ["source_record", "target_record"])
-    resolved = dict(ws.resolved_ids()[["entity_id", "resolved_id"]].itertuples(index=False, name=None))
+    ids = read_table(ws, "resolved_ids", tables)
+    resolved = dict(zip(ids["entity_id"], ids["resolved_id"]))
     ev = ev[ev["time"].notna()].copy()
     ev["time"] = pd.to_datetime(ev["time"])
     lo, hi = to_timestamp(since), to_timestamp(until)
@@ -65,12 +83,12 @@ def resolved_events(ws: Workspace, *, kinds: Iterable[str] | None = None, since:
     return ev[EVENT_FRAME_COLUMNS + ["source_record", "target_record"]]
 
 
-def entity_info(ws: Workspace) -> pd.DataFrame:
+def entity_info(ws: Workspace, *, tables: Tables | None = None) -> pd.DataFrame:
     """One row per resolved entity: ``resolved_id, kind, label`` (the most often reported label)."""
-    ents = ws.entities()
+    ents = read_table(ws, "entities", tables)
     if ents.empty:
         return pd.DataFrame(columns=["resolved_id", "kind", "label"])
-    resolved = ws.resolved_ids()
+    resolved = read_table(ws, "resolved_ids", tables)
     df = ents[["entity_id", "kind", "label"]].merge(resolved, on="entity_id", how="left")
     df["resolved_id"] = df["resolved_id"].fillna(df["entity_id"])
     # reference rows (an id another file describes) carry no label: the describing row's label wins
@@ -84,22 +102,26 @@ def entity_info(ws: Workspace) -> pd.DataFrame:
     return out.sort_values("resolved_id", kind="stable").reset_index(drop=True)
 
 
-def identifier_owners(ws: Workspace, *, link_kinds: Iterable[str] = ("uses", "owns")) -> dict[str, str]:
+def identifier_owners(ws: Workspace, *, link_kinds: Iterable[str] = ("uses", "owns"), tables: Tables | None = None,
+                      info: pd.DataFrame | None = None) -> dict[str, str]:
     """Resolved identifier id -> resolved person id, from ``uses``/``owns`` links (person -> phone).
 
     When several persons are linked to one identifier, the one with the most link reports wins
     (ties: the smallest id), so the mapping is deterministic.
     """
-    links = ws.links(list(link_kinds))
+    links = read_table(ws, "links", tables, link_kinds)
     if links.empty:
         return {}
-    info = entity_info(ws)
-    kind_of = dict(zip(info["resolved_id"], info["kind"]))
-    resolved = dict(ws.resolved_ids()[["entity_id", "resolved_id"]].itertuples(index=False, name=None))
-    rows = pd.DataFrame({"person": [resolved.get(s, s) for s in links["source"]],
-                         "identifier": [resolved.get(t, t) for t in links["target"]]})
-    rows = rows[[kind_of.get(p) == "person" and kind_of.get(i) != "person"
-                 for p, i in zip(rows["person"], rows["identifier"])]]
+    info = entity_info(ws, tables=tables) if info is None else info
+    info = info.drop_duplicates("resolved_id", keep="last")
+    kind_of = pd.Series(info["kind"].to_numpy(object), index=info["resolved_id"].to_numpy(object))
+    ids = read_table(ws, "resolved_ids", tables).drop_duplicates("entity_id", keep="last")
+    resolved = pd.Series(ids["resolved_id"].to_numpy(object), index=ids["entity_id"].to_numpy(object))
+    source, target = links["source"].astype(object), links["target"].astype(object)
+    rows = pd.DataFrame({"person": source.map(resolved).fillna(source).to_numpy(object),
+                         "identifier": target.map(resolved).fillna(target).to_numpy(object)})
+    rows = rows[((rows["person"].map(kind_of) == "person")
+                 & (rows["identifier"].map(kind_of) != "person")).to_numpy(bool)]
     if rows.empty:
         return {}
     n = rows.groupby(["identifier", "person"]).size().rename("n").reset_index()

@@ -52,7 +52,8 @@ TIMELINE_COLUMNS = ["time", "entity", "entity_label", "entity_kind", "kind", "di
 # Timelines
 # ---------------------------------------------------------------------------------------------
 def timeline(ws: Workspace, entities: Iterable[str] | None = None, *, since: Any = None, until: Any = None,
-             kinds: Iterable[str] | None = None, persons: bool = True) -> pd.DataFrame:
+             kinds: Iterable[str] | None = None, persons: bool = True,
+             tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The events of a set of entities as a tidy table, oldest first.
 
     Parameters
@@ -63,6 +64,8 @@ def timeline(ws: Workspace, entities: Iterable[str] | None = None, *, since: Any
     since, until : the window (``until`` exclusive), dates or timestamps.
     kinds : event kinds (``call``, ``transfer``, ``message``, ``sighting``); None for all.
     persons : put an identifier's events on its user's lane when the user is known.
+    tables : the workspace's ``entities``, ``links``, ``events`` and ``resolved_ids`` when already read
+        (a briefing reads them once); read from ``ws`` otherwise.
 
     Returns
     -------
@@ -76,13 +79,13 @@ def timeline(ws: Workspace, entities: Iterable[str] | None = None, *, since: Any
     >>> timeline(Workspace()).empty
     True
     """
-    ev = resolved_events(ws, kinds=kinds, since=since, until=until)
+    ev = resolved_events(ws, kinds=kinds, since=since, until=until, tables=tables)
     if ev.empty:
         return pd.DataFrame(columns=TIMELINE_COLUMNS)
-    info = entity_info(ws)
+    info = entity_info(ws, tables=tables)
     label = dict(zip(info["resolved_id"], info["label"].astype(str)))
     kind_of = dict(zip(info["resolved_id"], info["kind"]))
-    owners = identifier_owners(ws) if persons else {}
+    owners = identifier_owners(ws, tables=tables, info=info) if persons else {}
     wanted = set(entities) if entities is not None else None
     out = pd.concat([
         ev.assign(entity=ev["source"], counterpart=ev["target"],
@@ -90,27 +93,33 @@ def timeline(ws: Workspace, entities: Iterable[str] | None = None, *, since: Any
         ev[ev["target"].notna()].assign(entity=ev["target"], counterpart=ev["source"], direction="in"),
     ], ignore_index=True)
 
-    def lane(x: Any) -> Any:
-        if not isinstance(x, str):
-            return x
-        owner = owners.get(x)
-        if owner is None:
-            return x
-        if wanted is None or owner in wanted or x not in wanted:
-            return owner
-        return x
+    owner_of = pd.Series(owners, dtype=object)
 
-    out["via"] = out["entity"]
-    out["entity"] = [lane(x) for x in out["entity"]]
-    out["via"] = [v if v != e else None for v, e in zip(out["via"], out["entity"])]
-    out["counterpart"] = [lane(x) for x in out["counterpart"]]
+    def lane(ids: pd.Series) -> pd.Series:
+        # an identifier goes on its user's lane, unless the identifier itself is asked for and its user is not
+        ids = ids.astype(object)
+        owner = ids.map(owner_of) if len(owner_of) else pd.Series(None, index=ids.index, dtype=object)
+        use = owner.notna()
+        if wanted is not None:
+            use &= owner.isin(wanted) | ~ids.isin(wanted)
+        return ids.where(~use, owner)
+
+    out["via"] = out["entity"].astype(object)
+    out["entity"] = lane(out["entity"])
+    out["via"] = out["via"].where(out["via"] != out["entity"], None)
+    out["counterpart"] = lane(out["counterpart"])
     if wanted is not None:
         out = out[out["entity"].isin(wanted)]
     # a call between two phones of one user is not an interaction between lanes
     out = out[out["entity"] != out["counterpart"]]
-    out["entity_label"] = [label.get(x, x) for x in out["entity"]]
-    out["counterpart_label"] = [label.get(x, x) if isinstance(x, str) else None for x in out["counterpart"]]
-    out["entity_kind"] = [kind_of.get(x) for x in out["entity"]]
+    labels = pd.Series(label, dtype=object)
+    out["entity_label"] = out["entity"].map(labels).fillna(out["entity"])
+    named = out["counterpart"].map(labels).fillna(out["counterpart"])
+    out["counterpart_label"] = named.where(out["counterpart"].notna(), None)
+    kinds = out["entity"].map(pd.Series(kind_of, dtype=object))
+    out["entity_kind"] = kinds.astype(object).where(kinds.notna(), None)
+    for col in ("entity", "via", "counterpart", "entity_label", "counterpart_label", "entity_kind"):
+        out[col] = out[col].infer_objects()  # the dtypes a column of Python values is given
     out = out.sort_values(["time", "event_id", "direction", "entity"], kind="stable").reset_index(drop=True)
     return out[TIMELINE_COLUMNS]
 

@@ -14,7 +14,8 @@ record ids come from exactly those rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from functools import cached_property
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
@@ -83,6 +84,23 @@ class CaseRecords:
                          "n_records": len(g)})
         return pd.DataFrame(rows)
 
+    # -- read once per set of records: a briefing narrows the same records many times -------------
+    @cached_property
+    def _node_of_record(self) -> dict[str, str]:
+        return dict(zip(self.entities["entity_id"], self.entities["node"]))
+
+    @cached_property
+    def _node_set(self) -> frozenset[str]:
+        return frozenset(self.entities["node"])
+
+    @cached_property
+    def _node_kinds(self) -> dict[str, Any]:
+        return _most_common_of(self.entities["node"], self.entities["kind"])
+
+    @cached_property
+    def _identifier_nodes(self) -> frozenset[str]:
+        return frozenset(n for n, k in self._node_kinds.items() if k in IDENTIFIER_KINDS)
+
     # -- narrowing -------------------------------------------------------------------------------
     def within(self, members: Iterable[str], *, expand: bool = True) -> "CaseRecords":
         """The records about ``members`` (resolved or entity record ids).
@@ -92,11 +110,10 @@ class CaseRecords:
         are in scope, events when either end is.
         """
         members = set(members)
-        e = self.entities
-        by_record = dict(zip(e["entity_id"], e["node"]))
-        nodes = {by_record.get(m, m) for m in members} & set(e["node"])
+        by_record = self._node_of_record
+        nodes = {by_record.get(m, m) for m in members} & self._node_set
         if expand and not self.links.empty:
-            ident = {n for n, k in _most_common(zip(e["node"], e["kind"])).items() if k in IDENTIFIER_KINDS}
+            ident = self._identifier_nodes
             lk = self.links
             touching = lk[lk["source_node"].isin(nodes) | lk["target_node"].isin(nodes)]
             extra = (set(touching["source_node"]) | set(touching["target_node"])) & ident
@@ -157,23 +174,28 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype({c: object for c, t in df.dtypes.items() if str(t) in ("str", "string")})
 
 
-def load_records(ws: Any, *, recipient: str | None = None) -> CaseRecords:
+def load_records(ws: Any, *, recipient: str | None = None,
+                 tables: Mapping[str, pd.DataFrame] | None = None) -> CaseRecords:
     """The active records of a workspace, resolved, optionally only what ``recipient`` may receive.
 
     Parameters
     ----------
     ws : :class:`~netintel.workspace.Workspace`
     recipient : ISO2 country the output is made for; None keeps everything (the originators' view)
+    tables : ``entities``, ``links``, ``events`` and ``resolved_ids`` of ``ws`` already read (as
+        ``ws.entities()`` ... give them), used instead of a second read. Ignored with a recipient:
+        those records come from the recipient's own view of the workspace.
     """
+    tables = {} if recipient else dict(tables or {})
     if recipient:
         from ..releasability import view_for_recipient
 
         # restrict first, then compute: the records and who-is-who of the recipient's own view
         ws = view_for_recipient(ws, recipient)
         recipient = ws.restricted_for
-    entities = ws.entities()
-    links = ws.links()
-    events = ws.events()
+    entities = tables["entities"] if "entities" in tables else ws.entities()
+    links = tables["links"] if "links" in tables else ws.links()
+    events = tables["events"] if "events" in tables else ws.events()
     if recipient:
         entities = entities[ws.releasable_mask(entities, recipient)] if len(entities) else entities
         links = links[ws.releasable_mask(links, recipient)] if len(links) else links
@@ -183,7 +205,7 @@ def load_records(ws: Any, *, recipient: str | None = None) -> CaseRecords:
     # record's id (and so its existence) into the output: drop it.
     links = links[links["source"].isin(known) & links["target"].isin(known)]
     events = events[events["source"].isin(known) & (events["target"].isna() | events["target"].isin(known))]
-    ids = ws.resolved_ids()
+    ids = tables["resolved_ids"] if "resolved_ids" in tables else ws.resolved_ids()
     resolved = dict(zip(ids["entity_id"], ids["resolved_id"]))
     entities, links, events = _plain(entities), _plain(links), _plain(events)
     entities["node"] = [resolved.get(x, x) for x in entities["entity_id"]]
@@ -219,16 +241,28 @@ def _most_common(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     return {k: min(c.items(), key=lambda kv: (-kv[1], str(kv[0])))[0] for k, c in counts.items()}
 
 
+def _most_common_of(keys: pd.Series, values: pd.Series) -> dict[str, Any]:
+    """:func:`_most_common` of two columns, counted by a grouped pass (ties: the smallest value as text)."""
+    if len(keys) == 0:
+        return {}
+    pairs = pd.DataFrame({"key": keys.to_numpy(object), "value": values.to_numpy(object)})
+    counted = pairs.groupby(["key", "value"], sort=False, dropna=False).size().rename("n").reset_index()
+    counted["text"] = counted["value"].astype(str)
+    best = (counted.sort_values(["key", "n", "text"], ascending=[True, False, True], kind="stable")
+            .drop_duplicates("key"))
+    return dict(zip(best["key"], best["value"]))
+
+
 def node_kinds(records: CaseRecords) -> dict[str, str]:
-    """Most frequent kind of each resolved entity."""
-    e = records.entities
-    return _most_common(zip(e["node"], e["kind"]))
+    """Most frequent kind of each resolved entity (ties: alphabetical)."""
+    return dict(records._node_kinds)
 
 
 def node_labels(records: CaseRecords) -> dict[str, str]:
     """Most frequent label of each resolved entity (ties: alphabetical)."""
     e = records.entities
-    named = _most_common((n, str(lab)) for n, lab in zip(e["node"], e["label"])
-                         if lab is not None and lab == lab and str(lab).strip())
+    text = e["label"].astype(object).where(e["label"].notna(), None).map(str, na_action="ignore")
+    has = text.notna() & (text.str.strip() != "")
+    named = _most_common_of(e["node"][has], text[has])
     # an entity no record names (a person known only by an id) is shown by its id
-    return {n: named.get(n, n) for n in e["node"]}
+    return {**{n: n for n in records._node_set}, **named}

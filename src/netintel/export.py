@@ -546,20 +546,28 @@ def _gexf_spells(cols: dict[str, list[Any]], date_only: bool, n: int) -> np.ndar
     return out
 
 
-def _gexf_attvalues_column(cols: dict[str, list[Any]], n: int, indent: str) -> np.ndarray:
-    """The ``<attvalues>`` element of every row, its values in name order (the label aside)."""
+def _per_attribute(cols: dict[str, list[Any]], n: int, opening: Any, escape: Any, closing: str, *,
+                   skip: tuple[str, ...] = ()) -> np.ndarray:
+    """Per row, one element per non-empty attribute in name order (``opening(name)``, the value as
+    ``escape`` writes it, ``closing``), joined: the inside of each row's element."""
     inner = np.full(n, "", dtype=object)
     for name in sorted(cols):
-        if name == "label":
+        if name in skip:
             continue
         values = cols[name]
         has = np.array([v is not None for v in values], dtype=bool)
         if not has.any():
             continue
         piece = np.full(n, "", dtype=object)
-        piece[has] = _joined([f'\n{indent}  <attvalue for="{name}" value="',
-                              _xml_attr_text([v for v, h in zip(values, has) if h]), '" />'], int(has.sum()))
+        piece[has] = _joined([opening(name), escape([v for v, h in zip(values, has) if h]), closing], int(has.sum()))
         inner = inner + piece
+    return inner
+
+
+def _gexf_attvalues_column(cols: dict[str, list[Any]], n: int, indent: str) -> np.ndarray:
+    """The ``<attvalues>`` element of every row, its values in name order (the label aside)."""
+    inner = _per_attribute(cols, n, lambda name: f'\n{indent}  <attvalue for="{name}" value="', _xml_attr_text,
+                           '" />', skip=("label",))
     empty = inner == ""
     out = np.where(empty, "<attvalues />", "<attvalues>" + inner.astype(object) + f"\n{indent}</attvalues>")
     return out.astype(object)
@@ -625,16 +633,7 @@ def _graphml(t: ExportTables, path, marking):
 def _graphml_elements(opening: np.ndarray, cols: dict[str, list[Any]], prefix: str, tag: str,
                       n: int) -> np.ndarray:
     """Each row's element with one ``<data>`` per non-empty attribute, in name order."""
-    inner = np.full(n, "", dtype=object)
-    for name in sorted(cols):
-        values = cols[name]
-        has = np.array([v is not None for v in values], dtype=bool)
-        if not has.any():
-            continue
-        piece = np.full(n, "", dtype=object)
-        piece[has] = _joined([f'\n      <data key="{prefix}_{name}">',
-                              _xml_cdata_text([v for v, h in zip(values, has) if h]), "</data>"], int(has.sum()))
-        inner = inner + piece
+    inner = _per_attribute(cols, n, lambda name: f'\n      <data key="{prefix}_{name}">', _xml_cdata_text, "</data>")
     empty = inner == ""
     return np.where(empty, opening + " />", opening + ">" + inner + f"\n    </{tag}>").astype(object)
 

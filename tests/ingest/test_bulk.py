@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis_profiles import examples
 from ingest_fixtures import write
 
-from netintel.ingest._bulk import open_plain_csv
+from netintel.ingest._bulk import EMPTY_ROW, open_plain_csv
 from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.ingest.edgelist import load_edgelist
 from netintel.ingest.events import load_events
@@ -26,7 +27,8 @@ def _frame(rows, key: str) -> pd.DataFrame:
     if df.empty:
         return df
     for col in df.columns:
-        df[col] = [repr(sorted(v.items())) if isinstance(v, dict) else (list(v) if isinstance(v, tuple) else v)
+        df[col] = [json.dumps(v, sort_keys=True, default=str) if isinstance(v, dict) else
+                   (list(v) if isinstance(v, tuple) else v)
                    for v in df[col]]
     df = df.drop(columns=[c for c in ("retain_until",) if c in df])
     return df.sort_values(key).reset_index(drop=True)[sorted(df.columns)].astype(str)
@@ -154,9 +156,22 @@ def test_bulk_rows_are_written_like_records(tmp_path):
         pd.testing.assert_frame_equal(a, b)
 
 
-def test_quoted_file_goes_the_record_path(tmp_path):
-    path = write(tmp_path, "q.csv", 'source,target\n"A, the elder",B\n')
-    assert open_plain_csv(path) is None
+QUOTED = '"source","target"\n"A, the elder",B\n"",""\nC,"D ""the younger"""\n"E",,\n,\n"F",G,"",\nB,"A, the elder"\n'
+
+
+def test_quoted_fields_on_one_line_are_read_in_bulk(tmp_path):
+    path = write(tmp_path, "q.csv", QUOTED)
+    assert open_plain_csv(path).quoted
+    bulk, record = _both(load_edgelist, path, Mapping.from_dict({"format": "edgelist"}))
+    _same(bulk, record)
+    assert (bulk.n_read, bulk.n_quarantined) == (7, 3) and len(bulk.links) == 3
+    assert {q["reason"] for q in bulk.quarantine} == {"target is missing", EMPTY_ROW}
+
+
+@pytest.mark.parametrize("text", ['source,target\n"A\nB",C\n', 'source,target\nA "x",B\n', 'source,target\n"A"x,B\n'],
+                         ids=["over-two-lines", "quote-inside", "text-after-quote"])
+def test_quotes_the_csv_module_reads_otherwise_go_the_record_path(tmp_path, text):
+    assert open_plain_csv(write(tmp_path, "q.csv", text)) is None
 
 
 def _stored(ws: Workspace) -> list[pd.DataFrame]:

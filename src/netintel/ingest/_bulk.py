@@ -63,6 +63,8 @@ class PlainCsv:
     header: list[str]
     header_line: int
     newline: str
+    #: fields may be quoted ("Smit, Jan"): each line is still one record (checked when opened)
+    quoted: bool = False
 
     def lines(self, con: duckdb.DuckDBPyConnection) -> None:
         """Read every line into the temp table ``_raw(line)``, in file order (rowid + 1 = line number)."""
@@ -70,6 +72,41 @@ class PlainCsv:
             "CREATE OR REPLACE TEMP TABLE _raw AS SELECT line FROM read_csv(?, columns={'line': 'VARCHAR'}, "
             "delim=chr(1), quote='', escape='', header=false, auto_detect=false, strict_mode=false, "
             "new_line=?, max_line_size=16777216)", [str(self.path), self.newline])
+
+
+def _quoted_field(delimiter: str) -> str:
+    """RE2 for one field of a quoted line: quoted whole (a doubled quote inside), or without quotes."""
+    d = re.escape(delimiter)
+    return f'"(?:[^"]|"")*"|[^"{d}]*'
+
+
+def _one_record_a_line(plain: PlainCsv) -> bool:
+    """Whether every line of a file with quotes is one record whose fields are quoted whole or not at
+    all: then DuckDB splits its lines as the csv module reads its records. A quoted field running
+    over lines, or a quote inside an unquoted field, leaves the file to the record path."""
+    field = _quoted_field(plain.delimiter)
+    d = re.escape(plain.delimiter)
+    con = duckdb.connect()
+    try:
+        plain.lines(con)
+        bad = con.execute(f"SELECT count(*) FROM _raw WHERE rowid + 1 > {plain.header_line} AND contains(line, '\"') "
+                          f"AND NOT regexp_full_match(line, ?)", [f"(?:{field})(?:{d}(?:{field}))*"]).fetchone()[0]
+    finally:
+        con.close()
+    return bad == 0
+
+
+def _split_sql(plain: PlainCsv, line: str = "line") -> str:
+    """SQL for the fields of a line, as the csv module reads them."""
+    delim = plain.delimiter.replace("'", "''")
+    if not plain.quoted:
+        return f"string_split({line}, '{delim}')"
+    d = re.escape(plain.delimiter).replace("'", "''")
+    # each field after a delimiter (one put before the line): no match is empty
+    fields = f"regexp_extract_all('{delim}' || {line}, '{d}({_quoted_field(plain.delimiter).replace(chr(39), chr(39) * 2)})', 1)"
+    return (f"CASE WHEN contains({line}, '\"') THEN list_transform({fields}, lambda x: CASE WHEN starts_with(x, '\"') "
+            f"THEN replace(substr(x, 2, length(x) - 2), '\"\"', '\"') ELSE x END) "
+            f"ELSE string_split({line}, '{delim}') END")
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -94,17 +131,18 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
     scanned = _scan(path)
     if scanned is None:
         return None
-    text, n_cr, whole = scanned
+    text, n_cr, whole, quoted = scanned
     text = text.lstrip("\ufeff")
     delim = delimiter or _sniff_delimiter(text)
-    if len(delim) != 1:
+    if len(delim) != 1 or (quoted and delim in '"\r\n'):
         return None
     start, line_no = 0, 0
     while start <= len(text):
         end = text.find("\n", start)
         line = text[start:] if end < 0 else text[start:end]
         line_no += 1
-        fields = line.rstrip("\r").split(delim) if line.rstrip("\r") else []
+        fields = (next(csv.reader([line.rstrip("\r")], delimiter=delim)) if quoted else line.rstrip("\r").split(delim)) \
+            if line.rstrip("\r") else []
         if fields and any(f.strip() for f in fields):
             if end < 0 and not whole:
                 return None  # the header line runs past the part scanned: the record path reads it
@@ -114,7 +152,8 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
             _check_header(path, head)
             if header is not None and list(header) != head:
                 return None
-            return PlainCsv(path, delim, head, line_no, r"\r\n" if n_cr else r"\n")
+            plain = PlainCsv(path, delim, head, line_no, r"\r\n" if n_cr else r"\n", quoted)
+            return plain if not quoted or _one_record_a_line(plain) else None
         if end < 0:
             break
         start = end + 1
@@ -125,16 +164,16 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
 _HEAD_CHARS = 1 << 20
 
 
-def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool] | None:
+def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool, bool] | None:
     """Check a whole file for the plain form in chunks (a warrant's CSV need not be in memory twice).
 
-    Returns the first :data:`_HEAD_CHARS` characters, the number of carriage returns and whether
-    those characters are the whole file; None when the file is not plain: UTF-16, XLSX, NUL bytes,
-    a quote character or chr(1), a lone carriage return, or bytes that are not UTF-8.
+    Returns the first :data:`_HEAD_CHARS` characters, the number of carriage returns, whether
+    those characters are the whole file and whether it has a quote character; None when the file
+    is not plain: UTF-16, XLSX, NUL bytes, chr(1), a lone carriage return, or bytes that are not UTF-8.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     head: list[str] = []
-    kept, whole, n_cr, n_crlf, last = 0, True, 0, 0, b""
+    kept, whole, n_cr, n_crlf, last, quoted = 0, True, 0, 0, b"", False
     with open(path, "rb") as f:
         first = True
         while True:
@@ -146,8 +185,9 @@ def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool] | None
                 first = False
             if not chunk:
                 break
-            if b'"' in chunk or b"\x01" in chunk:
+            if b"\x01" in chunk:
                 return None
+            quoted = quoted or b'"' in chunk
             n_cr += chunk.count(b"\r")
             n_crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk.startswith(b"\n"))
             last = chunk[-1:]
@@ -165,7 +205,7 @@ def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool] | None
         return None
     if n_cr and n_cr != n_crlf:
         return None
-    return "".join(head), n_cr, whole
+    return "".join(head), n_cr, whole, quoted
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,16 +286,24 @@ def _prepare(con, plain: PlainCsv, fields: dict[str, str | None], extra: Sequenc
     # a line of blanks is no record; a line of bare delimiters is one, with every field empty. A line
     # starting with a printable character other than the delimiter is neither: no regex for it
     printable = "ord(left(line, 1)) BETWEEN 33 AND 126"
+    empty = (f"CASE WHEN {printable} AND left(line, 1) <> '{delim}' THEN false "
+             f"ELSE regexp_full_match(line, '{_empty_line(plain.delimiter)}') END")
+    line = "line"
+    if plain.quoted:
+        # a line with quotes: every field blank once unquoted is an empty row, and the row as the
+        # record path keeps it is its fields joined
+        empty = (f"CASE WHEN contains(line, '\"') THEN list_bool_and(list_transform(f, lambda x: "
+                 f"regexp_full_match(x, '({_SP})*'))) ELSE {empty} END")
+        line = f"CASE WHEN contains(line, '\"') THEN array_to_string(f, '{delim}') ELSE line END"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _rows AS
-        SELECT n, 'line ' || n AS locator, line,
-               CASE WHEN {printable} AND left(line, 1) <> '{delim}' THEN false
-                    ELSE regexp_full_match(line, '{_empty_line(plain.delimiter)}') END AS empty,
+        SELECT n, 'line ' || n AS locator, {line} AS line,
+               {empty} AS empty,{" f AS fields," if plain.quoted else ""}
                CASE WHEN len(f) = {h} THEN false WHEN len(f) < {h} THEN true
                     ELSE NOT regexp_full_match(array_to_string(f[{h + 1}:], chr(1)), '({_SP}|\\x01)*') END
                    AS malformed,
                {cols}{f", [{props}] AS _props" if props else ""}
-        FROM (SELECT rowid + 1 AS n, line, string_split(line, '{delim}') AS f FROM _raw
+        FROM (SELECT rowid + 1 AS n, line, {_split_sql(plain)} AS f FROM _raw
               WHERE rowid + 1 > {plain.header_line} AND line IS NOT NULL
                     AND (CASE WHEN {printable} THEN false ELSE regexp_full_match(line, '({_SP})*') END) = false)""")
     con.execute("DROP TABLE _raw")
@@ -340,11 +388,12 @@ def _quarantine(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[
         if row["code"] == "empty":
             builder.quarantine(row["locator"], EMPTY_ROW, row["line"])
             continue
+        split = list(row["fields"]) if plain.quoted else row["line"].split(plain.delimiter)
         if row["code"] == "malformed":
-            nf = len(row["line"].split(plain.delimiter))
-            builder.quarantine(row["locator"], f"malformed row: {nf} fields where the header has {h}", row["line"])
+            builder.quarantine(row["locator"], f"malformed row: {len(split)} fields where the header has {h}",
+                               row["line"])
             continue
-        fields = row["line"].split(plain.delimiter)[:h]
+        fields = split[:h]
         builder.quarantine(row["locator"], reasons(row), dict(zip(plain.header, fields)))
 
 
@@ -374,14 +423,18 @@ def _settle(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[dict
     con.execute("DROP TABLE _rows")
 
 
-def _finish(con, builder: BatchBuilder, private: bool, *, events_sql: str | None = None) -> None:
+def _finish(con, builder: BatchBuilder, private: bool, *, events_sql: str | None = None,
+            extra: Sequence[str] = ()) -> None:
     """Hand the rows to the builder: entities, links, events (``events_sql``, when the file has any), raw text.
+
+    ``extra`` are more columns of the entities and links (a row's own provenance, over the constants).
 
     In the workspace's own connection the builder gets queries on the temporary tables (dropped once
     the batch is written); a private connection's rows are read out as Arrow tables first.
     """
-    queries = {"entities": f"SELECT {_OUT['entities']} FROM _entities",
-               "links": f"SELECT {_OUT['links']} FROM _links", "events": events_sql,
+    more = "".join(", " + e for e in extra)
+    queries = {"entities": f"SELECT {_OUT['entities']}{more} FROM _entities",
+               "links": f"SELECT {_OUT['links']}{more} FROM _links", "events": events_sql,
                "raw": "SELECT * FROM _records" if builder.keep_raw else None}
     constants = {"entities": builder.constants(), "links": builder.constants(), "events": builder.constants(),
                  "raw": {}}

@@ -251,7 +251,8 @@ def _merge_props(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
         have = old[key] if isinstance(old[key], list) else [old[key]]
         add = value if isinstance(value, list) else [value]
         merged = have + [v for v in add if v not in have]
-        old[key] = merged if len(merged) > 1 else merged[0]
+        # field problems are a list however many there are (the intake report reads them as one)
+        old[key] = merged if len(merged) > 1 or key == "field_problems" else merged[0]
     return old
 
 

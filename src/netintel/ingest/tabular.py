@@ -1053,6 +1053,17 @@ def load_table(path: str | Path, builder: BatchBuilder, mapping: Mapping, *, tab
     """
     path = Path(path)
     model = builder.model
+    if table is None and mapping.entities:
+        from ._bulk import open_plain_csv
+        from ._bulk_table import load_table_columnar
+
+        plain = open_plain_csv(path, encoding=mapping.encoding, sheet=mapping.sheet, delimiter=mapping.delimiter)
+        if plain is not None:
+            # a plain CSV file: read in bulk (the same rows as below), unless it needs what only the
+            # record path does
+            cols = mapping.validate(plain.header, file=str(path), model=model)
+            if load_table_columnar(plain, builder, mapping, cols):
+                return
     if table is None:
         table = read_table(path, encoding=mapping.encoding, sheet=mapping.sheet, delimiter=mapping.delimiter)
     cols = mapping.validate(table.columns, file=str(path), model=model)

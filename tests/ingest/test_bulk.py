@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from hypothesis_profiles import examples
 from ingest_fixtures import write
 
@@ -31,7 +31,9 @@ def _frame(rows, key: str) -> pd.DataFrame:
                    (list(v) if isinstance(v, tuple) else v)
                    for v in df[col]]
     df = df.drop(columns=[c for c in ("retain_until",) if c in df])
-    return df.sort_values(key).reset_index(drop=True)[sorted(df.columns)].astype(str)
+    df = df[sorted(df.columns)].astype(str)
+    # a link reported under several markings is a row per marking: rows sort by the key, then the rest
+    return df.sort_values([key] + [c for c in df.columns if c != key]).reset_index(drop=True)
 
 
 def _both(loader, path: Path, mapping: Mapping | None, **kw):
@@ -144,13 +146,24 @@ def test_tie_weights_merge_the_same_on_both_paths(tmp_path_factory, ties, weight
 def test_bulk_rows_are_written_like_records(tmp_path):
     path = write(tmp_path, "ties.csv", TIES)
     mapping = Mapping.from_dict({"format": "edgelist", "kinds": {"vriend": "associate_of"}})
+    same_when_stored(_both(load_edgelist, path, mapping))
+
+
+def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["properties"] = [json.dumps(json.loads(p), sort_keys=True) for p in frame["properties"]]
+    return frame
+
+
+def same_when_stored(batches) -> None:
+    """Two batches written to workspaces store the same rows (properties compared decoded)."""
     frames = []
-    for batch in _both(load_edgelist, path, mapping):
+    for batch in batches:
         ws = Workspace()
         ws.write_import(batch)
         frames.append([ws.sql(f"SELECT * EXCLUDE (properties) FROM {t} ORDER BY ALL") for t in ("entities", "links")]
-                      + [ws.sql("SELECT * FROM raw_records ORDER BY ALL"),
-                         ws.entities()[["entity_id", "properties"]].astype(str)])
+                      + [ws.sql("SELECT * FROM raw_records ORDER BY ALL")]
+                      + [_decoded(ws.sql(f"SELECT {k}, properties FROM {t} ORDER BY ALL"))
+                         for t, k in (("entities", "entity_id"), ("links", "link_id"))])
         ws.close()
     for a, b in zip(*frames):
         pd.testing.assert_frame_equal(a, b)
@@ -232,3 +245,26 @@ def test_failed_bulk_import_leaves_the_workspace_and_no_temporary_tables(tmp_pat
         for a, b in zip(before, _stored(ws)):
             pd.testing.assert_frame_equal(a, b)
     ws.close()
+
+
+_MARKED = st.tuples(st.sampled_from(["+316", "+317", "+318"]), st.sampled_from(["+316", "+319"]),
+                    st.sampled_from(["2026-06-01 10:00", "2026-06-02 11:30", "x"]),
+                    st.sampled_from(["", "B2", "A1", "Z9"]), st.sampled_from(["", "TLP:RED", "TLP:GREEN", "PURPLE"]),
+                    st.sampled_from(["", "2026-01-05", "soon"]))
+
+
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(_MARKED, min_size=1, max_size=12), kind=st.sampled_from(["call", "transfer"]))
+@example(rows=[("+316", "+316", "2026-06-01 10:00", "", "", ""), ("+316", "+316", "2026-06-01 10:00", "", "", "2026-01-05")],
+         kind="call")  # the link's first event has no reported date, a later one has
+def test_events_with_row_markings_same_on_both_paths(tmp_path_factory, rows, kind):
+    # per-row grading, handling and reported date: each event carries its row's, a link is one row
+    # per marking (its first event's provenance), a bad marking quarantines the row first
+    a, b, t = ("caller", "callee", "start") if kind == "call" else ("from_account", "to_account", "time")
+    text = f"{a},{b},{t},grd,hdl,rep" + ("" if kind == "call" else ",amount") + "\n" + "".join(
+        ",".join(r) + ("" if kind == "call" else ",10") + "\n" for r in rows)
+    path = write(tmp_path_factory.mktemp("marked"), "events.csv", text)
+    mapping = Mapping.from_dict({"format": "events", "record": {"grading": "grd", "handling": "hdl",
+                                                                "reported": "rep"}})
+    bulk, record = _both(load_events, path, mapping)
+    _same(bulk, record)

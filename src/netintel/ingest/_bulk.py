@@ -1,19 +1,21 @@
 """Columnar reading of plain CSV event and edge files, through DuckDB.
 
 A call-record warrant is millions of rows; reading it one Python dict per row is what made
-ingest run at 9k links/s. For a *plain* CSV file (UTF-8, no quote characters, one record per
-line) this module reads every line into DuckDB with its line number, checks every row in SQL,
-computes entity, link and event ids in SQL (the same SHA-1 rule as
-:func:`netintel.workspace.record_id`; an entity's once per distinct value) and hands the builder
-:class:`netintel.workspace.Columns`. When the builder is for a workspace (``builder.con``) all of
-this runs in the workspace's own DuckDB connection, in temporary tables, and the workspace copies
-them with ``INSERT ... SELECT``: no row crosses into Python, and a failed load drops its tables
-(the workspace stays as it was). A builder without a workspace gets Arrow tables from a private
-connection. Python only touches what is not a plain value: a time,
-number or duration in an unusual form is parsed by the same Python function as the record path,
-once per distinct value, and the message of a quarantined row is formatted by the record path's
-own wording. Anything else (quoted fields, XLSX, row-level provenance columns) goes the record
-path in :mod:`netintel.ingest.tabular`, so both paths give the same rows, ids and quarantine.
+ingest run at 9k links/s. For a *plain* CSV file (UTF-8, one record per line: fields quoted whole
+or not at all, no quoted field over two lines) this module reads every line into DuckDB with its
+line number, splits it as the csv module would, checks every row in SQL, computes entity, link and
+event ids in SQL (the same SHA-1 rule as :func:`netintel.workspace.record_id`; an entity's once
+per distinct value) and hands the builder :class:`netintel.workspace.Columns`. When the builder
+is for a workspace (``builder.con``) all of this runs in the workspace's own DuckDB connection, in
+temporary tables, and the workspace copies them with ``INSERT ... SELECT``: no row crosses into
+Python, and a failed load drops its tables (the workspace stays as it was). A builder without a
+workspace gets Arrow tables from a private connection. Python only touches what is not a plain
+value: a time, number or duration in an unusual form, a row's provenance markings, are resolved
+by the same Python function as the record path, once per distinct value, and the message of a
+quarantined row is formatted by the record path's own wording. Anything else (XLSX, another
+encoding, a quoted field over several lines) goes the record path in
+:mod:`netintel.ingest.tabular`, so both paths give the same rows, ids and quarantine. Entity and
+link tables have their own twin in :mod:`netintel.ingest._bulk_table`.
 """
 
 from __future__ import annotations
@@ -107,6 +109,74 @@ def _split_sql(plain: PlainCsv, line: str = "line") -> str:
     return (f"CASE WHEN contains({line}, '\"') THEN list_transform({fields}, lambda x: CASE WHEN starts_with(x, '\"') "
             f"THEN replace(substr(x, 2, length(x) - 2), '\"\"', '\"') ELSE x END) "
             f"ELSE string_split({line}, '{delim}') END")
+
+
+#: The provenance columns a table with per-row markings (``record:``) gives each entity and link.
+_ROW_PROV = ("grading", "grading_scheme", "grading_original", "handling", "releasable_to", "reported",
+             "retain_until")
+_PROV_TYPES = {"releasable_to": "VARCHAR[]", "reported": "DATE", "retain_until": "DATE"}
+
+
+def _lookup(con, table: str, values_sql: str, fn: Callable[..., tuple], out: dict[str, str]) -> None:
+    """``table``: each distinct row of ``values_sql`` (columns ``k0``, ``k1``, ...) with ``fn(*row)``'s
+    outputs as the columns ``out`` names and types: the record path's function, once per distinct value."""
+    cur = con.execute(values_sql)
+    width = len(cur.description)
+    rows = cur.fetchall()
+    results = [fn(*r) for r in rows]
+    frame = {f"k{i}": pd.Series([r[i] for r in rows], dtype=object) for i in range(width)}
+    for j, name in enumerate(out):
+        frame[name] = pd.Series([res[j] for res in results], dtype=object)
+    con.register("_lookup_values", pd.DataFrame(frame))
+    try:
+        keys = ", ".join(f"k{i}::VARCHAR AS k{i}" for i in range(width))
+        outs = ", ".join(f"{name}::{typ} AS {name}" for name, typ in out.items())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {keys}, {outs} FROM _lookup_values")
+    finally:
+        con.unregister("_lookup_values")
+
+
+def _error_of(fn: Callable[[], Any]) -> tuple[Any, str | None]:
+    """``fn()`` and None, or None and the message the record path would quarantine with."""
+    try:
+        return fn(), None
+    except (RecordError, SchemaError) as exc:
+        return None, str(exc)
+    except (ValueError, TypeError, OverflowError, KeyError) as exc:
+        return None, f"cannot be read: {type(exc).__name__}: {exc}"
+
+
+def _row_provenance(con, builder: BatchBuilder, mapping: Any, keys: dict[str, str], cols: dict[str, str], table: str,
+                    where: str) -> tuple[str, list[str]]:
+    """Each row's own provenance (a mapping's ``record:`` columns), resolved by the record path's
+    :func:`~netintel.ingest.tabular.row_provenance` once per distinct combination of markings.
+
+    ``keys`` maps each record column's header name to its SQL over ``_rows r``. Returns the join and
+    the columns to select: ``prov_err`` (the record path's message) and ``pv_<column>``.
+    """
+    from ..retention import review_date
+    from .tabular import row_provenance
+
+    names = list(keys)
+
+    def prov_of(*values):
+        got, err = _error_of(lambda: row_provenance(builder, mapping, dict(zip(names, values)), cols))
+        if got is None:
+            return (err,) + (None,) * len(_ROW_PROV)
+        reported = got.get("reported")
+        retain = review_date(got.get("country"), reported) if reported is not None else None
+        return (None, got["grading"], got["grading_scheme"], got["grading_original"], got["handling"],
+                chr(31).join(got["releasable_to"]), None if reported is None else str(reported),
+                None if retain is None else str(retain))
+
+    sql = list(keys.values())
+    _lookup(con, table, f"SELECT DISTINCT {', '.join(sql)} FROM _rows r WHERE {where}", prov_of,
+            {"err": "VARCHAR", **{c: "DATE" if c in ("reported", "retain_until") else "VARCHAR" for c in _ROW_PROV}})
+    on = " AND ".join(f"pv.k{i} IS NOT DISTINCT FROM {k}" for i, k in enumerate(sql))
+    select = ["pv.err AS prov_err"] + [
+        (f"list_filter(string_split(pv.{c}, chr(31)), lambda e: e <> '') AS pv_{c}" if c == "releasable_to"
+         else f"pv.{c} AS pv_{c}") for c in _ROW_PROV]
+    return f"LEFT JOIN {table} pv ON {on}", select
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -485,8 +555,14 @@ def _entity_sql(ends: str, params: dict[str, str]) -> str:
 # Events: call records and transactions
 # ---------------------------------------------------------------------------------------------
 def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, cols: dict[str, str],
-                         extra: Sequence[str], fmts: str | Sequence[str] | None) -> None:
-    """The columnar twin of :func:`netintel.ingest.events.load_events`'s row handler."""
+                         extra: Sequence[str], fmts: str | Sequence[str] | None, mapping: Any = None,
+                         cols_record: dict[str, str] | None = None) -> None:
+    """The columnar twin of :func:`netintel.ingest.events.load_events`'s row handler.
+
+    With per-row provenance (``mapping.record``, its columns in ``cols_record``) each event carries
+    its row's markings, an entity its first mention's, and a link is one per marking (as the
+    builder aggregates events), with its first event's provenance.
+    """
     from .events import _account_props, parse_duration
     from .tabular import _named, parse_number
     from ._common import parse_datetime
@@ -495,6 +571,8 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
     canon = ("caller", "callee", "start", "duration", "cell") if kind == "call" else \
         ("from_account", "to_account", "time", "amount", "currency")
     fields = {c: cols.get(c) for c in canon + ("id",)}
+    row_prov = dict(cols_record or {})
+    fields.update({f"rec{i}": actual for i, actual in enumerate(dict.fromkeys(row_prov.values()))})
     time_field = "start" if kind == "call" else "time"
     a_f, b_f = canon[0], canon[1]
     p = _params(builder)
@@ -503,6 +581,15 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
     try:
         plain.lines(con)
         _prepare(con, plain, fields, extra)
+        pv = ""
+        if row_prov:
+            alias = {actual: f"rec{i}" for i, actual in enumerate(dict.fromkeys(row_prov.values()))}
+            join, select = _row_provenance(con, builder, mapping, {a: f"r.{alias[a]}" for a in alias}, row_prov,
+                                           "_prov", "NOT empty AND NOT malformed")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _rows AS SELECT r.*, {', '.join(select)} FROM _rows r {join} "
+                        "ORDER BY r.n")
+            con.execute("DROP TABLE _prov")
+            pv = ", " + ", ".join(f"r.pv_{c}" for c in _ROW_PROV)
         _parsed(con, "t", time_field, _time_sql(f'"{time_field}"', formats),
                 lambda v: parse_datetime(v, formats), lambda m: f"{_named(time_field, cols)}: {m}")
         if kind == "call":
@@ -521,6 +608,7 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                            "regexp_full_match(cur, '[A-Z0-9]{3,5}') THEN 'currency'")
         # the record path's order: time, duplicate id, parties, value; a duplicate is of an accepted row
         _dedupe(con, early=f"""CASE WHEN empty THEN 'empty' WHEN malformed THEN 'malformed'
+                                    {"WHEN prov_err IS NOT NULL THEN 'prov'" if row_prov else ""}
                                     WHEN "{time_field}" IS NULL THEN 'time_missing' WHEN t_err IS NOT NULL THEN 't' END""",
                 late=f"""CASE WHEN "{a_f}" IS NULL THEN 'a_missing' WHEN "{b_f}" IS NULL THEN 'b_missing'
                               {value_check} END""", late_is_local=True)
@@ -529,6 +617,11 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
             f"SELECT \"{a_f}\" AS value, n, 0 AS pos FROM _rows WHERE code IS NULL UNION ALL " \
             f"SELECT \"{b_f}\", n, 1 FROM _rows WHERE code IS NULL)"
         con.execute(_entity_sql(ends, p))
+        if row_prov:  # an entity's provenance is its first mention's
+            for c in _ROW_PROV:
+                con.execute(f"ALTER TABLE _entities ADD COLUMN pv_{c} {_PROV_TYPES.get(c, 'VARCHAR')}")
+            con.execute(f"UPDATE _entities SET {', '.join(f'pv_{c} = r.pv_{c}' for c in _ROW_PROV)} FROM _rows r "
+                        "WHERE r.n = _entities.first // 2")
         a_kind = "r.ka" if kind == "transfer" else "'phone'"
         b_kind = "r.kb" if kind == "transfer" else "'phone'"
         record = "[struct_pack(k := 'record_id', v := id)]"
@@ -538,6 +631,8 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
 
         def reason(row: dict[str, Any]) -> str:
             code = row["code"]
+            if code == "prov":
+                return row["prov_err"]
             if code == "time_missing":
                 return f"{_named(time_field, cols)} is missing"
             if code == "t":
@@ -561,7 +656,7 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                    r.t AS "time", {'r.x' if kind == 'call' else 'NULL::DOUBLE'} AS duration,
                    {'r.x' if kind == 'transfer' else 'NULL::DOUBLE'} AS amount,
                    {'r.cur' if kind == 'transfer' else 'NULL::VARCHAR'} AS currency,
-                   {'r.cell' if kind == 'call' else 'NULL::VARCHAR'} AS place, {properties} AS properties
+                   {'r.cell' if kind == 'call' else 'NULL::VARCHAR'} AS place, {properties} AS properties{pv}
             FROM _rows r JOIN _entities a ON a.kind = {a_kind} AND a.label = r."{a_f}"
                          JOIN _entities b ON b.kind = {b_kind} AND b.label = r."{b_f}"
             WHERE r.code IS NULL""")
@@ -572,6 +667,10 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                             "FROM _events").fetchall()[0][0]
         in_order = "" if whole else " ORDER BY n"
         srid = f"'{kind}:' || source || '->' || target"
+        # events under another marking make another row of the link (one per marking, as the builder
+        # aggregates them), with the provenance of its first event
+        marking = ", pv_handling, array_to_string(pv_releasable_to, chr(31)), pv_grading" if row_prov else ""
+        first_prov = "".join(f" arg_min_null(pv_{c}, n) AS first_{c}," for c in _ROW_PROV) if row_prov else ""
         # calls have no amounts: no ordered sum, no list of currencies to aggregate
         money = ("NULL::DOUBLE AS amount, NULL::VARCHAR" if kind == "call" else
                  "CASE WHEN count(amount) > 0 THEN sum(coalesce(amount, 0) ORDER BY n) END AS amount, "
@@ -582,18 +681,19 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                    {directed} AS directed, first_seen, last_seen, count, count::DOUBLE AS weight, amount, currency,
                    CASE WHEN total_duration <> 0 THEN to_json({{'total_duration': total_duration}}) ELSE '{{}}' END
                        AS properties, '{p['source_id']}' AS source_id, {srid} AS source_record_id,
-                   count || ' events' AS locator
-            FROM (SELECT source, target, any_value(link_id) AS link_id, min("time") AS first_seen,
+                   count || ' events' AS locator{"".join(f", first_{c} AS pv_{c}" for c in _ROW_PROV) if row_prov else ""}
+            FROM (SELECT source, target, any_value(link_id) AS link_id, min("time") AS first_seen,{first_prov}
                          max("time") AS last_seen, count(*) AS count,
                          {money} AS currency,
                          sum(coalesce(duration, 0){in_order}) AS total_duration
-                  FROM _events GROUP BY source, target)""")
+                  FROM _events GROUP BY source, target{marking})""")
         events_sql = f"""
             SELECT ni_rid('V', '{p['source']}', locator) AS event_id, '{kind}' AS kind, source, target, link_id,
                    "time", duration, amount, currency, place, properties, '{p['source_id']}' AS source_id,
-                   locator AS source_record_id, locator
+                   locator AS source_record_id, locator{"".join(f", pv_{c} AS {c}" for c in _ROW_PROV) if row_prov else ""}
             FROM _events"""
-        _finish(con, builder, private, events_sql=events_sql)
+        _finish(con, builder, private, events_sql=events_sql,
+                extra=[f"pv_{c} AS {c}" for c in _ROW_PROV] if row_prov else ())
         done = True
     finally:
         _close(con, private, done=done)

@@ -34,47 +34,11 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 
 from ..errors import SchemaError
-from ..retention import review_date
-from ._bulk import (PlainCsv, _close, _connect, _drop, _finish, _literal, _number_sql, _params, _prepare,
-                    _settle, _tie_weight, _time_sql)
+from ._bulk import (_PROV_TYPES, _ROW_PROV, PlainCsv, _close, _connect, _drop, _error_of, _finish, _literal,
+                    _lookup, _number_sql, _params, _prepare, _row_provenance, _settle, _tie_weight, _time_sql)
 from ._common import BatchBuilder, RecordError, future_date_problem, parse_datetime
 
 __all__ = ["load_table_columnar"]
-
-#: The provenance columns a table with per-row markings (``record:``) gives each entity and link.
-_ROW_PROV = ("grading", "grading_scheme", "grading_original", "handling", "releasable_to", "reported",
-             "retain_until")
-_PROV_TYPES = {"releasable_to": "VARCHAR[]", "reported": "DATE", "retain_until": "DATE"}
-
-
-def _lookup(con, table: str, values_sql: str, fn: Callable[..., tuple], out: dict[str, str]) -> None:
-    """``table``: each distinct row of ``values_sql`` (columns ``k0``, ``k1``, ...) with ``fn(*row)``'s
-    outputs as the columns ``out`` names and types: the record path's function, once per distinct value."""
-    cur = con.execute(values_sql)
-    width = len(cur.description)
-    rows = cur.fetchall()
-    results = [fn(*r) for r in rows]
-    frame = {f"k{i}": pd.Series([r[i] for r in rows], dtype=object) for i in range(width)}
-    for j, name in enumerate(out):
-        frame[name] = pd.Series([res[j] for res in results], dtype=object)
-    con.register("_lookup_values", pd.DataFrame(frame))
-    try:
-        keys = ", ".join(f"k{i}::VARCHAR AS k{i}" for i in range(width))
-        outs = ", ".join(f"{name}::{typ} AS {name}" for name, typ in out.items())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {keys}, {outs} FROM _lookup_values")
-    finally:
-        con.unregister("_lookup_values")
-
-
-def _error_of(fn: Callable[[], Any]) -> tuple[Any, str | None]:
-    """``fn()`` and None, or None and the message the record path would quarantine with."""
-    try:
-        return fn(), None
-    except (RecordError, SchemaError) as exc:
-        return None, str(exc)
-    except (ValueError, TypeError, OverflowError, KeyError) as exc:
-        return None, f"cannot be read: {type(exc).__name__}: {exc}"
-
 
 class _Plan:
     """The SQL of one table: a column alias per mapped column, checks in the record path's order."""
@@ -135,26 +99,10 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
         if record_cols:
             keys = [plan.col(c) for c in record_cols]
 
-            def prov_of(*values):
-                got, err = _error_of(lambda: row_provenance(
-                    builder, mapping, {cols.get(c, c): v for c, v in zip(record_cols, values)}, cols))
-                if got is None:
-                    return (err,) + (None,) * len(_ROW_PROV)
-                reported = got.get("reported")
-                retain = review_date(got.get("country"), reported) if reported is not None else None
-                return (None, got["grading"], got["grading_scheme"], got["grading_original"], got["handling"],
-                        chr(31).join(got["releasable_to"]), None if reported is None else str(reported),
-                        None if retain is None else str(retain))
-
-            _lookup(con, temp("_tprov"), f"SELECT DISTINCT {', '.join(keys)} FROM _rows r WHERE {live}", prov_of,
-                    {"err": "VARCHAR", "grading": "VARCHAR", "grading_scheme": "VARCHAR",
-                     "grading_original": "VARCHAR", "handling": "VARCHAR", "releasable_to": "VARCHAR",
-                     "reported": "DATE", "retain_until": "DATE"})
-            on = " AND ".join(f"pv.k{i} IS NOT DISTINCT FROM {k}" for i, k in enumerate(keys))
-            joins.append(f"LEFT JOIN _tprov pv ON {on}")
-            select += ["pv.err AS prov_err"] + [
-                (f"list_filter(string_split(pv.{c}, chr(31)), lambda e: e <> '') AS pv_{c}" if c == "releasable_to"
-                 else f"pv.{c} AS pv_{c}") for c in _ROW_PROV]
+            join, cols_sql = _row_provenance(con, builder, mapping, {cols.get(c, c): k for c, k in zip(record_cols, keys)},
+                                             cols, temp("_tprov"), live)
+            joins.append(join)
+            select += cols_sql
 
         # -- entity properties: dates parsed (or flagged) once per distinct value
         dates = [(prop, col) for _, spec in specs for prop, col in spec.properties.items() if is_date_property(prop)]
@@ -198,6 +146,14 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
                     select.append(f"{plan.col(col)} AS s{si}p{pi}")
 
         # -- entity kinds from a kind column, link kinds, once per distinct value
+        def kinds(name: str, kind_column: str | None, fn: Callable[[Any], tuple]) -> None:
+            """``{name}_kind`` and ``{name}_kerr``: ``fn`` of each distinct value of the kind column."""
+            kc = plan.col(kind_column)
+            _lookup(con, temp(f"_t{name}k"), f"SELECT DISTINCT {kc} FROM _rows r WHERE {live}", fn,
+                    {"kind": "VARCHAR", "err": "VARCHAR"})
+            joins.append(f"LEFT JOIN _t{name}k k{name} ON k{name}.k0 IS NOT DISTINCT FROM {kc}")
+            select.extend([f"k{name}.kind AS {name}_kind", f"k{name}.err AS {name}_kerr"])
+
         for si, (name, spec) in enumerate(specs):
             if spec.kind_column:
                 def kind_of(raw, spec=spec):
@@ -214,12 +170,7 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
             else:
                 def kind_of(raw, spec=spec):
                     return _error_of(lambda: model.check_entity_kind(spec.kind))
-            t = temp(f"_tek{si}")
-            kc = plan.col(spec.kind_column)
-            _lookup(con, t, f"SELECT DISTINCT {kc} FROM _rows r WHERE {live}", kind_of,
-                    {"kind": "VARCHAR", "err": "VARCHAR"})
-            joins.append(f"LEFT JOIN {t} ek{si} ON ek{si}.k0 IS NOT DISTINCT FROM {kc}")
-            select += [f"ek{si}.kind AS s{si}_kind", f"ek{si}.err AS s{si}_kerr"]
+            kinds(f"s{si}", spec.kind_column, kind_of)
         for i, spec in enumerate(links):
             def link_kind_of(raw, spec=spec):
                 if spec.kind_column:
@@ -234,12 +185,7 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
                         return None, (f"unknown link kind {raw!r} in column {spec.kind_column}; map it in kinds: "
                                       "or add the kind to the model")
                 return _error_of(lambda: model.check_link_kind(spec.kind))
-            t = temp(f"_tlk{i}")
-            kc = plan.col(spec.kind_column)
-            _lookup(con, t, f"SELECT DISTINCT {kc} FROM _rows r WHERE {live}", link_kind_of,
-                    {"kind": "VARCHAR", "err": "VARCHAR"})
-            joins.append(f"LEFT JOIN {t} lk{i} ON lk{i}.k0 IS NOT DISTINCT FROM {kc}")
-            select += [f"lk{i}.kind AS l{i}_kind", f"lk{i}.err AS l{i}_kerr"]
+            kinds(f"l{i}", spec.kind_column, link_kind_of)
 
             # first/last seen, weight and amount: SQL for the plain forms, Python for the rest
             formats = list(fmts) if fmts else None

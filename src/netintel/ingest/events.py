@@ -121,9 +121,10 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
     used = set(cols.values()) | set(cols_record.values())
     extra = [c for c in table.columns if c not in used and c]
     fmts = time_format or (mapping.date_format or None)
-    if plain is not None and not mapping.record:
-        # a plain CSV file without per-row provenance: read in bulk, the same rows as below
-        load_events_columnar(plain, builder, kind=kind, cols=cols, extra=extra, fmts=fmts)
+    if plain is not None:
+        # a plain CSV file: read in bulk, the same rows as below
+        load_events_columnar(plain, builder, kind=kind, cols=cols, extra=extra, fmts=fmts, mapping=mapping,
+                             cols_record=cols_record)
         return kind
     table = _whole(path, mapping, table)
     seen: dict[str, str] = {}

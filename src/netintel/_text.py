@@ -40,6 +40,8 @@ def printable(value: Any, *, keep_newlines: bool = True) -> Any:
     """
     if not isinstance(value, str):
         return value
+    if value.isprintable():  # no control, separator other than space, surrogate or non-character
+        return value
     text = _UNPRINTABLE.sub(_visible, value)
     if not keep_newlines:
         text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")

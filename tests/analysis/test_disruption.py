@@ -229,3 +229,17 @@ def test_sampled_efficiency_is_the_mean_over_the_sampled_sources_as_networkx_com
         lengths = [nx.single_source_dijkstra_path_length(g, s, weight=weights or (lambda *_: 1)) for s in sources]
         expected = sum(1 / d for row in lengths for d in row.values() if d > 0) / (30 * 199)
         assert global_efficiency(h, samples=30, seed=4, weights=weights) == pytest.approx(expected, rel=1e-12)
+
+
+def test_runs_shared_between_worker_processes_give_the_same_comparison():
+    """Seeded runs: forked workers give exactly the in-process tables, in the same order."""
+    g = nx.relabel_nodes(nx.connected_watts_strogatz_graph(1500, 6, 0.1, seed=4), lambda n: f"p{n:04d}")
+    kw = dict(steps=4, seed=3, efficiency_limit=200, exact_limit=300, samples=60)
+    here = compare_strategies(g, jobs=1, **kw)
+    shared = compare_strategies(g, jobs=3, **kw)
+    pd.testing.assert_frame_equal(here.table, shared.table)
+    pd.testing.assert_frame_equal(here.summary, shared.summary)
+    assert [r.method for r in here.results] == [r.method for r in shared.results]
+    assert "sampled betweenness" in here.results[0].method  # the sampled paths ran in the workers
+    with pytest.raises(NetintelError, match="jobs must be at least 1"):
+        compare_strategies(g, jobs=0, **kw)

@@ -587,38 +587,25 @@ class CaseGraph:
                     "row_a": pairs["row_a"].to_numpy(int),
                     "evidence": [[int(x), int(y)] for x, y in zip(pairs["row_a"], pairs["row_b"])],
                     "via": [[x] for x in pairs["entity"]]}))
-        # other links, mapped onto the persons behind each end
+        # other links, mapped onto the persons behind each end: every (link, person behind one end,
+        # person behind the other) as a join, in the order link, then each end's persons by id
         other = np.flatnonzero(~is_proj | (s_person & t_person))
-        s_list, t_list, r_list, v_list, ev_list = [], [], [], [], []
-        for r in other:
-            u, v = src[r], tgt[r]
-            pu = [u] if u in pset else users.get(u, []) if u not in skipped else []
-            pv_ = [v] if v in pset else users.get(v, []) if v not in skipped else []
-            if not pu or not pv_:
-                continue
-            if via_set is not None and ((u not in pset and kinds.get(u) not in via_set)
-                                        or (v not in pset and kinds.get(v) not in via_set)):
-                continue
-            hub = [x for x in (u, v) if x not in pset]
-            for p in pu:
-                for q in pv_:
-                    if p != q:
-                        s_list.append(p)
-                        t_list.append(q)
-                        r_list.append(r)
-                        v_list.append(hub)
-                        # the chain of evidence: the link itself and the links tying each person to its end
-                        ev_list.append([int(r)] + [int(attach_row[(x, end)]) for x, end in ((p, u), (q, v))
-                                                   if end not in pset and (x, end) in attach_row])
-        if r_list:
-            ridx = np.asarray(r_list, int)
+        ties_of_links = _mapped_ties(other, src, tgt, s_person, t_person, kinds, via_set, set(skipped), strongest)
+        if ties_of_links is not None:
+            ridx, s_arr, t_arr, a_row, b_row = ties_of_links
             directed = e["directed"].to_numpy(bool)[ridx]
-            s_arr, t_arr = np.asarray(s_list, object), np.asarray(t_list, object)
             swap = ~directed & (s_arr > t_arr)
+            u_hub, v_hub = ~s_person[ridx], ~t_person[ridx]
+            # the chain of evidence: the link itself and the links tying each person to its end
+            evidence = [[r] + ([a] if ua else []) + ([b] if vb else [])
+                        for r, a, b, ua, vb in zip(ridx.tolist(), a_row.tolist(), b_row.tolist(), u_hub.tolist(),
+                                                   v_hub.tolist())]
+            via_of = [[x for x, hub in ((src[r], ua), (tgt[r], vb)) if hub]
+                      for r, ua, vb in zip(ridx.tolist(), u_hub.tolist(), v_hub.tolist())]
             rows.append(pd.DataFrame({
                 "source": np.where(swap, t_arr, s_arr), "target": np.where(swap, s_arr, t_arr),
                 "kind": kind[ridx], "directed": directed, "weight": e["weight"].to_numpy(float)[ridx],
-                "row_a": ridx, "evidence": ev_list, "via": v_list}))
+                "row_a": ridx, "evidence": evidence, "via": via_of}))
         nodes = persons.copy()
         if not rows:
             empty = _aggregate_edges(pd.DataFrame(columns=["source", "target", "kind", "directed", "count", "weight",
@@ -828,6 +815,44 @@ def _aggregate_edges(e: pd.DataFrame) -> pd.DataFrame:
     out["link_ids"] = [a if isinstance(a, list) else [] for a in out["link_ids"]]
     out["currency"] = [c if isinstance(c, str) and c else None for c in out["currency"]]
     return out.sort_values(["source", "target", "kind"], kind="stable").reset_index(drop=True)[EDGE_COLUMNS]
+
+
+def _mapped_ties(rows: np.ndarray, src: np.ndarray, tgt: np.ndarray, s_person: np.ndarray, t_person: np.ndarray,
+                 kinds: dict[str, str], via: set[str] | None, skipped: set[str], strongest: pd.DataFrame):
+    """The person ties of links between entities persons use (or persons themselves): per link
+    ``rows[i]``, every person behind its source end with every other person behind its target end.
+
+    Returns ``(link row, source person, target person, attaching row at the source, at the
+    target)`` arrays (-1 where that end is the person itself), ordered by link row, then the
+    source end's persons, then the target end's, by id; None when there are none.
+    """
+    if not len(rows):
+        return None
+    users = strongest[~strongest["entity"].isin(skipped)][["entity", "person", "row"]]
+
+    def behind(ends: np.ndarray, is_person: np.ndarray) -> tuple[pd.DataFrame, set[int]]:
+        """Each link's persons at this end, and the links whose end is of a kind outside ``via``."""
+        end_ok = np.ones(len(ends), bool) if via is None else \
+            is_person | np.fromiter((kinds.get(x) in via for x in ends), bool, len(ends))
+        themselves = pd.DataFrame({"r": rows[is_person], "p": ends[is_person], "ar": -1})
+        hubs = pd.DataFrame({"r": rows[~is_person], "entity": ends[~is_person]})
+        through = hubs.merge(users, on="entity")[["r", "person", "row"]].rename(columns={"person": "p", "row": "ar"})
+        out = pd.concat([themselves, through], ignore_index=True)
+        return out, set(rows[~end_ok].tolist())
+
+    a, bad_a = behind(src[rows], s_person[rows])
+    b, bad_b = behind(tgt[rows], t_person[rows])
+    pairs = a.merge(b, on="r", suffixes=("_a", "_b"))
+    keep = pairs["p_a"].to_numpy(object) != pairs["p_b"].to_numpy(object)
+    bad = bad_a | bad_b
+    if bad:
+        keep &= ~pairs["r"].isin(bad).to_numpy()
+    pairs = pairs[keep]
+    if not len(pairs):
+        return None
+    pairs = pairs.sort_values(["r", "p_a", "p_b"], kind="stable")
+    return (pairs["r"].to_numpy(np.int64), pairs["p_a"].to_numpy(object), pairs["p_b"].to_numpy(object),
+            pairs["ar_a"].to_numpy(np.int64), pairs["ar_b"].to_numpy(np.int64))
 
 
 def _person_edges(ties: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:

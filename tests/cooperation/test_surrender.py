@@ -126,3 +126,21 @@ def test_plan_needs_a_graph_for_records():
         assert plan.sequence["node"].tolist() == [ids["D"]]
     finally:
         ws.close()
+
+
+def test_states_from_one_conversion_equal_simulating_each_narrowed_graph():
+    """Above the sampled-efficiency limit too: the same vertices in the same order, the same sources."""
+    from netintel.analysis.disruption import simulate_disruption
+    from netintel.cooperation.surrender import _states
+    from netintel.graph import CaseGraph
+
+    g = nx.relabel_nodes(nx.connected_watts_strogatz_graph(1400, 4, 0.2, seed=9), lambda n: f"p{(n * 7919) % 1400:04d}")
+    g.add_node("p_alone")
+    graph = CaseGraph.from_networkx(g)
+    state = _states(graph)
+    ids = list(graph.nodes["id"])
+    for removed in (set(), {ids[5]}, {ids[5], ids[700], "p_alone"}, set(ids[:500])):
+        keep = [n for n in ids if n not in removed]
+        row = simulate_disruption(graph.subgraph(keep), steps=0).steps.iloc[0]
+        assert state(removed) == (int(row["lcc_size"]), float(row["efficiency"]))
+    assert state(set(ids)) == (0, 0.0)

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from functools import lru_cache
@@ -51,9 +52,14 @@ def phone_country(number: Any) -> str | None:
     """ISO2 country of a phone number from its international prefix; None when it has none."""
     if number is None:
         return None
+    return _phone_country(str(number).strip())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _phone_country(text: str) -> str | None:
+    """:func:`phone_country` of a number's text (a number on thousands of records parsed once)."""
     import phonenumbers
 
-    text = str(number).strip()
     if text.startswith("00"):
         text = "+" + text[2:]
     if not text.startswith("+"):

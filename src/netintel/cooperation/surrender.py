@@ -41,7 +41,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 import yaml
@@ -276,27 +276,41 @@ class SurrenderPlan(MarkedResult):
                 + self.sequence.to_html(index=False, escape=True, float_format=lambda x: f"{x:.3f}"))
 
 
-def _state(graph: Any, removed: set[str]) -> tuple[int, float]:
-    """(largest component, global efficiency) of ``graph`` without ``removed``, by the disruption simulation."""
-    from ..analysis.disruption import simulate_disruption
+def _states(graph: Any) -> Callable[[set[str]], tuple[int, float]]:
+    """(largest component, global efficiency) of ``graph`` without a set of persons, as the
+    disruption simulation measures its intact network; the graph is converted once and each
+    state is an induced subgraph of it (the same vertices in the same order as converting the
+    narrowed graph, so the same sampled sources)."""
+    from ..analysis.disruption import _SIMULATE_DEFAULTS, _simulate
 
-    keep = [n for n in graph.ids if n not in removed]
-    if not keep:
-        return 0, 0.0
-    row = simulate_disruption(graph.subgraph(keep), steps=0).steps.iloc[0]
-    return int(row["lcc_size"]), float(row["efficiency"])
+    base = graph.to_igraph()
+    index = {name: i for i, name in enumerate(base.vs["name"])}
+    info = graph.nodes.set_index("id")[["label", "kind"]]
+
+    def state(removed: set[str]) -> tuple[int, float]:
+        gone = sorted({index[r] for r in removed if r in index})
+        if len(gone) == base.vcount():
+            return 0, 0.0
+        g = base.copy()
+        g.delete_vertices(gone)  # the others keep their order
+        row = _simulate(g, info, graph.marking, **{**_SIMULATE_DEFAULTS, "strategy": "degree", "mode": "sequential",
+                                                   "steps": 0, "weighted": False}).steps.iloc[0]
+        return int(row["lcc_size"]), float(row["efficiency"])
+
+    return state
 
 
 def _sequence(graph: Any, candidates: Sequence[str], where: dict[str, tuple[str, str]],
               labels: dict[str, str]) -> pd.DataFrame:
-    lcc0, eff0 = _state(graph, set())
+    state = _states(graph)
+    lcc0, eff0 = state(set())
     removed: set[str] = set()
     left = [c for c in candidates if c in set(graph.ids)]
     rows = []
     while left:
         scored = []
         for c in left:
-            lcc, eff = _state(graph, removed | {c})
+            lcc, eff = state(removed | {c})
             scored.append((lcc, round(eff, 10), c))
         lcc, eff, pick = min(scored)
         removed.add(pick)

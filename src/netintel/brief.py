@@ -299,9 +299,18 @@ def _brief_workspace(ws: Any, out: Path, sources: Sequence[str | Path], *, recip
     step("charts")
     # the tables every format writes, sorted and flattened once for the seven formats
     export_tables = prepare_tables(shown, pseudonyms=pseudonyms)
-    for fmt, name in _EXPORTS:
-        written += list(export_graph(export_tables, out / "exports" / name, format=fmt, recipient=recipient,
-                                     pseudonyms=pseudonyms).paths)
+    # the writers make one plain object per entity and link (dicts, FtM proxies, strings) and no
+    # cycles: the collector's passes over them are skipped, and what cycles there are go after
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for fmt, name in _EXPORTS:
+            written += list(export_graph(export_tables, out / "exports" / name, format=fmt, recipient=recipient,
+                                         pseudonyms=pseudonyms).paths)
+    finally:
+        if collecting:
+            gc.enable()
+            gc.collect()
     step("exports")
     summary = _summary_html(case_title, marking, recipient, intake, communities, kp, tables, charts, resolution)
     (out / "summary.html").write_text(summary, "utf-8")

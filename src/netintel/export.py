@@ -1153,7 +1153,7 @@ def _ftm_add_cleaned(proxy: Any, prop: Any, value: str) -> None:
         proxy.add(prop, cleaned, cleaned=True)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 18)
 def _ftm_clean(type_name: str, fmt: str | None, value: str) -> str | None:
     """What ``EntityProxy.add`` stores for ``value`` in a property of this type: the text
     sanitised, then cleaned by the type (every type but ``entity`` cleans without the entity)."""
@@ -1177,7 +1177,7 @@ def _ftm_dates(proxy: Any, row: pd.Series) -> None:
     for prop, col in (("startDate", "first_seen"), ("endDate", "last_seen")):
         v = row.get(col)
         if not _is_missing(v):
-            _ftm_add_cleaned(proxy, prop, pd.Timestamp(v).isoformat()[:19])
+            proxy.add(prop, pd.Timestamp(v).isoformat()[:19], quiet=True)  # (times are mostly distinct: not cached)
 
 
 def _ftm_party(thing: str, holder_of: dict[str, str], proxies: dict[str, Any]) -> str | None:

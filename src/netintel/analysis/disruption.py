@@ -48,6 +48,7 @@ smallest id goes next:
 from __future__ import annotations
 
 import html
+import inspect
 import multiprocessing
 import os
 import random
@@ -315,15 +316,19 @@ def simulate_disruption(
         Its ``method`` and ``parameters["efficiency"]`` / ``parameters["betweenness"]`` say how
         efficiency and betweenness were computed: exact, or sampled (how many sources, which seed).
     """
-    if strategy not in STRATEGIES:
-        raise NetintelError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
-    if mode not in MODES:
-        raise NetintelError(f"unknown mode {mode!r}; choose 'sequential' (recompute after each removal) or 'block'")
+    _check_choice(strategy, mode)
     g = as_case_graph(graph)
     return _simulate(g.to_igraph(), g.nodes.set_index("id")[["label", "kind"]], g.marking, strategy=strategy,
                      mode=mode, steps=steps, weighted=weighted, radius=radius, exact_limit=exact_limit,
                      samples=samples, efficiency_limit=efficiency_limit, seed=seed, progress=progress,
                      intact_efficiency=intact_efficiency)
+
+
+def _check_choice(strategy: str, mode: str) -> None:
+    if strategy not in STRATEGIES:
+        raise NetintelError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    if mode not in MODES:
+        raise NetintelError(f"unknown mode {mode!r}; choose 'sequential' (recompute after each removal) or 'block'")
 
 
 def _simulate(ig_graph: Any, info: pd.DataFrame, marking: Marking, *, strategy: str, mode: str, steps: int | None,
@@ -488,8 +493,7 @@ def compare_strategies(
     g = as_case_graph(graph)
     runs = [(s, m) for s in strategies for m in modes]
     for s, m in runs:
-        if s not in STRATEGIES or m not in MODES:
-            simulate_disruption(g, strategy=s, mode=m, steps=0)  # raises the error that names the choices
+        _check_choice(s, m)
     if runs and "intact_efficiency" not in kw:
         # the intact network is the same for every run: its efficiency (all pairs, or the sampled
         # sources) is computed once, not once per strategy and mode
@@ -523,8 +527,9 @@ def compare_strategies(
 #: default (the sampled measures start at 5,000: a run then takes seconds, a worker's start 0.1 s).
 PARALLEL_ABOVE = 5000
 
-_SIMULATE_DEFAULTS = {"radius": 2, "exact_limit": 5000, "samples": 500, "efficiency_limit": 1000, "seed": 0,
-                      "progress": False, "intact_efficiency": None}
+#: simulate_disruption's own defaults for what compare_strategies and the surrender plan do not set.
+_SIMULATE_DEFAULTS = {name: p.default for name, p in inspect.signature(simulate_disruption).parameters.items()
+                      if p.kind is p.KEYWORD_ONLY and name not in ("strategy", "mode", "steps", "weighted")}
 
 
 def _jobs(jobs: int | None, n: int, n_runs: int) -> int:

@@ -20,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from functools import lru_cache
@@ -55,7 +54,7 @@ def phone_country(number: Any) -> str | None:
     return _phone_country(str(number).strip())
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 16)
 def _phone_country(text: str) -> str | None:
     """:func:`phone_country` of a number's text (a number on thousands of records parsed once)."""
     import phonenumbers

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
+import igraph as ig
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis_profiles import examples
 
-from netintel.communities import (CommunityResult, community_sensitivity, detect_communities, edge_table,
-                                  quality_table)
+from netintel.communities import (LEIDEN_MAX_ITERATIONS, CommunityResult, community_sensitivity,
+                                  detect_communities, edge_table, leiden, quality_table)
 from netintel.errors import NetintelError
 
 
@@ -347,8 +348,29 @@ def test_networkit_engines_are_seeded_reproducible_and_say_so():
         assert first.iterations > 0 and first.parameters["engine"] == "networkit"
         assert first.as_dict() == again.as_dict()
         assert first.nmi(truth) > 0.95  # the generator's blocks
-    small = detect_communities(g, seed=3)  # "auto" below LARGE_GRAPH: igraph Leiden until stable
-    assert (small.engine, small.method, small.iterations) == ("igraph", "leiden", -1)
+    small = detect_communities(g, seed=3)  # "auto" below LARGE_GRAPH: igraph Leiden until stable, bounded
+    assert (small.engine, small.method, small.stable) == ("igraph", "leiden", True)
+    assert 1 < small.iterations < LEIDEN_MAX_ITERATIONS and small.parameters["iterations"] == small.iterations
+
+
+def test_leiden_stops_when_stable_or_at_its_bound():
+    import random
+
+    import networkx as nx
+
+    g = ig.Graph.from_networkx(nx.planted_partition_graph(40, 25, 0.3, 0.002, seed=2))
+    ig.set_random_number_generator(random.Random(1))
+    membership, iterations, stable = leiden(g)
+    assert stable and 2 < iterations < LEIDEN_MAX_ITERATIONS
+    # from its own stable partition one iteration changes nothing (seeded: the same RNG draws again)
+    ig.set_random_number_generator(random.Random(1))
+    again = leiden(g, initial=membership)
+    assert again[1:] == (1, True) and again[0] == membership
+    # stopped one iteration short of the one that found nothing to change: at the bound, not stable
+    ig.set_random_number_generator(random.Random(1))
+    assert leiden(g, max_iterations=iterations - 1)[1:] == (iterations - 1, False)
+    with pytest.raises(NetintelError, match="at least 1"):
+        leiden(g, max_iterations=0)
 
 
 def test_a_workspace_clusters_as_its_case_graph(sample_ws):

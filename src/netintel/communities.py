@@ -59,9 +59,9 @@ __all__ = [
 
 Method = Literal["auto", "leiden", "louvain", "plp", "plm"]
 
-#: From this many nodes ``method="auto"`` clusters with networkit PLM instead of igraph Leiden run until
-#: stable (which did not converge in 8 minutes at 1M nodes, ``PERFORMANCE.md``). PLM, not label
-#: propagation: on planted partitions with mixing 0.2 PLP alone flooded groups together (NMI 0.23 at
+#: From this many nodes ``method="auto"`` clusters with networkit PLM instead of igraph Leiden (run until
+#: stable, Leiden did not converge in 8 minutes at 1M nodes, ``PERFORMANCE.md``; each of its iterations
+#: takes seconds there, so even bounded it is the slower engine). PLM, not label propagation: on planted partitions with mixing 0.2 PLP alone flooded groups together (NMI 0.23 at
 #: 20k nodes, ``benchmarks/bench_communities.py``) where PLM reached 0.97.
 LARGE_GRAPH = 100_000
 _NETWORKIT = ("plp", "plm")
@@ -249,23 +249,51 @@ def _run(g: ig.Graph, method: str, objective: str, resolution: float, seed: int,
         if objective != "modularity":
             raise NetintelError(f"{method} optimises modularity (plm) or none (plp); use method='leiden' for "
                                 "objective='cpm'")
-        run = _run_networkit(nk_graph if nk_graph is not None else _to_networkit(g, weighted), method,
-                             resolution, seed)[0]
-        return _refine(g, run, resolution, seed, weighted) if method == "plp" else run
+        run, iterations = _run_networkit(nk_graph if nk_graph is not None else _to_networkit(g, weighted), method,
+                                         resolution, seed)
+        return (_refine(g, run, resolution, seed, weighted) if method == "plp" else run), iterations, None
     weights = "weight" if weighted else None
     with _seeded(seed):
         if method == "leiden":
-            objective_function = "modularity" if objective == "modularity" else "CPM"
-            part = g.community_leiden(objective_function=objective_function, weights=weights,
-                                      resolution=resolution, n_iterations=-1)
-        elif method == "louvain":
+            membership, iterations, stable = leiden(
+                g, objective_function="modularity" if objective == "modularity" else "CPM", weights=weights,
+                resolution=resolution)
+            return np.asarray(membership, dtype=np.int64), iterations, stable
+        if method == "louvain":
             if objective != "modularity":
                 raise NetintelError("Louvain optimises modularity only; use method='leiden' for objective='cpm'")
             part = g.community_multilevel(weights=weights, resolution=resolution)
         else:
             raise NetintelError(f"unknown community method {method!r}; use 'auto', 'leiden', 'louvain', 'plp' "
                                 "or 'plm'")
-    return np.asarray(part.membership, dtype=np.int64)
+    return np.asarray(part.membership, dtype=np.int64), -1, None
+
+
+#: Leiden's bound on iterations in one run. Each iteration starts from the partition the last one
+#: left; a run ends at the first iteration that changes nothing (stable) or at this bound, whichever
+#: comes first, so its time is bounded on any graph. Stable came after at most 14 iterations on
+#: planted partitions of 50 to 100k nodes (issue 11); on the sample case after a few.
+LEIDEN_MAX_ITERATIONS = 32
+
+
+def leiden(g: ig.Graph, *, objective_function: str = "modularity", weights: Any = None, resolution: float = 1.0,
+           initial: Sequence[int] | None = None,
+           max_iterations: int = LEIDEN_MAX_ITERATIONS) -> tuple[list[int], int, bool]:
+    """igraph Leiden iterated until stable, at most ``max_iterations`` times, on igraph's current RNG.
+
+    Returns the membership, the iterations run and whether the last one changed nothing (stable).
+    Seed igraph's RNG first for a reproducible run.
+    """
+    if max_iterations < 1:
+        raise NetintelError(f"max_iterations must be at least 1, not {max_iterations}")
+    membership = list(initial) if initial is not None else None
+    for iteration in range(1, max_iterations + 1):
+        part = g.community_leiden(objective_function=objective_function, weights=weights, resolution=resolution,
+                                  initial_membership=membership, n_iterations=1)
+        if part.membership == membership:
+            return membership, iteration, True
+        membership = part.membership
+    return membership, max_iterations, False
 
 
 #: PLM's cap on local-move rounds per level (networkit's default), reported as the result's iterations.
@@ -323,6 +351,12 @@ def _run_networkit(nkg: Any, method: str, resolution: float, seed: int) -> tuple
         nk.setNumberOfThreads(threads)
 
 
+def _logged(results: list[tuple[np.ndarray, int, bool | None]], log: list[tuple[int, bool | None]]) -> list[np.ndarray]:
+    """The memberships of ``_run`` results, their iterations and stability appended to ``log``."""
+    log.extend((iterations, stable) for _, iterations, stable in results)
+    return [membership for membership, _, _ in results]
+
+
 def _pair_agreement(memberships: list[np.ndarray], s: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Share of runs in which each edge's two ends share a community."""
     together = np.zeros(len(s))
@@ -332,17 +366,19 @@ def _pair_agreement(memberships: list[np.ndarray], s: np.ndarray, t: np.ndarray)
 
 
 def _consensus(g: ig.Graph, method: str, objective: str, resolution: float, seeds: Sequence[int],
-               weighted: bool, *, threshold: float = 0.5, max_rounds: int = 10) -> tuple[np.ndarray, list[np.ndarray]]:
+               weighted: bool, log: list[tuple[int, bool | None]], *, threshold: float = 0.5,
+               max_rounds: int = 10) -> tuple[np.ndarray, list[np.ndarray]]:
     """Consensus clustering (Lancichinetti & Fortunato 2012) on the graph's own links.
 
     Runs the method once per seed, weights every link by the share of runs that put its ends
     together (links below ``threshold`` dropped), and reclusters that consensus graph until all
     runs agree. Returns the consensus membership and the first round's memberships (on the
-    original graph: the ones stability is measured against).
+    original graph: the ones stability is measured against). Each run's iterations and
+    stability are appended to ``log``.
     """
     el = np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     s, t = el[:, 0], el[:, 1]
-    first = [_run(g, method, objective, resolution, sd, weighted) for sd in seeds]
+    first = _logged([_run(g, method, objective, resolution, sd, weighted) for sd in seeds], log)
     runs = first
     for _ in range(max_rounds):
         agree = _pair_agreement(runs, s, t)
@@ -351,8 +387,7 @@ def _consensus(g: ig.Graph, method: str, objective: str, resolution: float, seed
         keep = agree >= threshold
         cg = ig.Graph(n=g.vcount(), edges=el[keep].tolist(), directed=False)
         cg.es["weight"] = agree[keep].tolist()
-        runs = [_run(cg, method, "modularity" if objective == "modularity" else objective, resolution, sd, True)
-                for sd in seeds]
+        runs = _logged([_run(cg, method, objective, resolution, sd, True) for sd in seeds], log)
     agree = _pair_agreement(runs, s, t)
     # The consensus: components of the links every final run agrees on.
     solid = ig.Graph(n=g.vcount(), edges=el[agree == 1].tolist(), directed=False)
@@ -448,7 +483,12 @@ class CommunityResult:
     modularity: float
     _edges: pd.DataFrame = field(repr=False, compare=False)
     engine: str = "igraph"
+    #: Leiden: the most iterations a run took (at most :data:`LEIDEN_MAX_ITERATIONS`); PLP: the
+    #: rounds it ran; PLM: its cap per level; Louvain: -1 (igraph does not say)
     iterations: int = -1
+    #: Leiden: whether every run stopped because an iteration changed nothing, not at the bound;
+    #: None for the engines that do not tell
+    stable: bool | None = None
 
     @property
     def n_communities(self) -> int:
@@ -459,7 +499,7 @@ class CommunityResult:
         return {"method": self.method, "objective": self.objective, "resolution": self.resolution,
                 "weighted": self.weighted, "seed": self.seed, "n_runs": self.n_runs,
                 "consensus": self.consensus, "view": self.view, "engine": self.engine,
-                "iterations": self.iterations}
+                "iterations": self.iterations, "stable": self.stable}
 
     def as_dict(self) -> dict[str, str]:
         """Entity id -> community id."""
@@ -664,13 +704,13 @@ def detect_communities(
         What to cluster. A :class:`~netintel.graph.CaseGraph` is clustered in its person view by
         default (``view``); other inputs are clustered as given.
     method : {"auto", "leiden", "louvain", "plp", "plm"}
-        ``"auto"`` (default): Leiden below :data:`LARGE_GRAPH` nodes, networkit PLM from there. Leiden is igraph's built-in ``community_leiden`` run until stable
-        (``n_iterations=-1``, which converges in a few passes on case-sized graphs but is not safe
-        at a million nodes); Louvain is igraph's ``community_multilevel``; ``"plp"`` and ``"plm"``
-        are networkit's label propagation (refined by two seeded igraph Leiden passes from its
-        partition) and parallel Louvain, run on one thread with the seed so that they are
-        reproducible. The result's ``engine`` and ``iterations`` (-1: until
-        stable; PLP: the rounds it ran; PLM: its cap per level) say what ran.
+        ``"auto"`` (default): Leiden below :data:`LARGE_GRAPH` nodes, networkit PLM from there.
+        Leiden is igraph's built-in ``community_leiden`` iterated until an iteration changes
+        nothing, at most :data:`LEIDEN_MAX_ITERATIONS` times; Louvain is igraph's
+        ``community_multilevel``; ``"plp"`` and ``"plm"`` are networkit's label propagation
+        (refined by two seeded igraph Leiden passes from its partition) and parallel Louvain, run
+        on one thread with the seed so that they are reproducible. The result's ``engine``,
+        ``iterations`` and ``stable`` say what ran.
     resolution : float
         Higher gives more, smaller communities. With ``objective="cpm"`` it is the density
         threshold (in weight units per pair) instead.
@@ -767,20 +807,21 @@ def detect_communities(
         w = edges["weight"].to_numpy(dtype=float) if weighted else np.ones(len(edges))
         nkg = _networkit_graph(s_codes, t_codes, w, len(ids))
     seeds = [int(seed)] + [int(x) for x in np.random.SeedSequence(int(seed)).generate_state(max(n_runs - 1, 0))]
-    iterations = -1
+    log: list[tuple[int, bool | None]] = []
     if method in _NETWORKIT and not (consensus and n_runs > 1):
         runs = []
         for sd in seeds:
             run, iterations = _run_networkit(nkg, method, resolution, sd)
+            log.append((iterations, None))
             if method == "plp":
                 run = _refine(graph_of(), run, resolution, sd, weighted)
             runs.append(run)
         membership = runs[0] if len(runs) == 1 else \
             runs[int(np.argmax([_quality(graph_of(), r, objective, resolution, weighted) for r in runs]))]
     elif consensus and n_runs > 1:
-        membership, runs = _consensus(graph_of(), method, objective, resolution, seeds, weighted)
+        membership, runs = _consensus(graph_of(), method, objective, resolution, seeds, weighted, log)
     else:
-        runs = [_run(graph_of(), method, objective, resolution, sd, weighted) for sd in seeds]
+        runs = _logged([_run(graph_of(), method, objective, resolution, sd, weighted) for sd in seeds], log)
         if len(runs) == 1:
             membership = runs[0]
         else:
@@ -847,7 +888,8 @@ def detect_communities(
         seed=int(seed), n_runs=int(n_runs), consensus=bool(consensus and n_runs > 1), view=used_view,
         input_hash=_input_hash(edges, ids) if coded is None else _coded_hash(s_codes, t_codes, edges["weight"], ids),
         marking=marking, modularity=modularity, _edges=edges,
-        engine="networkit" if method in _NETWORKIT else "igraph", iterations=int(iterations))
+        engine="networkit" if method in _NETWORKIT else "igraph", iterations=max(int(i) for i, _ in log),
+        stable=None if any(st is None for _, st in log) else all(st for _, st in log))
 
 
 def _name_key(label: Any) -> str:

@@ -37,6 +37,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..communities import detect_communities
 from ..workspace import Workspace
 from ._timedata import entity_info, identifier_owners, resolved_events, to_timestamp
 
@@ -379,31 +380,11 @@ def _edges(ev: pd.DataFrame, ws: Workspace | None = None, *, persons: bool = Fal
 
 
 def _detect(edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
-    """id -> community: the package's seeded Leiden (modularity); igraph's directly if it is absent."""
+    """id -> community: the package's seeded Leiden (modularity)."""
     if edges.empty:
         return {}
-    try:
-        from ..communities import detect_communities
-    except ImportError:  # pragma: no cover - the communities module ships with the package
-        detect_communities = None
-    if detect_communities is not None:
-        res = detect_communities(edges[["source", "target", "weight"]], seed=seed)
-        return dict(zip(res.membership["id"].astype(str), res.membership["community"].astype(int)))
-    import random
-
-    import igraph as ig
-    ids = sorted(set(edges["source"]) | set(edges["target"]))
-    index = {x: i for i, x in enumerate(ids)}
-    g = ig.Graph(n=len(ids), edges=list(zip(edges["source"].map(index), edges["target"].map(index))))
-    state = random.getstate()
-    random.seed(seed)
-    ig.set_random_number_generator(random)
-    try:
-        part = g.community_leiden(objective_function="modularity", weights=edges["weight"].tolist(),
-                                  n_iterations=-1)
-    finally:
-        random.setstate(state)
-    return {ids[i]: int(c) for i, c in enumerate(part.membership)}
+    res = detect_communities(edges[["source", "target", "weight"]], seed=seed)
+    return dict(zip(res.membership["id"].astype(str), res.membership["community"].astype(int)))
 
 
 def evolution_events(before: Mapping[Any, set], after: Mapping[Any, set], *,

@@ -268,3 +268,57 @@ def test_events_with_row_markings_same_on_both_paths(tmp_path_factory, rows, kin
                                                                 "reported": "rep"}})
     bulk, record = _both(load_events, path, mapping)
     _same(bulk, record)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files in another encoding (the mapping's encoding:): read in bulk from a UTF-8 copy
+# ---------------------------------------------------------------------------------------------
+ACCENTED = CALLS.replace("NL-AMS-01", "NL-Ämst-01").replace("dup of c1", "déjà vu, Müller").replace(",x\n", ",café\n")
+
+
+@pytest.mark.parametrize("encoding, extra", [("latin-1", "ÿ±"), ("cp1252", "€–„")])
+def test_another_encoding_same_on_both_paths(tmp_path, encoding, extra):
+    text = ACCENTED.replace("BE-ANT-07", f"BE-{extra}")
+    path = write(tmp_path, "anruf.csv", text.encode(encoding))
+    mapping = Mapping.from_dict({"format": "events", "encoding": encoding})
+    plain = open_plain_csv(path, encoding=encoding)
+    copy = plain.path
+    assert copy != path and copy.read_text("utf-8") == text
+    del plain
+    assert not copy.exists()  # the UTF-8 copy goes with the object that reads it
+    bulk, record = _both(load_events, path, mapping)
+    assert bulk.n_read == 12 and bulk.n_quarantined == 7
+    _same(bulk, record)
+    places = {bulk.events[i]["place"] for i in range(len(bulk.events))}
+    assert {"NL-Ämst-01", f"BE-{extra}"} <= places
+
+
+def test_a_table_in_latin1_same_on_both_paths(tmp_path):
+    from netintel.ingest.tabular import load_table
+
+    path = write(tmp_path, "duits.csv", "persoon_id;voornaam;achternaam\nP-9;Jürgen;Müller\nP-9;Jürgen;Müller\n"
+                                        "P-10;Ängel;\n;Zoë;Ødegård\n".encode("latin-1"))
+    mapping = Mapping.from_dict({"encoding": "latin-1", "entities": {"person": {
+        "kind": "person", "id": "persoon_id", "properties": {"first_name": "voornaam", "last_name": "achternaam"}}}})
+    bulk, record = _both(load_table, path, mapping)
+    assert bulk.n_read == 4 and bulk.n_accepted >= 2
+    _same(bulk, record)
+
+
+@pytest.mark.parametrize("data, encoding", [
+    ("a,b\n1,é\n".encode("utf-16"), "utf-16"),  # line ends are not single bytes: the record path reads it
+    (b"a,b\n1,\x81\n", "cp1252"),  # 0x81 is not a cp1252 character: the record path names the byte
+    (b"a,b\n1,2\n", "no-such-codec"),
+])
+def test_what_the_copy_cannot_take_goes_the_record_path(tmp_path, data, encoding):
+    import tempfile
+
+    path = write(tmp_path, "x.csv", data)
+    before = set(Path(tempfile.gettempdir()).glob("netintel-*.utf8.csv"))
+    assert open_plain_csv(path, encoding=encoding) is None
+    assert set(Path(tempfile.gettempdir()).glob("netintel-*.utf8.csv")) == before  # no copy left behind
+    if encoding == "cp1252":
+        from netintel.errors import InputError
+
+        with pytest.raises(InputError, match=r"cannot be read as cp1252 .*at byte 6"):
+            read_table(path, encoding=encoding)

@@ -12,8 +12,9 @@ Python, and a failed load drops its tables (the workspace stays as it was). A bu
 workspace gets Arrow tables from a private connection. Python only touches what is not a plain
 value: a time, number or duration in an unusual form, a row's provenance markings, are resolved
 by the same Python function as the record path, once per distinct value, and the message of a
-quarantined row is formatted by the record path's own wording. Anything else (XLSX, another
-encoding, a quoted field over several lines) goes the record path in
+quarantined row is formatted by the record path's own wording. A file in another ASCII-compatible
+encoding (Latin-1, Windows-1252: the mapping's ``encoding:``) is read from a UTF-8 copy decoded in
+chunks. Anything else (XLSX, UTF-16, a quoted field over several lines) goes the record path in
 :mod:`netintel.ingest.tabular`, so both paths give the same rows, ids and quarantine. Entity and
 link tables have their own twin in :mod:`netintel.ingest._bulk_table`.
 """
@@ -23,7 +24,10 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import os
 import re
+import tempfile
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +45,6 @@ __all__ = ["PlainCsv", "open_plain_csv"]
 # Python's str.strip() whitespace, as an RE2 class (DuckDB's trim() strips spaces only).
 _SP = r"[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 _NULLS = ("NULL", "NONE", "N/A", "NA", "NAN", "-")
-_UTF8 = {None, "utf-8", "utf8", "utf-8-sig", "utf_8"}
 # Export time forms DuckDB parses exactly as parse_datetime does (checked by a round trip).
 _TIME_FORMS = (
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", "%Y-%m-%dT%H:%M:%S"),
@@ -192,13 +195,73 @@ def _sniff_delimiter(text: str) -> str:
 def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
                    delimiter: str | None = None, header: Sequence[str] | None = None) -> PlainCsv | None:
     """The file as a :class:`PlainCsv`, or None when it needs the record path (quotes, a non-UTF-8
-    encoding, lone carriage returns, XLSX)."""
+    encoding that is not ASCII-compatible, lone carriage returns, XLSX).
+
+    A file in another encoding (the mapping's ``encoding:``) is read from a UTF-8 copy made in
+    the temporary directory and removed with the returned object."""
+    path = Path(path)
+    if sheet is not None or path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return None
+    if _is_utf8(encoding):
+        return _open_utf8(path, path, delimiter, header)
+    from .tabular import sniff_kind
+
+    # what the record path refuses by the file's first bytes (a workbook, JSON, NULs), it refuses
+    text_path = _transcoded(path, encoding) if sniff_kind(path) == "text" else None
+    if text_path is None:
+        return None
+    try:
+        plain = _open_utf8(path, text_path, delimiter, header)
+    except BaseException:
+        text_path.unlink()
+        raise
+    if plain is None:
+        text_path.unlink()
+    else:
+        weakref.finalize(plain, text_path.unlink, missing_ok=True)
+    return plain
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    try:
+        return not encoding or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    except LookupError:
+        return False
+
+
+def _transcoded(path: Path, encoding: str, chunk_size: int = 1 << 24) -> Path | None:
+    """A UTF-8 copy of a file in another ASCII-compatible encoding (Latin-1, Windows-1252, ...),
+    decoded in chunks, in the temporary directory; None when the record path must read the file:
+    an encoding Python does not know or whose line ends are not ASCII (UTF-16), or bytes that do
+    not decode (the record path then names the byte). Lines, line numbers and text are the
+    record path's: it decodes the same bytes with the same codec.
+    """
+    try:
+        codec = codecs.lookup(encoding)
+        ascii_compatible = '\n\r,;|\t"'.encode(codec.name) == b'\n\r,;|\t"'
+    except (LookupError, UnicodeError):
+        return None
+    if not ascii_compatible:
+        return None
+    decoder = codec.incrementaldecoder()
+    fd, name = tempfile.mkstemp(prefix="netintel-", suffix=".utf8.csv")
+    out = Path(name)
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            while chunk := src.read(chunk_size):
+                dst.write(decoder.decode(chunk).encode("utf-8"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except (UnicodeError, ValueError):
+        out.unlink(missing_ok=True)
+        return None
+    return out
+
+
+def _open_utf8(path: Path, text_path: Path, delimiter: str | None, header: Sequence[str] | None) -> PlainCsv | None:
+    """:func:`open_plain_csv` of a UTF-8 file ``text_path`` (``path`` itself, or its UTF-8 copy)."""
     from .tabular import _check_header
 
-    path = Path(path)
-    if sheet is not None or path.suffix.lower() in {".xlsx", ".xlsm"} or (encoding or None) not in _UTF8:
-        return None
-    scanned = _scan(path)
+    scanned = _scan(text_path)
     if scanned is None:
         return None
     text, n_cr, whole, quoted = scanned
@@ -222,7 +285,7 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
             _check_header(path, head)
             if header is not None and list(header) != head:
                 return None
-            plain = PlainCsv(path, delim, head, line_no, r"\r\n" if n_cr else r"\n", quoted)
+            plain = PlainCsv(text_path, delim, head, line_no, r"\r\n" if n_cr else r"\n", quoted)
             return plain if not quoted or _one_record_a_line(plain) else None
         if end < 0:
             break

@@ -26,7 +26,12 @@ def _matrix(path: Path) -> pd.DataFrame:
     return m.fillna(0)
 
 
-@pytest.mark.skipif(not FILES, reason="the shared validation data is not beside the project")
+def test_the_published_networks_are_beside_the_project():
+    # without them the test below would have no cases and pass by running nothing
+    assert len(FILES) >= 10, (f"the published covert networks are not at {FOLDER.resolve()}: the project expects "
+                              "the shared validation data beside its folder (../shared/validation/covert-networks)")
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_covert_network_file(path, tmp_path, capsys):
     db = tmp_path / "case.duckdb"

@@ -181,10 +181,18 @@ def test_quoted_fields_on_one_line_are_read_in_bulk(tmp_path):
     assert {q["reason"] for q in bulk.quarantine} == {"target is missing", EMPTY_ROW}
 
 
-@pytest.mark.parametrize("text", ['source,target\n"A\nB",C\n', 'source,target\nA "x",B\n', 'source,target\n"A"x,B\n'],
-                         ids=["over-two-lines", "quote-inside", "text-after-quote"])
+@pytest.mark.parametrize("text", ['source,target\nA "x",B\n', 'source,target\n"A"x,B\n'],
+                         ids=["quote-inside", "text-after-quote"])
 def test_quotes_the_csv_module_reads_otherwise_go_the_record_path(tmp_path, text):
     assert open_plain_csv(write(tmp_path, "q.csv", text)) is None
+
+
+def test_an_edge_list_with_a_name_over_two_lines_same_on_both_paths(tmp_path):
+    path = write(tmp_path, "q.csv", 'source,target\n"A\nB",C\nC,"D"\n"A\nB",D\n')
+    assert open_plain_csv(path).multiline
+    bulk, record = _both(load_edgelist, path, None)
+    assert (bulk.n_read, len(bulk.links)) == (3, 3) and "A\nB" in {bulk.entities[i]["label"] for i in range(len(bulk.entities))}
+    _same(bulk, record)
 
 
 def _stored(ws: Workspace) -> list[pd.DataFrame]:
@@ -322,3 +330,38 @@ def test_what_the_copy_cannot_take_goes_the_record_path(tmp_path, data, encoding
 
         with pytest.raises(InputError, match=r"cannot be read as cp1252 .*at byte 6"):
             read_table(path, encoding=encoding)
+
+
+# ---------------------------------------------------------------------------------------------
+# Quoted fields over several lines: records read by their quotes
+# ---------------------------------------------------------------------------------------------
+NOTES = ('caller,callee,start,duration,cell,note\n'
+         '+31612345678,+32470000001,2026-06-01T00:08:00,65,NL-AMS-01,"met at the\nstation, then\n\nleft"\n'
+         '+31612345678,+32470000001,2026-06-01T00:10:00,x,NL-AMS-01,"said ""tomorrow""\n"\n'
+         '\n'
+         '+31612345678,+32470000002,2026-06-01T00:12:00,5,"NL-\nAMS-02",\n'
+         '+31612345678,+32470000002,2026-06-01T00:13:00,5,NL-AMS-02,"\n"\n'
+         '+31612345678,+32470000002,2026-06-01T00:14:00,5,NL-AMS-02,"a","b"\n'
+         '+32470000002,+31612345678,2026-06-01T00:15:00,7,BE-ANT-07,plain\n')
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_quoted_fields_over_lines_same_on_both_paths(tmp_path, newline):
+    path = write(tmp_path, "notes.csv", NOTES.replace("\n", newline).encode("utf-8"))
+    plain = open_plain_csv(path)
+    assert plain is not None and plain.multiline
+    bulk, record = _both(load_events, path, None)
+    assert (bulk.n_read, bulk.n_quarantined) == (6, 2)  # a bad duration; a row with a field too many
+    _same(bulk, record)
+    events = sorted((bulk.events[i] for i in range(len(bulk.events))), key=lambda e: int(e["locator"].split()[1]))
+    assert [e["locator"] for e in events] == ["line 2", "line 9", "line 11", "line 14"]
+    assert events[1]["place"] == f"NL-{newline}AMS-02"
+
+
+@pytest.mark.parametrize("text", [
+    'a,b\n1,"open\n2,3\n',  # a quote left open to the end of the file
+    'a,b\n1,x"y\n"z\n',  # a quote inside an unquoted field
+    '"a\nb",c\n1,2\n',  # a header over two lines
+])
+def test_quotes_the_bulk_path_cannot_read_go_the_record_path(tmp_path, text):
+    assert open_plain_csv(write(tmp_path, "q.csv", text.encode("utf-8"))) is None

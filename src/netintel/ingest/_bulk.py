@@ -1,9 +1,9 @@
 """Columnar reading of plain CSV event and edge files, through DuckDB.
 
 A call-record warrant is millions of rows; reading it one Python dict per row is what made
-ingest run at 9k links/s. For a *plain* CSV file (UTF-8, one record per line: fields quoted whole
-or not at all, no quoted field over two lines) this module reads every line into DuckDB with its
-line number, splits it as the csv module would, checks every row in SQL, computes entity, link and
+ingest run at 9k links/s. For a *plain* CSV file (UTF-8, fields quoted whole or not at all, a
+quoted field perhaps over several lines) this module reads every line into DuckDB with its line
+number, joins the lines a quoted field holds together, splits each record as the csv module would, checks every row in SQL, computes entity, link and
 event ids in SQL (the same SHA-1 rule as :func:`netintel.workspace.record_id`; an entity's once
 per distinct value) and hands the builder :class:`netintel.workspace.Columns`. When the builder
 is for a workspace (``builder.con``) all of this runs in the workspace's own DuckDB connection, in
@@ -14,7 +14,7 @@ value: a time, number or duration in an unusual form, a row's provenance marking
 by the same Python function as the record path, once per distinct value, and the message of a
 quarantined row is formatted by the record path's own wording. A file in another ASCII-compatible
 encoding (Latin-1, Windows-1252: the mapping's ``encoding:``) is read from a UTF-8 copy decoded in
-chunks. Anything else (XLSX, UTF-16, a quoted field over several lines) goes the record path in
+chunks. Anything else (XLSX, UTF-16, a quote inside an unquoted field or left open) goes the record path in
 :mod:`netintel.ingest.tabular`, so both paths give the same rows, ids and quarantine. Entity and
 link tables have their own twin in :mod:`netintel.ingest._bulk_table`.
 """
@@ -28,7 +28,7 @@ import os
 import re
 import tempfile
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -61,41 +61,70 @@ _PLAIN_NUMBER = r"[+-]?[0-9]+(\.[0-9]+)?"
 
 @dataclass
 class PlainCsv:
-    """A CSV file every line of which is one record: its delimiter, header and header line."""
+    """A CSV file read a record a line, or (``multiline``) a record a run of lines that a quoted
+    field holds together: its delimiter, header and header line."""
 
     path: Path
     delimiter: str
     header: list[str]
     header_line: int
     newline: str
-    #: fields may be quoted ("Smit, Jan"): each line is still one record (checked when opened)
+    #: fields may be quoted ("Smit, Jan"), each quoted whole or not at all (checked when opened)
     quoted: bool = False
+    #: a quoted field may hold line breaks (an address over two lines): records are read by their quotes
+    multiline: bool = False
+
+    @property
+    def number(self) -> str:
+        """SQL for a ``_raw`` row's line number (of its first line)."""
+        return "n" if self.multiline else "rowid + 1"
 
     def lines(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Read every line into the temp table ``_raw(line)``, in file order (rowid + 1 = line number)."""
+        """Read every record into the temp table ``_raw(line)`` in file order, with its line number
+        :attr:`number`: a line each, or the lines a quoted field holds together joined by their line
+        break, as the csv module reads them (a record starts at a line before which an even number
+        of quotes was read)."""
+        into = "_lines" if self.multiline else "_raw"
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _raw AS SELECT line FROM read_csv(?, columns={'line': 'VARCHAR'}, "
+            f"CREATE OR REPLACE TEMP TABLE {into} AS SELECT line FROM read_csv(?, columns={{'line': 'VARCHAR'}}, "
             "delim=chr(1), quote='', escape='', header=false, auto_detect=false, strict_mode=false, "
             "new_line=?, max_line_size=16777216)", [str(self.path), self.newline])
+        if not self.multiline:
+            return
+        nl = "chr(13) || chr(10)" if self.newline == r"\r\n" else "chr(10)"
+        try:
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _raw AS
+                SELECT min(i) + 1 AS n, nullif(string_agg(coalesce(line, ''), {nl} ORDER BY i), '') AS line
+                FROM (SELECT i, line, sum(starts) OVER (ORDER BY i ROWS UNBOUNDED PRECEDING) AS record
+                      FROM (SELECT i, line, CASE WHEN coalesce(sum(q) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED
+                                                 PRECEDING AND 1 PRECEDING), 0) % 2 = 0 THEN 1 ELSE 0 END AS starts
+                            FROM (SELECT rowid AS i, line, (length(line) - length(replace(line, '"', ''))) % 2 AS q
+                                  FROM _lines)))
+                GROUP BY record ORDER BY n""")
+        finally:
+            con.execute("DROP TABLE IF EXISTS _lines")
 
 
 def _quoted_field(delimiter: str) -> str:
-    """RE2 for one field of a quoted line: quoted whole (a doubled quote inside), or without quotes."""
+    """RE2 for one field of a quoted record: quoted whole (a doubled quote inside, line breaks too),
+    or without quotes (and without line breaks)."""
     d = re.escape(delimiter)
-    return f'"(?:[^"]|"")*"|[^"{d}]*'
+    return f'"(?:[^"]|"")*"|[^"{d}\\r\\n]*'
 
 
-def _one_record_a_line(plain: PlainCsv) -> bool:
-    """Whether every line of a file with quotes is one record whose fields are quoted whole or not at
-    all: then DuckDB splits its lines as the csv module reads its records. A quoted field running
-    over lines, or a quote inside an unquoted field, leaves the file to the record path."""
+def _read_as_quoted(plain: PlainCsv) -> bool:
+    """Whether every record of a file with quotes has its fields quoted whole or not at all: then
+    DuckDB splits its records as the csv module reads them. A quote inside an unquoted field, or
+    one left open to the end of the file, leaves the file to the record path."""
     field = _quoted_field(plain.delimiter)
     d = re.escape(plain.delimiter)
     con = duckdb.connect()
     try:
         plain.lines(con)
-        bad = con.execute(f"SELECT count(*) FROM _raw WHERE rowid + 1 > {plain.header_line} AND contains(line, '\"') "
-                          f"AND NOT regexp_full_match(line, ?)", [f"(?:{field})(?:{d}(?:{field}))*"]).fetchone()[0]
+        bad = con.execute(f"SELECT count(*) FROM _raw WHERE {plain.number} > {plain.header_line} AND "
+                          f"contains(line, '\"') AND NOT regexp_full_match(line, ?)",
+                          [f"(?:{field})(?:{d}(?:{field}))*"]).fetchone()[0]
     finally:
         con.close()
     return bad == 0
@@ -286,7 +315,13 @@ def _open_utf8(path: Path, text_path: Path, delimiter: str | None, header: Seque
             if header is not None and list(header) != head:
                 return None
             plain = PlainCsv(text_path, delim, head, line_no, r"\r\n" if n_cr else r"\n", quoted)
-            return plain if not quoted or _one_record_a_line(plain) else None
+            if not quoted or _read_as_quoted(plain):
+                return plain
+            # a quoted field over several lines: records by their quotes (not a header that runs on)
+            if line.count('"') % 2:
+                return None
+            plain = replace(plain, multiline=True)
+            return plain if _read_as_quoted(plain) else None
         if end < 0:
             break
         start = end + 1
@@ -346,7 +381,7 @@ def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool, bool] 
 # ---------------------------------------------------------------------------------------------
 #: Every temporary table a bulk load makes; the ones its rows are read from live until the batch
 #: is written (or released), the rest are dropped when the load ends.
-_TEMP_TABLES = ("_raw", "_rows", "_t_py", "_x_py", "_w_py", "_k", "_first", "_ties", "_records", "_entities",
+_TEMP_TABLES = ("_lines", "_raw", "_rows", "_t_py", "_x_py", "_w_py", "_k", "_first", "_ties", "_records", "_entities",
                 "_events", "_links")
 
 
@@ -436,8 +471,8 @@ def _prepare(con, plain: PlainCsv, fields: dict[str, str | None], extra: Sequenc
                     ELSE NOT regexp_full_match(array_to_string(f[{h + 1}:], chr(1)), '({_SP}|\\x01)*') END
                    AS malformed,
                {cols}{f", [{props}] AS _props" if props else ""}
-        FROM (SELECT rowid + 1 AS n, line, {_split_sql(plain)} AS f FROM _raw
-              WHERE rowid + 1 > {plain.header_line} AND line IS NOT NULL
+        FROM (SELECT {plain.number} AS n, line, {_split_sql(plain)} AS f FROM _raw
+              WHERE {plain.number} > {plain.header_line} AND line IS NOT NULL
                     AND (CASE WHEN {printable} THEN false ELSE regexp_full_match(line, '({_SP})*') END) = false)""")
     con.execute("DROP TABLE _raw")
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import html
 import random
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal, Mapping, Sequence
@@ -642,7 +643,7 @@ def _object_edges(source: np.ndarray, target: np.ndarray, weight: np.ndarray) ->
                          "weight": np.asarray(weight, dtype=float)})
 
 
-def _coded_tables(cg: Any, view: str, attach: bool):
+def _coded_tables(cg: Any, view: str, attach: bool, jobs: list[Future]):
     """The clustered edges and nodes of a :class:`~netintel.graph.ComputeGraph`, with the codes.
 
     Edge ends are the ids' own string objects (one per node, referenced by every link), so no per-link
@@ -654,7 +655,12 @@ def _coded_tables(cg: Any, view: str, attach: bool):
     def full_edges() -> pd.DataFrame:
         return _object_edges(ids[cg.source], ids[cg.target], cg.weight)
 
-    full_nodes = cg.node_table()
+    # the node table (a DuckDB query and some pandas) is read while the clustering runs: networkit
+    # releases the GIL, DuckDB too; nothing else uses the workspace's connection until it is taken
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netintel-nodes")
+    pending = pool.submit(cg.node_table)
+    pool.shutdown(wait=False)
+    jobs.append(pending)
     if view == "entity":
         keep = np.arange(len(ids))
         s, t, w = full_codes
@@ -665,8 +671,12 @@ def _coded_tables(cg: Any, view: str, attach: bool):
         s, t, w = local[cg.person_source], local[cg.person_target], cg.person_weight
     sub = ids[keep]
     edges = _object_edges(sub[s], sub[t], w)
-    nodes = full_nodes.iloc[keep].reset_index(drop=True)
-    return edges, nodes, (full_edges() if view == "entity" else full_edges), full_nodes, \
+
+    def node_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+        full_nodes = pending.result()
+        return full_nodes.iloc[keep].reset_index(drop=True), full_nodes
+
+    return edges, sub.tolist(), node_tables, (full_edges() if view == "entity" else full_edges), \
         (np.asarray(s, dtype=np.int64), np.asarray(t, dtype=np.int64))
 
 
@@ -751,6 +761,16 @@ def detect_communities(
     >>> res.nmi(truth)
     1.0
     """
+    jobs: list[Future] = []  # background reads of the workspace, waited for even when clustering fails
+    try:
+        return _detect(graph, method=method, resolution=resolution, objective=objective, weighted=weighted,
+                       seed=seed, n_runs=n_runs, consensus=consensus, view=view, attach=attach, jobs=jobs)
+    finally:
+        wait(jobs)
+
+
+def _detect(graph: Any, *, method: str, resolution: float, objective: str, weighted: bool, seed: int, n_runs: int,
+            consensus: bool, view: str, attach: bool, jobs: list[Future]) -> CommunityResult:
     if n_runs < 1:
         raise NetintelError(f"n_runs must be at least 1, not {n_runs}")
     if objective not in ("modularity", "cpm"):
@@ -760,14 +780,14 @@ def detect_communities(
 
         graph = compute_graph(graph, weighted=weighted)
     marking = getattr(graph, "marking", None)
-    full_edges = full_nodes = None
+    full_edges = full_nodes = node_tables = None
     used_view = "given"
     coded = None  # (source, target, weight) as codes into ids, when the graph came as codes
     if _is_compute_graph(graph):
         if view not in ("person", "entity"):
             raise NetintelError(f"unknown view {view!r}; use 'person' or 'entity'")
         used_view = view
-        edges, nodes, full_edges, full_nodes, coded = _coded_tables(graph, view, attach)
+        edges, ids, node_tables, full_edges, coded = _coded_tables(graph, view, attach, jobs)
     elif _is_case_graph(graph):
         full_edges, full_nodes = edge_table(graph, weighted=weighted)
         if view == "person":
@@ -790,7 +810,8 @@ def detect_communities(
     else:
         edges, nodes = edge_table(graph, weighted=weighted)
 
-    ids = nodes["id"].tolist()
+    if node_tables is None:
+        ids = nodes["id"].tolist()
     s_codes, t_codes = (coded[0], coded[1]) if coded is not None else _codes(edges, ids)
     igraph_graph: list[ig.Graph] = []
 
@@ -832,6 +853,8 @@ def detect_communities(
     modularity = modularity_of(s_codes, t_codes, edges["weight"].to_numpy(dtype=float) if weighted else None,
                                membership, resolution=resolution)
 
+    if node_tables is not None:
+        nodes, full_nodes = node_tables()
     frame = pd.DataFrame({"id": ids, "community": membership, "stability": stability,
                           "kind": nodes["kind"].to_numpy(), "label": nodes["label"].to_numpy(),
                           "countries": nodes["countries"].to_numpy(), "assigned": "clustered"})

@@ -416,8 +416,10 @@ def _literal(value: str) -> str:
 
 
 def _drop(con, names: Sequence[str]) -> None:
+    """Drop these temporary tables or views (whichever each is), where they exist."""
+    views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
     for name in names:
-        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        con.execute(f"DROP {'VIEW' if name in views else 'TABLE'} IF EXISTS temp.{name}")
 
 
 def _close(con, private: bool, *, done: bool) -> None:
@@ -574,28 +576,31 @@ _OUT = {
 
 
 def _settle(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[dict[str, Any]], str], *,
-            record_sql: str = "NULL::VARCHAR", records_sql: str | None = None) -> None:
+            record_sql: str = "NULL::VARCHAR", records_sql: str | None = None, records_view: bool = False) -> None:
     """Quarantine the failing rows, count the rows, keep the accepted rows' raw text in ``_records``,
     and drop ``_rows`` (the largest table, not needed past this point).
 
     A raw record's id is ``record_sql`` over ``_rows``, or ``records_sql`` selects the accepted rows'
-    ``locator, record_id, raw`` in file order from a table the loader has already made.
+    ``locator, record_id, raw`` in file order from a table the loader has already made; with
+    ``records_view`` ``_records`` is a view on it, read when the batch is written (no copy of every
+    line), and the loader keeps that table (:func:`_finish`'s ``keep``).
     """
     _quarantine(con, builder, plain, reasons)
     n_read, n_ok = con.execute("SELECT count(*), count(*) FILTER (code IS NULL) FROM _rows").fetchall()[0]
     builder.read(int(n_read))
     builder.batch.n_accepted += int(n_ok)
     if builder.keep_raw:
-        con.execute("CREATE OR REPLACE TEMP TABLE _records AS " + (
+        con.execute(f"CREATE OR REPLACE TEMP {'VIEW' if records_view else 'TABLE'} _records AS " + (
             records_sql or f"SELECT locator, {record_sql} AS record_id, line AS raw FROM _rows WHERE code IS NULL"))
     con.execute("DROP TABLE _rows")
 
 
 def _finish(con, builder: BatchBuilder, private: bool, *, events_sql: str | None = None,
-            extra: Sequence[str] = ()) -> None:
+            extra: Sequence[str] = (), keep: Sequence[str] = ()) -> None:
     """Hand the rows to the builder: entities, links, events (``events_sql``, when the file has any), raw text.
 
-    ``extra`` are more columns of the entities and links (a row's own provenance, over the constants).
+    ``extra`` are more columns of the entities and links (a row's own provenance, over the constants);
+    ``keep`` the tables the views among ``_links`` and ``_records`` read, kept until the batch is written.
 
     In the workspace's own connection the builder gets queries on the temporary tables (dropped once
     the batch is written); a private connection's rows are read out as Arrow tables first.
@@ -620,7 +625,7 @@ def _finish(con, builder: BatchBuilder, private: bool, *, events_sql: str | None
                     _drop(con, _TEMP_TABLES)
             return release
 
-        _drop(con, [t for t in _TEMP_TABLES if t not in ("_entities", "_links", "_events", "_records")])
+        _drop(con, [t for t in _TEMP_TABLES if t not in ("_entities", "_links", "_events", "_records", *keep)])
         known = {"events": builder.batch.n_accepted, "raw": builder.batch.n_accepted}  # no count of a join
         rows = {k: None if q is None else Columns.in_duckdb(con, q, constants[k], release_one(k), known.get(k))
                 for k, q in queries.items()}
@@ -974,7 +979,7 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                            FROM _ties GROUP BY {key}) g
                      JOIN _ties t ON t.n = g.first)""")
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _links AS
+            CREATE OR REPLACE TEMP VIEW _links AS
             SELECT ni_rid('L', '{p['agency']}', {link_srid}) AS link_id, t.lk AS kind, t.sa AS source,
                    t.sb AS target, d.directed, NULL::TIMESTAMP AS first_seen, NULL::TIMESTAMP AS last_seen,
                    t.count, t.weight, NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, '{{}}' AS properties,
@@ -1000,8 +1005,9 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                         "add the kind to the model")
             return _duplicate_id(row, cols)
 
-        _settle(con, builder, plain, reason, records_sql=records)
-        _finish(con, builder, private)
+        # the links and the raw lines are views on _ties, computed once, as they are written
+        _settle(con, builder, plain, reason, records_sql=records, records_view=True)
+        _finish(con, builder, private, keep=("_ties",))
         done = True
     finally:
         _close(con, private, done=done)

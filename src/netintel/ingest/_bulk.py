@@ -3,20 +3,20 @@
 A call-record warrant is millions of rows; reading it one Python dict per row is what made
 ingest run at 9k links/s. For a *plain* CSV file (UTF-8, fields quoted whole or not at all, a
 quoted field perhaps over several lines) this module reads every line into DuckDB with its line
-number, joins the lines a quoted field holds together, splits each record as the csv module would, checks every row in SQL, computes entity, link and
-event ids in SQL (the same SHA-1 rule as :func:`netintel.workspace.record_id`; an entity's once
-per distinct value) and hands the builder :class:`netintel.workspace.Columns`. When the builder
-is for a workspace (``builder.con``) all of this runs in the workspace's own DuckDB connection, in
-temporary tables, and the workspace copies them with ``INSERT ... SELECT``: no row crosses into
+number, joins the lines a quoted field holds together, splits each record as the csv module
+would, checks every row in SQL, computes entity, link and event ids in SQL (the same SHA-1 rule as
+:func:`netintel.workspace.record_id`; an entity's once per distinct value) and hands the builder
+:class:`netintel.workspace.Columns`. When the builder is for a workspace (``builder.con``) all of
+this runs in the workspace's own DuckDB connection, in temporary tables, and the workspace copies them with ``INSERT ... SELECT``: no row crosses into
 Python, and a failed load drops its tables (the workspace stays as it was). A builder without a
 workspace gets Arrow tables from a private connection. Python only touches what is not a plain
 value: a time, number or duration in an unusual form, a row's provenance markings, are resolved
 by the same Python function as the record path, once per distinct value, and the message of a
 quarantined row is formatted by the record path's own wording. A file in another ASCII-compatible
 encoding (Latin-1, Windows-1252: the mapping's ``encoding:``) is read from a UTF-8 copy decoded in
-chunks. Anything else (XLSX, UTF-16, a quote inside an unquoted field or left open) goes the record path in
-:mod:`netintel.ingest.tabular`, so both paths give the same rows, ids and quarantine. Entity and
-link tables have their own twin in :mod:`netintel.ingest._bulk_table`.
+chunks. Anything else (XLSX, UTF-16, a quote inside an unquoted field or left open) goes the
+record path in :mod:`netintel.ingest.tabular`, so both paths give the same rows, ids and
+quarantine. Entity and link tables have their own twin in :mod:`netintel.ingest._bulk_table`.
 """
 
 from __future__ import annotations
@@ -381,8 +381,8 @@ def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool, bool] 
 # ---------------------------------------------------------------------------------------------
 #: Every temporary table a bulk load makes; the ones its rows are read from live until the batch
 #: is written (or released), the rest are dropped when the load ends.
-_TEMP_TABLES = ("_lines", "_raw", "_rows", "_t_py", "_x_py", "_w_py", "_k", "_first", "_ties", "_records", "_entities",
-                "_events", "_links")
+_TEMP_TABLES = ("_lines", "_raw", "_rows", "_t_py", "_x_py", "_w_py", "_k", "_first", "_ties", "_records",
+                "_entities", "_events", "_links")
 
 
 def _connect(builder: BatchBuilder) -> tuple[duckdb.DuckDBPyConnection, bool]:

@@ -966,10 +966,11 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
             FROM (SELECT r.n, r.locator, r.lk, a.entity_id AS sa, b.entity_id AS sb, a.first AS ca, b.first AS cb,
                          r.id, r.w, r.line
                   FROM _rows r JOIN _entities a ON a.label = r.source JOIN _entities b ON b.label = r.target
-                  WHERE r.code IS NULL)""")
+                  WHERE r.code IS NULL)
+            ORDER BY n""")
         key = "lk, k1, k2" if keyed else "srid"
         link_srid = pair.format(d=directed, a="t.sa", b="t.sb").replace("lk ||", "t.lk ||") if keyed else "t.srid"
-        link_directed = ", ".join(f"('{k}', {model.link(k).directed})" for k in model.links)
+        link_directed = "CASE t.lk " + " ".join(f"WHEN '{k}' THEN {model.link(k).directed}" for k in model.links) + " END"
         # most edge lists name each tie once: then every tie is its link (its weight, or 1), no aggregate
         once = con.execute(f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {key} FROM _ties)) = count(*) "
                            "FROM _ties").fetchall()[0][0]
@@ -978,17 +979,17 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                      FROM (SELECT min(n) AS first, count(*) AS count, {_tie_weight(con, key)} AS weight
                            FROM _ties GROUP BY {key}) g
                      JOIN _ties t ON t.n = g.first)""")
+        # _ties is in file order and each tie its own link is a scan of it: no sort (a scan keeps the
+        # order, a join or an aggregate does not)
         con.execute(f"""
             CREATE OR REPLACE TEMP VIEW _links AS
             SELECT ni_rid('L', '{p['agency']}', {link_srid}) AS link_id, t.lk AS kind, t.sa AS source,
-                   t.sb AS target, d.directed, NULL::TIMESTAMP AS first_seen, NULL::TIMESTAMP AS last_seen,
-                   t.count, t.weight, NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, '{{}}' AS properties,
-                   '{p['source_id']}' AS source_id, {link_srid} AS source_record_id, t.locator
-            FROM {ties} t JOIN (VALUES {link_directed}) d(kind, directed) ON t.lk = d.kind
-            ORDER BY t.first""")
-        records = (f"SELECT locator, {pair.format(d=directed, a='sa', b='sb')} AS record_id, line AS raw "
-                   "FROM _ties ORDER BY n" if keyed else
-                   "SELECT locator, srid AS record_id, line AS raw FROM _ties ORDER BY n")
+                   t.sb AS target, {link_directed} AS directed, NULL::TIMESTAMP AS first_seen,
+                   NULL::TIMESTAMP AS last_seen, t.count, t.weight, NULL::DOUBLE AS amount, NULL::VARCHAR AS currency,
+                   '{{}}' AS properties, '{p['source_id']}' AS source_id, {link_srid} AS source_record_id, t.locator
+            FROM {ties} t{"" if once else " ORDER BY t.first"}""")
+        records = (f"SELECT locator, {pair.format(d=directed, a='sa', b='sb')} AS record_id, line AS raw FROM _ties"
+                   if keyed else "SELECT locator, srid AS record_id, line AS raw FROM _ties")
 
         def reason(row: dict[str, Any]) -> str:
             code = row["code"]

@@ -23,7 +23,7 @@ printed beside its own.
 PERFORMANCE.md's 1M-node row beside them (that table timed the algorithm alone: each engine's
 "algorithm alone" figure is that one).
 
-Usage: ``python benchmarks/bench_communities.py --sizes 20000 100000 1000000``
+Usage: ``python benchmarks/bench_communities.py --sizes 20000 100000 1000000 [--repeat 3]``
 """
 
 from __future__ import annotations
@@ -219,6 +219,9 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=1800, help="stop a contender after this many seconds")
     ap.add_argument("--lfr", type=int, nargs="*", default=[],
                     help="also these LFR sizes (networkit's generator, mu 0.1), beside PERFORMANCE.md's table")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run the contenders this many times, in turn (a shared machine's noise moves a 1M run "
+                         "by 10 s): the medians and each round's netintel/PLM ratio are printed")
     args = ap.parse_args()
     for n, kind in [(n, "planted") for n in args.sizes] + [(n, "lfr") for n in args.lfr]:
         with tempfile.TemporaryDirectory() as tmp:
@@ -231,16 +234,29 @@ def main() -> None:
             else:
                 print(f"LFR (networkit's generator): {n} nodes, {len(edges)} links, mu 0.1; "
                       f"PERFORMANCE.md at 1M: {PERFORMANCE_1M_LFR}", flush=True)
-            out = {}
-            for what in ("networkit_plm", "networkit_plp", "igraph_leiden2", "netintel"):
-                code, stdout, stderr = run_child([what, str(csv_path), str(truth_path), tmp],
-                                                 rss_limit_gb=args.rss_limit_gb, timeout_s=args.timeout)
-                if code:
-                    print(f"  {what}: failed: {stderr[-2000:]}", flush=True)
-                    continue
-                out[what] = r = json.loads(stdout.strip().splitlines()[-1])
-                print(f"  {what:<15} {r['seconds']:8.2f} s  NMI {r['nmi']:.3f}  peak RSS {r['rss_gb']:.2f} GB "
-                      f"{r['extra']}", flush=True)
+            out, rounds = {}, {}
+            for round_ in range(max(args.repeat, 1)):
+                work = Path(tmp) / f"round{round_}"  # a fresh workspace each round (a re-import is skipped)
+                work.mkdir()
+                for what in ("networkit_plm", "networkit_plp", "igraph_leiden2", "netintel"):
+                    code, stdout, stderr = run_child([what, str(csv_path), str(truth_path), str(work)],
+                                                     rss_limit_gb=args.rss_limit_gb, timeout_s=args.timeout)
+                    if code:
+                        print(f"  {what}: failed: {stderr[-2000:]}", flush=True)
+                        continue
+                    r = json.loads(stdout.strip().splitlines()[-1])
+                    rounds.setdefault(what, []).append(r)
+                    print(f"  {what:<15} {r['seconds']:8.2f} s  NMI {r['nmi']:.3f}  peak RSS {r['rss_gb']:.2f} GB "
+                          f"{r['extra']}", flush=True)
+            for what, rs in rounds.items():  # each contender's median run (its seconds; the others are its own)
+                out[what] = sorted(rs, key=lambda r: r["seconds"])[(len(rs) - 1) // 2]
+            if args.repeat > 1 and "netintel" in rounds and "networkit_plm" in rounds:
+                ni_s = [r["seconds"] for r in rounds["netintel"]]
+                plm_s = [r["seconds"] for r in rounds["networkit_plm"]]
+                listed = lambda xs, fmt: ", ".join(format(x, fmt) for x in xs)  # noqa: E731
+                print(f"  {args.repeat} rounds: netintel {listed(ni_s, '.1f')} s; PLM {listed(plm_s, '.1f')} s; "
+                      f"ratio per round {listed([a / b for a, b in zip(ni_s, plm_s)], '.2f')}; medians below",
+                      flush=True)
             if "netintel" in out and "networkit_plm" in out:
                 ni, plm = out["netintel"], out["networkit_plm"]
                 print(f"  netintel / PLM build+run: {ni['seconds'] / plm['seconds']:.1f}x (target <= 3x at 1M); "

@@ -1375,10 +1375,10 @@ def compute_graph(ws: "Workspace", *, weighted: bool = True, max_shared: int = 5
         person = con.execute(f"SELECT least(s, t) AS s, greatest(s, t) AS t, {one} AS w FROM _cg_ties "
                              "GROUP BY ALL ORDER BY s, t").fetchnumpy()
         nodes = con.execute("SELECT rid, kind FROM _cg_node ORDER BY code").fetchnumpy()
-        # the marking: from the distinct (handling, releasable_to, origin) of every record used (every
-        # active entity record is a node's: _cg_rid holds them all)
+        # the marking: from the distinct (handling, releasable_to, origin) of every record used
         combos = con.execute(f"""
-            SELECT DISTINCT e.handling, e.releasable_to, e.country FROM entities e WHERE {_ACTIVE}
+            SELECT DISTINCT e.handling, e.releasable_to, e.country FROM entities e JOIN _cg_rid USING (entity_id)
+            WHERE {_ACTIVE}
             UNION SELECT DISTINCT e.handling, e.releasable_to, e.country FROM links e
             JOIN _cg_code ms ON ms.entity_id = e.source JOIN _cg_code mt ON mt.entity_id = e.target
             WHERE {_ACTIVE} AND ms.code <> mt.code""").fetchall()

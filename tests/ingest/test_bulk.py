@@ -313,8 +313,64 @@ def test_a_table_in_latin1_same_on_both_paths(tmp_path):
     _same(bulk, record)
 
 
+@pytest.mark.parametrize("encoding, mapped", [("utf-16", False), ("utf-16", True), ("utf-16-le", True),
+                                              ("utf-16-be", True)],
+                         ids=["by-byte-order-mark", "utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_same_on_both_paths(tmp_path, encoding, mapped):
+    # Excel's "Unicode text" and many Windows exports: two bytes a character, a 0x0a byte inside "Ċ"
+    text = ACCENTED.replace("BE-ANT-07", "BE-Ċ€-07")
+    path = write(tmp_path, "anruf.csv", text.encode(encoding))
+    mapping = Mapping.from_dict({"format": "events", **({"encoding": encoding} if mapped else {})})
+    plain = open_plain_csv(path, encoding=mapping.encoding)
+    assert plain is not None and plain.path.read_text("utf-8") == text  # the byte-order mark is not text
+    del plain
+    bulk, record = _both(load_events, path, mapping)
+    assert bulk.n_read == 12 and bulk.n_quarantined == 7
+    _same(bulk, record)
+    assert {"NL-Ämst-01", "BE-Ċ€-07"} <= {bulk.events[i]["place"] for i in range(len(bulk.events))}
+
+
+def test_a_utf16_file_past_the_head_read_same_on_both_paths(tmp_path):
+    # the head read (64 KiB) ends inside the file: it must cut at a two-byte line end, not at a 0x0a byte
+    body = "".join(f"+3161234{i:04d},+3247000{i % 97:04d},2026-06-01T{i % 24:02d}:{i % 60:02d}:00,{i % 300},"
+                   f"NL-Ċ{i % 7}\n" for i in range(3000))
+    text = "caller,callee,start,duration,cell\n" + body
+    path = write(tmp_path, "anruf.csv", text.encode("utf-16"))
+    assert path.stat().st_size > 3 * (1 << 16)
+    bulk, record = _both(load_events, path, Mapping.from_dict({"format": "events"}))
+    assert bulk.n_read == 3000 and bulk.n_quarantined == 0
+    _same(bulk, record)
+
+
+def test_a_table_in_utf16_same_on_both_paths(tmp_path):
+    from netintel.ingest.tabular import load_table
+
+    path = write(tmp_path, "personen.csv", "persoon_id\tvoornaam\tachternaam\nP-9\tJürgen\tMüller\n"
+                                           "P-10\tĊelik\t\n\tZoë\tØdegård\n".encode("utf-16"))
+    mapping = Mapping.from_dict({"entities": {"person": {
+        "kind": "person", "id": "persoon_id", "properties": {"first_name": "voornaam", "last_name": "achternaam"}}}})
+    bulk, record = _both(load_table, path, mapping)
+    assert bulk.n_read == 3 and bulk.n_accepted >= 2
+    _same(bulk, record)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1", "utf-16", "utf-16-le", "utf-16-be",
+                                      "utf-32"])
+def test_the_head_read_ends_at_a_line_end_of_the_encoding(encoding):
+    from netintel.ingest.tabular import _head_lines
+
+    wide = "Ċ" if encoding.startswith("utf") else "Ç"  # "Ċ" is 0x010a: a 0x0a byte inside a character
+    text = "a,b\n" + "".join(f"{i},{wide}{i}\n" for i in range(200))
+    data = text.encode(encoding)
+    for size in range(4, 400, 7):
+        head = _head_lines(data, size, encoding if encoding != "utf-16" or size % 2 else None)
+        assert len(head) <= size and data.startswith(head)
+        lines = head.decode(encoding)
+        if "\n" in lines:  # whole lines, no half character
+            assert lines.endswith("\n") and text.startswith(lines)
+
+
 @pytest.mark.parametrize("data, encoding", [
-    ("a,b\n1,é\n".encode("utf-16"), "utf-16"),  # line ends are not single bytes: the record path reads it
     (b"a,b\n1,\x81\n", "cp1252"),  # 0x81 is not a cp1252 character: the record path names the byte
     (b"a,b\n1,2\n", "no-such-codec"),
 ])

@@ -167,7 +167,7 @@ def detect_format(path: str | Path, mapping: Mapping | None = None) -> str:
     from .ucinet import sniff as is_ucinet
 
     path = Path(path)
-    kind = sniff_kind(path)
+    kind = sniff_kind(path, encoding=mapping.encoding if mapping else None)
     if kind == "empty":
         raise InputError("is empty", file=str(path), hint="the partner's export holds no data; ask for it again")
     check_xlsx_suffix(path, kind)

@@ -12,9 +12,9 @@ Python, and a failed load drops its tables (the workspace stays as it was). A bu
 workspace gets Arrow tables from a private connection. Python only touches what is not a plain
 value: a time, number or duration in an unusual form, a row's provenance markings, are resolved
 by the same Python function as the record path, once per distinct value, and the message of a
-quarantined row is formatted by the record path's own wording. A file in another ASCII-compatible
-encoding (Latin-1, Windows-1252: the mapping's ``encoding:``) is read from a UTF-8 copy decoded in
-chunks. Anything else (XLSX, UTF-16, a quote inside an unquoted field or left open) goes the
+quarantined row is formatted by the record path's own wording. A file in another text
+encoding (Latin-1, Windows-1252, UTF-16 by the mapping's ``encoding:`` or its byte-order mark) is read
+from a UTF-8 copy decoded in chunks. Anything else (XLSX, a quote inside an unquoted field or left open) goes the
 record path in :mod:`netintel.ingest.tabular`, so both paths give the same rows, ids and
 quarantine. Entity and link tables have their own twin in :mod:`netintel.ingest._bulk_table`.
 """
@@ -223,20 +223,24 @@ def _sniff_delimiter(text: str) -> str:
 
 def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
                    delimiter: str | None = None, header: Sequence[str] | None = None) -> PlainCsv | None:
-    """The file as a :class:`PlainCsv`, or None when it needs the record path (quotes, a non-UTF-8
-    encoding that is not ASCII-compatible, lone carriage returns, XLSX).
+    """The file as a :class:`PlainCsv`, or None when it needs the record path (quotes, an encoding
+    that does not decode, lone carriage returns, XLSX).
 
     A file in another encoding (the mapping's ``encoding:``) is read from a UTF-8 copy made in
     the temporary directory and removed with the returned object."""
     path = Path(path)
     if sheet is not None or path.suffix.lower() in {".xlsx", ".xlsm"}:
         return None
+    if not encoding:
+        with open(path, "rb") as f:
+            if f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+                encoding = "utf-16"  # as the record path reads it: UTF-16 by its byte-order mark
     if _is_utf8(encoding):
         return _open_utf8(path, path, delimiter, header)
     from .tabular import sniff_kind
 
     # what the record path refuses by the file's first bytes (a workbook, JSON, NULs), it refuses
-    text_path = _transcoded(path, encoding) if sniff_kind(path) == "text" else None
+    text_path = _transcoded(path, encoding) if sniff_kind(path, encoding=encoding) == "text" else None
     if text_path is None:
         return None
     try:
@@ -259,18 +263,16 @@ def _is_utf8(encoding: str | None) -> bool:
 
 
 def _transcoded(path: Path, encoding: str, chunk_size: int = 1 << 24) -> Path | None:
-    """A UTF-8 copy of a file in another ASCII-compatible encoding (Latin-1, Windows-1252, ...),
+    """A UTF-8 copy of a file in another text encoding (Latin-1, Windows-1252, UTF-16, ...),
     decoded in chunks, in the temporary directory; None when the record path must read the file:
-    an encoding Python does not know or whose line ends are not ASCII (UTF-16), or bytes that do
-    not decode (the record path then names the byte). Lines, line numbers and text are the
-    record path's: it decodes the same bytes with the same codec.
+    an encoding Python does not know or that is not a text encoding, or bytes that do not decode
+    (the record path then names the byte). Lines, line numbers and text are the record path's: it
+    decodes the same bytes with the same codec (a UTF-16 byte-order mark is dropped by both).
     """
     try:
         codec = codecs.lookup(encoding)
-        ascii_compatible = '\n\r,;|\t"'.encode(codec.name) == b'\n\r,;|\t"'
+        "\n".encode(codec.name)  # LookupError for a bytes-to-bytes codec (base64, zlib)
     except (LookupError, UnicodeError):
-        return None
-    if not ascii_compatible:
         return None
     decoder = codec.incrementaldecoder()
     fd, name = tempfile.mkstemp(prefix="netintel-", suffix=".utf8.csv")

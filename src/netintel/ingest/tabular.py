@@ -27,6 +27,7 @@ netintel.errors.MappingError: personen.csv: the mapping names columns the table 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -599,8 +600,11 @@ class Table:
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
 
-def sniff_kind(path: Path, head: bytes | None = None) -> str:
-    """What a file is by its first bytes: ``xlsx``, ``json``, ``text``, ``empty`` or ``binary``."""
+def sniff_kind(path: Path, head: bytes | None = None, encoding: str | None = None) -> str:
+    """What a file is by its first bytes: ``xlsx``, ``json``, ``text``, ``empty`` or ``binary``.
+
+    NUL bytes make a file binary unless ``encoding`` (the mapping's) is one where text has them:
+    UTF-16 or UTF-32 without a byte-order mark (``utf-16-le``)."""
     if head is None:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -615,9 +619,17 @@ def sniff_kind(path: Path, head: bytes | None = None) -> str:
     body = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if body[:1] in (b"{", b"["):
         return "json"
-    if b"\x00" in head:
+    if b"\x00" in head and not _wide(encoding):
         return "binary"
     return "text"
+
+
+def _wide(encoding: str | None) -> bool:
+    """Whether text in ``encoding`` has NUL bytes (UTF-16, UTF-32)."""
+    try:
+        return bool(encoding) and b"\x00" in "\n".encode(codecs.lookup(encoding).name)
+    except (LookupError, UnicodeError):
+        return False
 
 
 def check_xlsx_suffix(path: Path, kind: str) -> None:
@@ -657,6 +669,28 @@ def decode_text(data: bytes, *, path: Path | str, encoding: str | None = None) -
                   f"({Path(path).stem}.mapping.yaml beside it): `encoding: latin-1` (or cp1252)")) from None
 
 
+def _head_lines(data: bytes, size: int, encoding: str | None) -> bytes:
+    """The whole lines in the first ``size`` bytes of a file (all of them when no line ends there),
+    cut where a line ends in the file's encoding: in UTF-16 a line end is two bytes at an even
+    offset, and a lone byte 0x0a may be half of another character."""
+    if not encoding and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    try:
+        name = codecs.lookup(encoding or "utf-8").name
+    except LookupError:
+        name = "utf-8"  # the unknown codec is named when the head is decoded
+    if name in ("utf-16", "utf-32"):  # the byte order is the byte-order mark's
+        name += "-be" if data.startswith((b"\xfe\xff", b"\x00\x00\xfe\xff")) else "-le"
+    try:
+        end = "\n".encode(name.removesuffix("-sig"))  # utf-8-sig would put its mark first
+    except (LookupError, UnicodeError):
+        end = b"\n"
+    cut = data.rfind(end, 0, size)
+    while cut > 0 and cut % len(end):
+        cut = data.rfind(end, 0, cut)
+    return data[:cut + len(end)] if cut > 0 else data[:size - size % len(end)]
+
+
 def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
                delimiter: str | None = None, head_bytes: int | None = None) -> Table:
     """Read a CSV (or TSV) or XLSX file into a :class:`Table`.
@@ -673,9 +707,8 @@ def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | No
         data = f.read() if head_bytes is None else f.read(head_bytes + 1)
     truncated = False
     if head_bytes is not None and len(data) > head_bytes:
-        cut = data.rfind(b"\n", 0, head_bytes)
-        data, truncated = (data[:cut + 1] if cut > 0 else data[:head_bytes]), True
-    kind = sniff_kind(path, data[:4096])
+        data, truncated = _head_lines(data, head_bytes, encoding), True
+    kind = sniff_kind(path, data[:4096], encoding)
     if kind == "empty":
         raise InputError("is empty", file=str(path), hint="export the table again, with its header row")
     check_xlsx_suffix(path, kind)

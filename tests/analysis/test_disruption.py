@@ -170,6 +170,20 @@ def test_efficiency_is_sampled_above_its_limit_and_says_so():
     assert abs(sampled.steps["efficiency"] - exact.steps["efficiency"]).max() < 0.02
 
 
+@pytest.mark.parametrize("limit", [1000, 100], ids=["exact", "sampled"])
+def test_network_state_is_what_the_simulation_measures_at_step_0(limit):
+    from netintel.analysis.disruption import network_state
+
+    # two pieces: the largest component is not the whole network
+    g = nx.disjoint_union(nx.connected_watts_strogatz_graph(300, 6, 0.1, seed=1), nx.path_graph(20))
+    step0 = simulate_disruption(g, strategy="degree", steps=0, efficiency_limit=limit, samples=50, seed=3).steps.iloc[0]
+    lcc, eff = network_state(CaseGraph.from_networkx(g).to_igraph(), efficiency_limit=limit, samples=50, seed=3)
+    assert (lcc, eff) == (300, step0["efficiency"]) and step0["lcc_size"] == 300
+    empty = CaseGraph.from_networkx(g).to_igraph()
+    empty.delete_vertices(range(empty.vcount()))
+    assert network_state(empty) == (0, 0.0)
+
+
 def test_the_result_records_which_method_efficiency_and_betweenness_used():
     g = nx.connected_watts_strogatz_graph(300, 6, 0.1, seed=1)
     exact = simulate_disruption(g, strategy="betweenness", steps=2)

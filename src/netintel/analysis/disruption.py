@@ -65,7 +65,7 @@ from ._graphs import as_case_graph
 from .centrality import STABLE_DECIMALS, stable_scores
 
 __all__ = ["STRATEGIES", "MODES", "DisruptionResult", "simulate_disruption", "DisruptionComparison",
-           "compare_strategies", "collective_influence", "global_efficiency"]
+           "compare_strategies", "collective_influence", "global_efficiency", "network_state"]
 
 #: Ranking strategies.
 STRATEGIES: tuple[str, ...] = ("betweenness", "degree", "pagerank", "collective_influence")
@@ -451,16 +451,29 @@ class DisruptionComparison:
                 f"{self.summary.to_html(index=False)}</div>")
 
 
+def network_state(ig_graph: Any, *, weighted: bool = False, samples: int = 500, efficiency_limit: int = 1000,
+                  seed: int = 0) -> tuple[int, float]:
+    """(largest component's size, global efficiency) of an igraph network, measured as
+    :func:`simulate_disruption` measures its intact network at step 0 with the same parameters:
+    efficiency over all pairs up to ``efficiency_limit`` entities, from ``samples`` seeded sources
+    above. ``(0, 0.0)`` for an empty network. The surrender plan scores each arrest with it."""
+    n0 = ig_graph.vcount()
+    if n0 == 0:
+        return 0, 0.0
+    sampled = n0 > efficiency_limit and samples < n0
+    eff = global_efficiency(ig_graph, weights="distance" if weighted and ig_graph.ecount() else None,
+                            samples=samples if sampled else None, seed=seed)
+    return int(removal_lcc_sizes(ig_graph, [])[0]), float(eff)
+
+
 def _intact_efficiency(g: CaseGraph, *, weighted: bool, samples: int = 500, efficiency_limit: int = 1000,
                        seed: int = 0, **_: Any) -> float | None:
     """The efficiency :func:`simulate_disruption` computes at step 0 (None for an empty graph)."""
     ig_graph = g.to_igraph()
-    n0 = ig_graph.vcount()
-    if n0 == 0:
+    if ig_graph.vcount() == 0:
         return None
-    sampled = n0 > efficiency_limit and samples < n0
-    return global_efficiency(ig_graph, weights="distance" if weighted and ig_graph.ecount() else None,
-                             samples=samples if sampled else None, seed=seed)
+    return network_state(ig_graph, weighted=weighted, samples=samples, efficiency_limit=efficiency_limit,
+                         seed=seed)[1]
 
 
 def compare_strategies(

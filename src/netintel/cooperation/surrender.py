@@ -281,21 +281,16 @@ def _states(graph: Any) -> Callable[[set[str]], tuple[int, float]]:
     disruption simulation measures its intact network; the graph is converted once and each
     state is an induced subgraph of it (the same vertices in the same order as converting the
     narrowed graph, so the same sampled sources)."""
-    from ..analysis.disruption import _SIMULATE_DEFAULTS, _simulate
+    from ..analysis.disruption import network_state
 
     base = graph.to_igraph()
     index = {name: i for i, name in enumerate(base.vs["name"])}
-    info = graph.nodes.set_index("id")[["label", "kind"]]
 
     def state(removed: set[str]) -> tuple[int, float]:
         gone = sorted({index[r] for r in removed if r in index})
-        if len(gone) == base.vcount():
-            return 0, 0.0
         g = base.copy()
         g.delete_vertices(gone)  # the others keep their order
-        row = _simulate(g, info, graph.marking, **{**_SIMULATE_DEFAULTS, "strategy": "degree", "mode": "sequential",
-                                                   "steps": 0, "weighted": False}).steps.iloc[0]
-        return int(row["lcc_size"]), float(row["efficiency"])
+        return network_state(g)
 
     return state
 

@@ -21,7 +21,7 @@ from netintel.ingest import ingest
 from netintel.ingest._common import BatchBuilder, Provenance
 from netintel.ingest.events import load_events
 from netintel.ingest.stix import load_stix
-from netintel.ingest.tabular import Mapping, load_table
+from netintel.ingest.tabular import Mapping, load_table, read_table
 from netintel.workspace import Workspace, record_id
 
 from hypothesis_profiles import examples
@@ -168,6 +168,29 @@ def test_a_formula_cell_gives_its_saved_value_and_one_without_is_flagged(ws, tmp
                                                                      ["sheet P row 3", "phone.number", "phone"]]
     assert all("no saved value" in p and "open and save it" in p for p in flags["problem"])
     assert 'CONCAT("Pi","et")' in flags["problem"][0] and "cell B3" in flags["problem"][0]
+
+
+def test_the_cell_by_cell_formula_read_runs_only_for_a_workbook_with_formulas(tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    import netintel.ingest.tabular as tabular
+
+    with_formulas = _workbook_with_formulas(tmp_path / "f.xlsx", cached={})
+    wb = Workbook()
+    wb.active.append(["pid", "name"])
+    wb.active.append(["P-1", "<f> is not a tag in a cell's text"])
+    wb.save(tmp_path / "plain.xlsx")
+    assert tabular._has_formulas(with_formulas) and not tabular._has_formulas(tmp_path / "plain.xlsx")
+    # a prefixed element (<x:f>) is a formula too, and a tag cut by the read's chunk is still seen
+    zipped = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml", ' ' * 1000 + '<x:c r="A1"><x:f t="shared"/></x:c>')
+    assert tabular._has_formulas(zipped, chunk_size=1014)  # the first read ends inside "<x:f"
+    scans = []
+    monkeypatch.setattr(tabular, "_formulas_without_value", lambda *a: scans.append(a) or {})
+    assert read_table(tmp_path / "plain.xlsx").records[0].values["name"] == "<f> is not a tag in a cell's text"
+    read_table(with_formulas)
+    assert len(scans) == 1 and scans[0][0] == with_formulas
 
 
 def test_an_xlsx_that_is_not_a_zip_is_refused_as_such_and_nothing_stored_changes(ws, tmp_path):

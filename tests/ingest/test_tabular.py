@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, datetime, time
 
 import pandas as pd
 import pytest
@@ -195,6 +196,30 @@ def test_xlsx_sheet_with_mapping(ws, tmp_path):
     write(tmp_path, "export.mapping.yaml", "sheet: Persons\nentities:\n  person: {id: persoon_id}\n")
     with pytest.raises(MappingError, match="has no sheet 'Persons'; its sheets are Info, Personen"):
         _ingest(ws, path)
+
+
+def test_xlsx_cells_read_as_a_csv_would_read_them(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Calls"
+    sheet.append([])  # an empty first row: row numbers stay the sheet's
+    sheet.append(["country", "number", "when", "amount", "flag", "note"])
+    sheet.append(["NA", 31612345679, datetime(2026, 6, 1, 0, 8), 65.0, True, "null"])
+    sheet.append(["BE", 3.5, date(2026, 6, 2), 1e20, False, "None"])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append(["#N/A", "", time(12, 30), 0.1, None, " "])
+    wb.save(tmp_path / "x.xlsx")
+    t = read_table(tmp_path / "x.xlsx")
+    assert [r.locator for r in t.records] == ["sheet Calls row 3", "sheet Calls row 4", "sheet Calls row 6"]
+    # "NA" (Namibia), "null" and "None" are text, as in a CSV; an empty cell and an error value are missing
+    assert [r.values for r in t.records] == [
+        {"country": "NA", "number": "31612345679", "when": datetime(2026, 6, 1, 0, 8), "amount": "65",
+         "flag": "true", "note": "null"},
+        {"country": "BE", "number": "3.5", "when": datetime(2026, 6, 2), "amount": "100000000000000000000",
+         "flag": "false", "note": "None"},
+        {"country": None, "number": None, "when": "12:30:00", "amount": "0.1", "flag": None, "note": " "}]
 
 
 # -- property: read = accepted + quarantined for arbitrary corrupted rows -------------------------

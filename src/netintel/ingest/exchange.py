@@ -91,11 +91,11 @@ def exchange_kind(path: str | Path) -> str | None:
             return None
         return "cytoscape" if '"elements"' in head and ('"nodes"' in head or '"edges"' in head) else None
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            from openpyxl import load_workbook
+        try:  # calamine reads the sheet names alone (openpyxl's read-only open parses every sheet's size)
+            from python_calamine import CalamineWorkbook
 
-            names = load_workbook(path, read_only=True).sheetnames
-        except Exception:  # not a workbook openpyxl reads: the table reader reports it
+            names = CalamineWorkbook.from_path(str(path)).sheet_names
+        except Exception:  # not a workbook calamine reads: the table reader reports it
             return None
         return "xlsx" if {"Entities", "Links"} <= set(names) else None
     return None

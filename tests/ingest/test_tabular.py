@@ -222,6 +222,21 @@ def test_xlsx_cells_read_as_a_csv_would_read_them(tmp_path):
         {"country": None, "number": None, "when": "12:30:00", "amount": "0.1", "flag": None, "note": " "}]
 
 
+def test_a_head_read_of_a_workbook_takes_its_first_rows(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["pid", "name"])
+    for i in range(100):
+        wb.active.append([f"P-{i}", f"Name {i}"])
+    wb.save(tmp_path / "p.xlsx")
+    head = read_table(tmp_path / "p.xlsx", head_bytes=64 * 20)  # a row for each 64 bytes: 20 rows
+    assert head.truncated and len(head) == 19 and head.records[-1].locator == "sheet Sheet row 20"
+    whole = read_table(tmp_path / "p.xlsx", head_bytes=64 * 101)
+    assert not whole.truncated and len(whole) == 100
+    assert [r.values for r in whole.records[:19]] == [r.values for r in head.records]
+
+
 # -- property: read = accepted + quarantined for arbitrary corrupted rows -------------------------
 _cell = st.one_of(st.sampled_from(["P-1", "P-2", "", "NULL", "B2", "X4", "Z9", "AMBER", "RED", "??", "17-03-1975",
                                    "32-13-1975", "1975", "+31612345678", "familie"]),

@@ -83,18 +83,20 @@ def _text(rows, malformed: set[int], quote: str = "never") -> str:
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(sorted(MAPPINGS)), rows=st.lists(_ROW, min_size=1, max_size=14),
        malformed=st.sets(st.integers(0, 13), max_size=2), blank=st.booleans(),
-       quote=st.sampled_from(["never", "needed", "all"]))
-def test_tables_load_the_same_on_both_paths(tmp_path_factory, name, rows, malformed, blank, quote):
+       quote=st.sampled_from(["never", "needed", "all"]), encoding=st.sampled_from(["utf-8", "utf-16", "cp1252"]))
+def test_tables_load_the_same_on_both_paths(tmp_path_factory, name, rows, malformed, blank, quote, encoding):
     # ids repeated (a duplicate of an accepted row, of a quarantined one, across specs), entities
     # merged over rows, bad and future dates kept as field problems, unknown kinds, bad markings,
     # weights in several forms, rows with too few fields and blank lines, fields quoted where they
-    # hold the delimiter, a quote or a line break (a record over several lines), or all of them
+    # hold the delimiter, a quote or a line break (a record over several lines), or all of them;
+    # in UTF-8, UTF-16 (known by its byte-order mark) or Windows-1252 (named by the mapping)
     text = _text(rows, malformed, quote)
     if blank:
         text = text.replace("\n", "\n\n", 2)
-    path = write(tmp_path_factory.mktemp("table"), "t.csv", text)
-    assert open_plain_csv(path) is not None
-    bulk, record = _both(load_table, path, Mapping.from_dict(MAPPINGS[name]))
+    path = write(tmp_path_factory.mktemp("table"), "t.csv", text.encode(encoding))
+    mapping = Mapping.from_dict({**MAPPINGS[name], **({"encoding": encoding} if encoding == "cp1252" else {})})
+    assert open_plain_csv(path, encoding=mapping.encoding) is not None
+    bulk, record = _both(load_table, path, mapping)
     if isinstance(bulk.entities, Columns):
         _same(bulk, record)
     else:  # a flagged field with no entity to carry it: the record path reads the file

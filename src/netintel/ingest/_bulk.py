@@ -231,13 +231,12 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
     path = Path(path)
     if sheet is not None or path.suffix.lower() in {".xlsx", ".xlsm"}:
         return None
-    if not encoding:
-        with open(path, "rb") as f:
-            if f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
-                encoding = "utf-16"  # as the record path reads it: UTF-16 by its byte-order mark
+    from .tabular import file_encoding, sniff_kind
+
+    with open(path, "rb") as f:
+        encoding = file_encoding(f.read(2), encoding)  # as the record path reads it
     if _is_utf8(encoding):
         return _open_utf8(path, path, delimiter, header)
-    from .tabular import sniff_kind
 
     # what the record path refuses by the file's first bytes (a workbook, JSON, NULs), it refuses
     text_path = _transcoded(path, encoding) if sniff_kind(path, encoding=encoding) == "text" else None
@@ -341,6 +340,8 @@ def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool, bool] 
     those characters are the whole file and whether it has a quote character; None when the file
     is not plain: UTF-16, XLSX, NUL bytes, chr(1), a lone carriage return, or bytes that are not UTF-8.
     """
+    from .tabular import UTF16_BOMS
+
     decoder = codecs.getincrementaldecoder("utf-8")()
     head: list[str] = []
     kept, whole, n_cr, n_crlf, last, quoted = 0, True, 0, 0, b"", False
@@ -349,7 +350,7 @@ def _scan(path: Path, chunk_size: int = 1 << 24) -> tuple[str, int, bool, bool] 
         while True:
             chunk = f.read(chunk_size)
             if first:
-                if chunk.startswith((b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04")) or b"\x00" in chunk[:4096]:
+                if chunk.startswith((*UTF16_BOMS, b"PK\x03\x04")) or b"\x00" in chunk[:4096]:
                     return None
                 chunk = chunk.removeprefix(b"\xef\xbb\xbf")  # utf-8-sig
                 first = False

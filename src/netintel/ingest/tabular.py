@@ -614,22 +614,39 @@ def sniff_kind(path: Path, head: bytes | None = None, encoding: str | None = Non
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith(UTF16_BOMS):
         return "text"
     body = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if body[:1] in (b"{", b"["):
         return "json"
-    if b"\x00" in head and not _wide(encoding):
+    if b"\x00" in head and not (encoding and b"\x00" in _line_end(encoding, head)):  # UTF-16, UTF-32
         return "binary"
     return "text"
 
 
-def _wide(encoding: str | None) -> bool:
-    """Whether text in ``encoding`` has NUL bytes (UTF-16, UTF-32)."""
+#: The byte-order marks of UTF-16 (little-, big-endian): a file that starts with one is UTF-16.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def file_encoding(head: bytes, encoding: str | None) -> str | None:
+    """The encoding a file is read in, from its first bytes: the mapping's ``encoding``, else
+    UTF-16 when it starts with a UTF-16 byte-order mark, else None (UTF-8, its mark tolerated)."""
+    return encoding or ("utf-16" if head.startswith(UTF16_BOMS) else None)
+
+
+def _line_end(encoding: str | None, head: bytes) -> bytes:
+    """A line end in ``encoding`` (``b"\\n"`` for UTF-8 and one Python does not know); UTF-16 and
+    UTF-32 in the byte order of the byte-order mark ``head`` starts with (else little-endian)."""
     try:
-        return bool(encoding) and b"\x00" in "\n".encode(codecs.lookup(encoding).name)
+        name = codecs.lookup(encoding or "utf-8").name
+    except LookupError:
+        return b"\n"  # the unknown codec is named when the text is decoded
+    if name in ("utf-16", "utf-32"):
+        name += "-be" if head.startswith((b"\xfe\xff", b"\x00\x00\xfe\xff")) else "-le"
+    try:
+        return "\n".encode(name.removesuffix("-sig"))  # utf-8-sig would put its mark first
     except (LookupError, UnicodeError):
-        return False
+        return b"\n"
 
 
 def check_xlsx_suffix(path: Path, kind: str) -> None:
@@ -656,7 +673,7 @@ def decode_text(data: bytes, *, path: Path | str, encoding: str | None = None) -
         except UnicodeDecodeError as exc:
             raise InputError(f"cannot be read as {encoding} ({exc.reason} at byte {exc.start})", file=str(path),
                              hint="correct the mapping's encoding: (e.g. utf-8, latin-1, cp1252)") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(UTF16_BOMS):
         return data.decode("utf-16"), "utf-16"
     try:
         return data.decode("utf-8-sig"), "utf-8"
@@ -673,18 +690,7 @@ def _head_lines(data: bytes, size: int, encoding: str | None) -> bytes:
     """The whole lines in the first ``size`` bytes of a file (all of them when no line ends there),
     cut where a line ends in the file's encoding: in UTF-16 a line end is two bytes at an even
     offset, and a lone byte 0x0a may be half of another character."""
-    if not encoding and data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    try:
-        name = codecs.lookup(encoding or "utf-8").name
-    except LookupError:
-        name = "utf-8"  # the unknown codec is named when the head is decoded
-    if name in ("utf-16", "utf-32"):  # the byte order is the byte-order mark's
-        name += "-be" if data.startswith((b"\xfe\xff", b"\x00\x00\xfe\xff")) else "-le"
-    try:
-        end = "\n".encode(name.removesuffix("-sig"))  # utf-8-sig would put its mark first
-    except (LookupError, UnicodeError):
-        end = b"\n"
+    end = _line_end(file_encoding(data, encoding), data)
     cut = data.rfind(end, 0, size)
     while cut > 0 and cut % len(end):
         cut = data.rfind(end, 0, cut)
@@ -860,9 +866,7 @@ def _read_xlsx(path: Path, sheet: str | None, nrows: int | None = None) -> Table
     if truncated:
         frame = frame.iloc[:nrows]
     rows = frame.values.tolist()
-    formulas: dict[int, dict[int, str]] = {}  # row index -> column index -> formula
-    for (r, j), f in (_formulas_without_value(path, name, frame) if _has_formulas(path) else {}).items():
-        formulas.setdefault(r, {})[j] = f
+    formulas = _formulas_without_value(path, name, frame) if _has_formulas(path) else {}
     header: list[str] | None = None
     records: list[TableRecord] = []
     for i, row in enumerate(rows):
@@ -923,8 +927,8 @@ def _has_formulas(path: Path, chunk_size: int = 1 << 20) -> bool:
     return False
 
 
-def _formulas_without_value(path: Path, sheet: str, frame) -> dict[tuple[int, int], str]:
-    """(row index, column index) -> formula, for every formula cell whose saved value is empty.
+def _formulas_without_value(path: Path, sheet: str, frame) -> dict[int, dict[int, str]]:
+    """row index -> column index -> formula, for every formula cell whose saved value is empty.
 
     ``frame`` holds the saved values (what a spreadsheet last calculated, as openpyxl's
     ``data_only`` reads them); a workbook written by a program that does not calculate has
@@ -932,7 +936,7 @@ def _formulas_without_value(path: Path, sheet: str, frame) -> dict[tuple[int, in
     """
     from openpyxl import load_workbook
 
-    out: dict[tuple[int, int], str] = {}
+    out: dict[int, dict[int, str]] = {}
     book = load_workbook(path, read_only=True, data_only=False)
     try:
         for row in book[sheet].iter_rows():
@@ -941,7 +945,7 @@ def _formulas_without_value(path: Path, sheet: str, frame) -> dict[tuple[int, in
                     continue
                 i, j = cell.row - 1, cell.column - 1
                 if i >= frame.shape[0] or j >= frame.shape[1] or _xlsx_cell(frame.iat[i, j]) is None:
-                    out[(i, j)] = str(cell.value)
+                    out.setdefault(i, {})[j] = str(cell.value)
     finally:
         book.close()
     return out

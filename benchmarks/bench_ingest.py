@@ -19,7 +19,13 @@ bound the target has to be read against. A second floor keeps the raw lines as t
 bytes (copied beside the database, as a store that keeps each source file whole and finds a record
 by its line would) instead of a column of strings: the bound for that storage design.
 
-Usage: ``python benchmarks/bench_ingest.py --sizes 100000 1000000 5000000 [--floor]``
+``--xlsx`` writes the same call records as a workbook instead (the start a date-time cell, the
+duration a number cell) and times, in the same run, pandas reading the sheet with calamine (the
+least any reader of it does), netintel's ingest (the sheet's cells into DuckDB, the bulk path) and
+netintel's record path on the same file (a dict per row, as before issue 11's workbook change).
+
+Usage: ``python benchmarks/bench_ingest.py --sizes 100000 1000000 5000000 [--floor]`` or
+``--sizes 100000 --xlsx``
 
 Where the time goes (issue 11, measured 2026-12-03 on the shared 2-core machine, per million rows):
 the rows never leave DuckDB (temporary tables in the workspace's connection, ``INSERT ... SELECT``),
@@ -50,6 +56,9 @@ CHILD = """
 import json, resource, sys, time
 from netintel import Workspace
 from netintel.ingest import ingest
+if len(sys.argv) > 3 and sys.argv[3] == "record":  # the record path: the bulk reader declines every file
+    import netintel.ingest.events as events
+    events.open_plain_csv = lambda *a, **k: None
 t = time.perf_counter()
 with Workspace(sys.argv[1]) as ws:
     report = ingest(ws, [sys.argv[2]], agency="KPN warrant", country="NL", progress=False)
@@ -70,6 +79,43 @@ def write_cdr(path: Path, n: int, seed: int = 11) -> None:
                                 (hash(i + {seed}) % 900)::INT AS duration, 'NL-' || (i % 700) AS cell
                          FROM range({n}) t(i)) TO '{path}' (HEADER, DELIMITER ',', QUOTE '')""")
     con.close()
+
+
+def write_xlsx(csv_path: Path, path: Path) -> None:
+    """The CDR at ``csv_path`` as a workbook: start as date-time cells, duration as number cells."""
+    from openpyxl import Workbook
+
+    frame = duckdb.sql(f"SELECT * FROM read_csv_auto('{csv_path}')").df()
+    wb = Workbook(write_only=True)
+    sheet = wb.create_sheet("CDR")
+    sheet.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        sheet.append([row.caller, row.callee, row.start.to_pydatetime(), int(row.duration), row.cell])
+    wb.save(path)
+
+
+def xlsx_run(n: int, tmp: str) -> None:
+    import pandas as pd
+
+    csv_path, path = Path(tmp) / f"cdr_{n}.csv", Path(tmp) / f"cdr_{n}.xlsx"
+    write_cdr(csv_path, n)
+    write_xlsx(csv_path, path)
+    t = time.perf_counter()
+    pd.read_excel(path, engine="calamine", header=None, dtype=object)
+    read_s = time.perf_counter() - t
+    got = {}
+    for how in ("bulk", "record"):
+        db = Path(tmp) / f"ws_{how}.duckdb"
+        done = subprocess.run([sys.executable, "-c", CHILD, str(db), str(path), how], capture_output=True,
+                              text=True, check=True)
+        got[how] = json.loads(done.stdout.strip().splitlines()[-1])
+        assert got[how]["counts"][:3] == [n, n, got["bulk"]["counts"][2]], got
+        db.unlink()
+    b, r = got["bulk"], got["record"]
+    print(f"{n:>9} {read_s:>12.2f} {b['seconds']:>9.2f} {b['seconds'] / read_s:>6.1f} {r['seconds']:>10.2f} "
+          f"{r['seconds'] / b['seconds']:>10.1f} {b['rss_mb'] / 1024:>7.2f}GB {r['rss_mb'] / 1024:>7.2f}GB", flush=True)
+    csv_path.unlink()
+    path.unlink()
 
 
 def reference(path: Path) -> tuple[float, int]:
@@ -121,7 +167,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--floor", action="store_true", help="also time the bare persisting pipeline (see above)")
+    ap.add_argument("--xlsx", action="store_true", help="the call records as a workbook (see above)")
     args = ap.parse_args()
+    if args.xlsx:
+        print(f"{'rows':>9} {'calamine s':>12} {'bulk s':>9} {'ratio':>6} {'record s':>10} "
+              f"{'record/bulk':>10} {'bulk RSS':>9} {'record RSS':>9}")
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in args.sizes:
+                xlsx_run(n, tmp)
+        return
     print(f"{'rows':>9} {'duckdb s':>9} {'netintel s':>10} {'ratio':>6} {'rows/s':>10} {'peak RSS':>9}  links events"
           + ("  floor s (ratio)  raw-as-file floor s (ratio)" if args.floor else ""))
     with tempfile.TemporaryDirectory() as tmp:

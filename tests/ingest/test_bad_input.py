@@ -180,12 +180,12 @@ def test_the_cell_by_cell_formula_read_runs_only_for_a_workbook_with_formulas(tm
     wb.active.append(["pid", "name"])
     wb.active.append(["P-1", "<f> is not a tag in a cell's text"])
     wb.save(tmp_path / "plain.xlsx")
-    assert tabular._has_formulas(with_formulas) and not tabular._has_formulas(tmp_path / "plain.xlsx")
+    assert tabular.has_formulas(with_formulas) and not tabular.has_formulas(tmp_path / "plain.xlsx")
     # a prefixed element (<x:f>) is a formula too, and a tag cut by the read's chunk is still seen
     zipped = tmp_path / "prefixed.xlsx"
     with zipfile.ZipFile(zipped, "w") as z:
         z.writestr("xl/worksheets/sheet1.xml", ' ' * 1000 + '<x:c r="A1"><x:f t="shared"/></x:c>')
-    assert tabular._has_formulas(zipped, chunk_size=1014)  # the first read ends inside "<x:f"
+    assert tabular.has_formulas(zipped, chunk_size=1014)  # the first read ends inside "<x:f"
     scans = []
     monkeypatch.setattr(tabular, "_formulas_without_value", lambda *a: scans.append(a) or {})
     assert read_table(tmp_path / "plain.xlsx").records[0].values["name"] == "<f> is not a tag in a cell's text"

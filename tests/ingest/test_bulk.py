@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -102,6 +103,53 @@ def test_crlf_and_time_format_same_on_both_paths(tmp_path):
         _same(bulk, record)
 
 
+def _sheet(path: Path, text: str, dates: dict[str, list] | None = None) -> Path:
+    """``text`` (a CSV, no quotes) as a workbook: a cell per field, digits as number cells, the
+    columns of ``dates`` as date-time cells (a value per row, repeated)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    sheet.append(header)
+    for i, line in enumerate(lines[1:]):
+        cells = [float(v) if v.isdigit() and len(v) < 12 else (v or None) for v in line.split(",")] if line else []
+        for column, values in (dates or {}).items():
+            cells += [None] * (len(header) - len(cells))
+            cells[header.index(column)] = values[i % len(values)]
+        sheet.append(cells)
+    wb.save(path)
+    return path
+
+
+#: The call edge cases a sheet can hold (a row that is blanks only, or has cells beyond the header,
+#: goes the record path: see test_bulk_table)
+CALLS_SHEET = "\n".join(line for line in CALLS.splitlines() if line.count(",") == 6 and line.strip(" ,")) + "\n"
+WHEN = [datetime(2026, 6, 1, 0, 8), datetime(2026, 6, 1, 0, 10, 0, 250000), datetime(2026, 6, 2)]
+
+
+@pytest.mark.parametrize("dates, time_format, bulk_path", [
+    (None, None, True),                                       # text cells, numbers as number cells
+    ({"start": WHEN}, "%d%m%Y %H%M", True),                   # date cells: their value, whatever the format
+    ({"start": WHEN, "note": WHEN}, None, True),              # a column of dates as a property: ISO text
+    ({"duration": WHEN}, None, False),                        # a date as a duration: the record path words it
+], ids=["text", "typed-time", "typed-property", "typed-duration"])
+def test_call_records_in_a_workbook_same_on_both_paths(tmp_path, dates, time_format, bulk_path):
+    path = _sheet(tmp_path / "calls.xlsx", CALLS_SHEET, dates)
+    bulk, record = _both(load_events, path, None, time_format=time_format)
+    assert isinstance(bulk.events, Columns) == bulk_path and bulk.n_read == 9
+    if bulk_path:
+        _same(bulk, record)
+    else:
+        assert (bulk.n_read, bulk.n_quarantined) == (record.n_read, record.n_quarantined)
+    locators = sorted(q["locator"] for q in bulk.quarantine)
+    assert locators[0].startswith("sheet Sheet row ")
+    if dates and "start" in dates:
+        times = sorted({str(bulk.events[i]["time"]) for i in range(len(bulk.events))})
+        assert times == ["2026-06-01 00:08:00", "2026-06-01 00:10:00.250000", "2026-06-02 00:00:00"]
+
+
 TIES = ("source,target,weight,kind,id\n"
         "A,B,2,,\nB,A,,,\nB,A,1.5,,\nB,C,,,\nC,,1,,\nD,D,1,,\nA,C,0,,\nA,D,x,,\nA,D,1,vriend,\n"
         "A,E,1,nonsense,\nE,F,3,,t1\nF,G,3,,t1\nE,G,1,family_of,t2\nA,B,1,,\n")
@@ -119,6 +167,19 @@ def test_edge_list_edge_cases_same_on_both_paths(tmp_path, monkeypatch, case_kin
     a, b = sorted([record_id("E", "Agency X", "person:A"), record_id("E", "Agency X", "person:B")])
     # A-B 2, B-A (no weight: the count so far, 2), B-A 1.5, A-B 1: 2 + 1.5 + 1, worked by hand
     assert links[f"associate_of:{a}->{b}"]["weight"] == 4.5 and links[f"associate_of:{a}->{b}"]["count"] == 4
+
+
+def test_an_edge_list_in_a_workbook_same_on_both_paths(tmp_path):
+    path = _sheet(tmp_path / "ties.xlsx", TIES)
+    mapping = Mapping.from_dict({"format": "edgelist", "kinds": {"vriend": "associate_of"}})
+    bulk, record = _both(load_edgelist, path, mapping)
+    assert (bulk.n_read, bulk.n_quarantined) == (14, 6)
+    _same(bulk, record)
+    # a column of dates nobody reads is no reason for the record path; one read as a weight is
+    path = _sheet(tmp_path / "dated.xlsx", TIES.replace("id\n", "id,on\n"), {"on": WHEN})
+    assert isinstance(_both(load_edgelist, path, mapping)[0].links, Columns)
+    bulk, record = _both(load_edgelist, path, Mapping.from_dict({"format": "edgelist", "columns": {"weight": "on"}}))
+    assert not isinstance(bulk.links, Columns) and bulk.n_read == record.n_read == 14
 
 
 _TIE = st.tuples(st.sampled_from("ABCD"), st.sampled_from("ABCD"),

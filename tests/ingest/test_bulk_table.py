@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -101,6 +103,89 @@ def test_tables_load_the_same_on_both_paths(tmp_path_factory, name, rows, malfor
         _same(bulk, record)
     else:  # a flagged field with no entity to carry it: the record path reads the file
         _same_records(bulk, record)
+
+
+#: Typed date cells (openpyxl writes a date as a date-time cell): whole days, minutes,
+#: microseconds, a date of birth in the future.
+DATES = [datetime(2020, 1, 1), datetime(2020, 2, 1, 13, 5), datetime(2020, 1, 1, 0, 0, 0, 500000),
+         datetime(1975, 3, 17), datetime(2999, 1, 1), None]
+
+
+def _workbook(path: Path, rows, typed: dict[str, list], numbers: bool, beyond: set[int], blank: bool) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Blad 1"
+    if blank:
+        sheet.append([])  # row numbers stay the sheet's
+    sheet.append(list(COLUMNS))
+    for i, row in enumerate(rows):
+        cells = []
+        for c in COLUMNS:
+            v = typed[c][i % len(typed[c])] if c in typed else (row[c].replace("\n", " ") or None)
+            if numbers and isinstance(v, str) and re.fullmatch(r"[0-9]+(\.[0-9]+)?", v):
+                v = float(v)  # a number cell: read back as its text ("1", "2.5")
+            cells.append(v)
+        sheet.append(cells + (["beyond"] if i in beyond else []))
+        if blank and i == 0:
+            sheet.append([])
+    wb.save(path)
+    return path
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(sorted(MAPPINGS)), rows=st.lists(_ROW, min_size=1, max_size=10),
+       typed=st.dictionaries(st.sampled_from(["dob", "since", "until", "rep", "w"]),
+                             st.lists(st.sampled_from(DATES), min_size=1, max_size=4), max_size=3),
+       numbers=st.booleans(), beyond=st.sampled_from([set(), set(), set(), {0}]), blank=st.booleans())
+def test_workbooks_load_the_same_on_both_paths(tmp_path_factory, name, rows, typed, numbers, beyond, blank):
+    # the table test's rows in a sheet: number cells, columns of date cells (as dates of birth,
+    # first/last seen, a row's reported date, a weight), blank rows, a value beyond the header
+    path = _workbook(tmp_path_factory.mktemp("book") / "t.xlsx", rows, typed, numbers, beyond, blank)
+    mapping = Mapping.from_dict(MAPPINGS[name])
+    plain = open_plain_csv(path)
+    assert (plain is None) == bool(beyond)
+    bulk, record = _both(load_table, path, mapping)
+    if isinstance(bulk.entities, Columns):
+        _same(bulk, record)
+    else:  # the record path read it: a date column as a weight or a marking, a cell beyond the header, a
+        _same_records(bulk, record)  # flagged date with no entity to carry it
+
+
+@pytest.mark.parametrize("cell", ["Kerkstraat 1\nGent", "a\tb", "line\r", " ", 42, datetime(2020, 1, 1)])
+def test_what_a_sheet_row_cannot_say_as_a_line_goes_the_record_path(tmp_path, cell):
+    # a line break or a tab in a cell, a row of blank cells (a record there, no line here), a
+    # column of dates with a number or text in it
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["pid", "name", "since"])
+    wb.active.append(["P1", "Anna", datetime(2020, 1, 1)])
+    wb.active.append(["P2", cell, "2020-01-02"] if isinstance(cell, datetime) else
+                     [" ", cell, None] if cell == " " else ["P2", "Bo", cell] if isinstance(cell, int) else
+                     ["P2", cell, None])
+    wb.save(tmp_path / "t.xlsx")
+    assert open_plain_csv(tmp_path / "t.xlsx") is None
+    mapping = {"entities": {"p": {"kind": "person", "id": "pid", "properties": {"name": "name", "birth_date": "since"}}}}
+    bulk, record = _both(load_table, tmp_path / "t.xlsx", Mapping.from_dict(mapping))
+    _same_records(bulk, record)
+    assert bulk.n_read == 2
+
+
+def test_a_sheet_of_dates_and_numbers_is_read_in_bulk(tmp_path):
+    rows = [{**dict.fromkeys(VALUES, ""), "pid": "P1", "name": "Anna", "tel": "316", "w": "2.5"},
+            {**dict.fromkeys(VALUES, ""), "pid": "P2", "name": "Bo", "tel": "317", "w": "1"}]
+    path = _workbook(tmp_path / "t.xlsx", rows, {"dob": [datetime(1975, 3, 17)], "since": [DATES[2], DATES[1]]},
+                     True, set(), True)
+    plain = open_plain_csv(path)
+    assert plain.typed == {"dob", "since"} and plain.header_line == 2 and plain.where == "sheet Blad 1 row "
+    bulk, record = _both(load_table, path, Mapping.from_dict(MAPPINGS["persons"]))
+    _same(bulk, record)
+    person = next(bulk.entities[i] for i in range(len(bulk.entities)) if bulk.entities[i]["label"] == "Anna")
+    assert person["properties"]["birth_date"] == "1975-03-17" and person["locator"] == "sheet Blad 1 row 3"
+    since = sorted(str(bulk.links[i]["first_seen"]) for i in range(len(bulk.links)) if bulk.links[i]["kind"] == "uses")
+    assert since == ["2020-01-01 00:00:00.500000", "2020-02-01 13:05:00"]  # the cells' values, not the mapping's format
 
 
 def _same_records(a, b) -> None:

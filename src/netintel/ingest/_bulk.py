@@ -14,7 +14,10 @@ value: a time, number or duration in an unusual form, a row's provenance marking
 by the same Python function as the record path, once per distinct value, and the message of a
 quarantined row is formatted by the record path's own wording. A file in another text
 encoding (Latin-1, Windows-1252, UTF-16 by the mapping's ``encoding:`` or its byte-order mark) is read
-from a UTF-8 copy decoded in chunks. Anything else (XLSX, a quote inside an unquoted field or left open) goes the
+from a UTF-8 copy decoded in chunks. A workbook's sheet is read by calamine as the record path reads it, and
+its cells go to DuckDB as Arrow columns, a row their text joined by tabs (:func:`open_plain_xlsx`; a column
+of date cells is read by its values, not the mapping's formats). Anything else (a quote inside an unquoted
+field or left open, a sheet whose rows do not split back into their cells) goes the
 record path in :mod:`netintel.ingest.tabular`, so both paths give the same rows, ids and
 quarantine. Entity and link tables have their own twin in :mod:`netintel.ingest._bulk_table`.
 """
@@ -73,17 +76,52 @@ class PlainCsv:
     quoted: bool = False
     #: a quoted field may hold line breaks (an address over two lines): records are read by their quotes
     multiline: bool = False
+    #: a workbook's sheet: its cells' text, a column a sheet column and a row a sheet row (Arrow),
+    #: read instead of the file's lines (a row is its cells joined by tabs, the delimiter)
+    cells: Any = None
+    #: what a record's locator says before its number (``line 7``, ``sheet Calls row 7``)
+    where: str = "line "
+    #: header columns whose every cell is a date or a date-time (a workbook's typed cells; their
+    #: text is ``str()`` of the value in the row, its ISO form as a field)
+    typed: frozenset[str] = frozenset()
 
     @property
     def number(self) -> str:
         """SQL for a ``_raw`` row's line number (of its first line)."""
         return "n" if self.multiline else "rowid + 1"
 
+    def locator(self, number_sql: str) -> str:
+        """SQL for the locator of the record at line (or row) ``number_sql``."""
+        return f"{_literal(self.where)} || {number_sql}"
+
+    def formats(self, column: str | None, fmts: Sequence[str] | None) -> list[str] | None:
+        """The time formats of ``column``: a typed column's cells are ISO text whatever the mapping says
+        (the record path takes the cell's value as it is)."""
+        if column in self.typed:
+            return list(TYPED_FORMATS)
+        return None if not fmts else ([fmts] if isinstance(fmts, str) else list(fmts))
+
+    def typed_in(self, columns: Any) -> bool:
+        """Whether a typed column is among ``columns``: the roles (an id, a party, a number, a
+        marking) where the record path reads a date value in its own way."""
+        return not self.typed.isdisjoint(columns)
+
     def lines(self, con: duckdb.DuckDBPyConnection) -> None:
         """Read every record into the temp table ``_raw(line)`` in file order, with its line number
         :attr:`number`: a line each, or the lines a quoted field holds together joined by their line
         break, as the csv module reads them (a record starts at a line before which an even number
-        of quotes was read)."""
+        of quotes was read). A sheet's rows are its cells joined by tabs (NULL for a row without
+        any), as the record path keeps a row's text."""
+        if self.cells is not None:
+            names = [f'"{c}"' for c in self.cells.column_names]
+            con.register("_ni_cells", self.cells)
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT CASE WHEN coalesce({', '.join(names)}) "
+                            f"IS NOT NULL THEN concat({', chr(9), '.join(f'coalesce({c}, {chr(39) * 2})' for c in names)}) "
+                            "END AS line FROM _ni_cells")
+            finally:
+                con.unregister("_ni_cells")
+            return
         into = "_lines" if self.multiline else "_raw"
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {into} AS SELECT line FROM read_csv(?, columns={{'line': 'VARCHAR'}}, "
@@ -224,14 +262,17 @@ def _sniff_delimiter(text: str) -> str:
 def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
                    delimiter: str | None = None, header: Sequence[str] | None = None) -> PlainCsv | None:
     """The file as a :class:`PlainCsv`, or None when it needs the record path (quotes, an encoding
-    that does not decode, lone carriage returns, XLSX).
+    that does not decode, lone carriage returns, a sheet :func:`open_plain_xlsx` declines).
 
     A file in another encoding (the mapping's ``encoding:``) is read from a UTF-8 copy made in
     the temporary directory and removed with the returned object."""
     path = Path(path)
-    if sheet is not None or path.suffix.lower() in {".xlsx", ".xlsm"}:
+    from .tabular import _XLSX_SUFFIXES, file_encoding, sniff_kind
+
+    if sniff_kind(path) == "xlsx":  # read as a workbook by its first bytes, as the record path does
+        return open_plain_xlsx(path, sheet)
+    if sheet is not None or path.suffix.lower() in _XLSX_SUFFIXES:
         return None
-    from .tabular import file_encoding, sniff_kind
 
     with open(path, "rb") as f:
         encoding = file_encoding(f.read(2), encoding)  # as the record path reads it
@@ -252,6 +293,68 @@ def open_plain_csv(path: str | Path, *, encoding: str | None = None, sheet: str 
     else:
         weakref.finalize(plain, text_path.unlink, missing_ok=True)
     return plain
+
+
+#: What a typed cell's text (``str()`` of a date or date-time, its space made a ``T``) is in.
+TYPED_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d")
+#: Characters no workbook cell may hold for the bulk path: its line reader's and the tab delimiter.
+_NOT_IN_CELL = "[\x00\x01\t\n\r]"
+
+
+def open_plain_xlsx(path: Path, sheet: str | None) -> PlainCsv | None:
+    """A workbook's sheet as a :class:`PlainCsv` of its cells, or None when it needs the record path.
+
+    The record path reads the same cells (:func:`~netintel.ingest.tabular.xlsx_cell`), a record a
+    non-empty row after the header, its text the cells joined by tabs. The bulk path takes the
+    sheet when that text splits back into the same cells and nothing else differs: no cell holds
+    a tab, a line break or a control character, no formula lacks its saved value (the record path
+    flags those cells), no cell lies beyond the header, no row is blanks only (the record path
+    reads it, a line of blanks is none), and a column of dates holds dates only (``typed``; read
+    as the record path reads a date cell, see :meth:`PlainCsv.formats`). Errors (not a readable
+    workbook, no such sheet, a bad header) are the record path's own.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    from .tabular import has_formulas, xlsx_cell, xlsx_frame, xlsx_header
+
+    name, frame, _ = xlsx_frame(path, sheet)
+    if has_formulas(path):
+        return None  # a formula without a saved value is flagged per cell: the record path does that
+    filled = frame.notna().to_numpy()
+    rows = filled.any(axis=1)
+    if not rows.any():
+        return None  # the record path says the sheet is empty
+    first = int(np.argmax(rows))
+    header = xlsx_header(path, [xlsx_cell(v) for v in frame.iloc[first]])
+    if filled[first + 1:, len(header):].any():
+        return None  # values beyond the header: the record path words that row
+    columns, blanks, typed = [], [], set()
+    for j in range(frame.shape[1]):
+        values, present = frame.iloc[:, j].to_numpy(), filled[:, j]
+        if set(map(type, values[present])) <= {str}:  # text cells are their text: no cell by cell
+            texts = np.where(present, values, None).tolist()
+        else:
+            cells = [xlsx_cell(v) for v in values]
+            dated = sum(isinstance(c, datetime) for c in cells[first + 1:])  # xlsx_cell makes dates date-times
+            if dated:
+                if dated != int(present[first + 1:].sum()):
+                    return None  # dates among text: the record path reads each by its own type
+                typed.add(header[j])
+            texts = [None if c is None else str(c) for c in cells]
+        joined = "\x02".join(t for t in texts if t is not None)
+        if re.search(_NOT_IN_CELL, joined):
+            return None
+        blank = ~present
+        if re.search(r"(?:^|\x02)\s+(?:\x02|$)", joined):  # some cell is blanks only (str.strip's)
+            blank = np.array([t is None or not t.strip() for t in texts])
+        columns.append(texts)
+        blanks.append(blank)
+    if (np.column_stack(blanks).all(axis=1) & rows)[first + 1:].any():
+        return None  # a row of blank cells: a record on the record path, no line here
+    cells = pa.table({f"c{j}": pa.array(t, pa.string()) for j, t in enumerate(columns)})
+    return PlainCsv(path, "\t", header, first + 1, r"\n", cells=cells, where=f"sheet {name} row ",
+                    typed=frozenset(typed))
 
 
 def _is_utf8(encoding: str | None) -> bool:
@@ -438,6 +541,8 @@ def _field(plain: PlainCsv, column: str | None) -> str:
     if column is None:
         return "NULL::VARCHAR"
     i = len(plain.header) - 1 - plain.header[::-1].index(column)  # dict(zip()) keeps the last of equal names
+    if column in plain.typed:  # a date cell: its ISO form, as the record path writes a date value
+        return f"replace(ni_null(ni_strip(f[{i + 1}])), ' ', 'T')"
     return f"ni_null(ni_strip(f[{i + 1}]))"
 
 
@@ -470,7 +575,7 @@ def _prepare(con, plain: PlainCsv, fields: dict[str, str | None], extra: Sequenc
         line = f"CASE WHEN contains(line, '\"') THEN array_to_string(f, '{delim}') ELSE line END"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _rows AS
-        SELECT n, 'line ' || n AS locator, {line} AS line,
+        SELECT n, {plain.locator('n')} AS locator, {line} AS line,
                {empty} AS empty,{" f AS fields," if plain.quoted else ""}
                CASE WHEN len(f) = {h} THEN false WHEN len(f) < {h} THEN true
                     ELSE NOT regexp_full_match(array_to_string(f[{h + 1}:], chr(1)), '({_SP}|\\x01)*') END
@@ -566,7 +671,7 @@ def _quarantine(con, builder: BatchBuilder, plain: PlainCsv, reasons: Callable[[
             builder.quarantine(row["locator"], f"malformed row: {len(split)} fields where the header has {h}",
                                row["line"])
             continue
-        fields = split[:h]
+        fields = split[:h] if plain.cells is None else [f or None for f in split[:h]]  # a sheet's empty cell is None
         builder.quarantine(row["locator"], reasons(row), dict(zip(plain.header, fields)))
 
 
@@ -635,9 +740,9 @@ def _finish(con, builder: BatchBuilder, private: bool, *, events_sql: str | None
     builder.add_columns(**rows)
 
 
-def _params(builder: BatchBuilder) -> dict[str, str]:
+def _params(builder: BatchBuilder, plain: PlainCsv) -> dict[str, str]:
     return {"agency": builder.prov.agency.strip().lower(), "source": builder.batch.source_id.strip().lower(),
-            "source_id": builder.batch.source_id}
+            "source_id": builder.batch.source_id, "where": _literal(plain.where)}
 
 
 def _entity_sql(ends: str, params: dict[str, str]) -> str:
@@ -650,7 +755,7 @@ def _entity_sql(ends: str, params: dict[str, str]) -> str:
         CREATE OR REPLACE TEMP TABLE _entities AS
         SELECT ni_rid('E', '{params['agency']}', kind || ':' || value) AS entity_id, kind, value AS label,
                to_json(map_from_entries([struct_pack(k := prop, v := value)])) AS properties,
-               '{params['source_id']}' AS source_id, value AS source_record_id, 'line ' || (first // 2) AS locator,
+               '{params['source_id']}' AS source_id, value AS source_record_id, {params['where']} || (first // 2) AS locator,
                first
         FROM (SELECT kind, value, min(n * 2 + pos) AS first, arg_min(prop, n * 2 + pos) AS prop
               FROM ({ends}) GROUP BY kind, value)
@@ -673,15 +778,15 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
     from .tabular import _named, parse_number
     from ._common import parse_datetime
 
-    formats = None if not fmts else ([fmts] if isinstance(fmts, str) else list(fmts))
     canon = ("caller", "callee", "start", "duration", "cell") if kind == "call" else \
         ("from_account", "to_account", "time", "amount", "currency")
     fields = {c: cols.get(c) for c in canon + ("id",)}
     row_prov = dict(cols_record or {})
     fields.update({f"rec{i}": actual for i, actual in enumerate(dict.fromkeys(row_prov.values()))})
     time_field = "start" if kind == "call" else "time"
+    formats = plain.formats(cols.get(time_field), fmts)
     a_f, b_f = canon[0], canon[1]
-    p = _params(builder)
+    p = _params(builder, plain)
     con, private = _connect(builder)
     done = False
     try:
@@ -717,7 +822,7 @@ def load_events_columnar(plain: PlainCsv, builder: BatchBuilder, *, kind: str, c
                                     {"WHEN prov_err IS NOT NULL THEN 'prov'" if row_prov else ""}
                                     WHEN "{time_field}" IS NULL THEN 'time_missing' WHEN t_err IS NOT NULL THEN 't' END""",
                 late=f"""CASE WHEN "{a_f}" IS NULL THEN 'a_missing' WHEN "{b_f}" IS NULL THEN 'b_missing'
-                              {value_check} END""", late_is_local=True)
+                              {value_check} END""", late_is_local=True, where=p["where"])
         ends = _account_ends(con, _account_props) if kind == "transfer" else \
             "SELECT 'phone' AS kind, value, 'number' AS prop, n, pos FROM (" \
             f"SELECT \"{a_f}\" AS value, n, 0 AS pos FROM _rows WHERE code IS NULL UNION ALL " \
@@ -809,7 +914,7 @@ def _duplicate_id(row: dict[str, Any], cols: dict[str, str]) -> str:
     return f"duplicate id {row['id']!r} in column {cols['id']} (first at {row['first_at']})"
 
 
-def _dedupe(con, *, early: str, late: str, late_is_local: bool) -> None:
+def _dedupe(con, *, early: str, late: str, late_is_local: bool, where: str) -> None:
     """``code`` per row: the first failing check, where a row repeating the id of an earlier accepted
     row fails with ``dup`` after the ``early`` checks and before the ``late`` ones (``late_is_local``),
     or after them all. Columns are added in place: ``_rows`` keeps its file order."""
@@ -822,7 +927,7 @@ def _dedupe(con, *, early: str, late: str, late_is_local: bool) -> None:
     con.execute(f"UPDATE _rows SET early = {early}, late = {late}")
     con.execute("CREATE OR REPLACE TEMP TABLE _first AS SELECT id, min(n) AS first_n FROM _rows "
                 "WHERE early IS NULL AND late IS NULL AND id IS NOT NULL GROUP BY id")
-    con.execute("UPDATE _rows SET first_n = f.first_n, first_at = 'line ' || f.first_n FROM _first f "
+    con.execute(f"UPDATE _rows SET first_n = f.first_n, first_at = {where} || f.first_n FROM _first f "
                 "WHERE _rows.id = f.id")
     con.execute("DROP TABLE _first")
     dup = "early IS NULL AND first_n IS NOT NULL AND n > first_n"
@@ -911,7 +1016,7 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
 
     model = builder.model
     fields = {c: cols.get(c) for c in ("source", "target", "weight", "kind", "id")}
-    p = _params(builder)
+    p = _params(builder, plain)
     con, private = _connect(builder)
     done = False
     try:
@@ -946,7 +1051,7 @@ def load_edgelist_columnar(plain: PlainCsv, builder: BatchBuilder, *, cols: dict
                         WHEN w_err IS NOT NULL THEN 'w' WHEN w IS NOT NULL AND w <= 0 THEN 'w_positive'
                         WHEN r.kind IS NOT NULL AND {lk} IS NULL THEN 'kind' END AS checks
             FROM {source}""")
-        _dedupe(con, early="NULL::VARCHAR", late="checks", late_is_local=False)
+        _dedupe(con, early="NULL::VARCHAR", late="checks", late_is_local=False, where=p["where"])
         ends = (f"SELECT '{node_kind}' AS kind, value, '{prop}' AS prop, n, pos FROM ("
                 "SELECT source AS value, n, 0 AS pos FROM _rows WHERE code IS NULL UNION ALL "
                 "SELECT target, n, 1 FROM _rows WHERE code IS NULL)")

@@ -79,7 +79,15 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
     record_cols = list(mapping.record.values())
     for c in record_cols:
         plan.col(c)
-    p = _params(builder)
+    # a workbook's date column is read as the record path reads a date value where it is a date, a
+    # time or a property; as an id, a kind, a number or an identifier the record path does it
+    names = {n for k in model.entities for n in (*model.entity(k).identifiers, *model.entity(k).label)}
+    other = [c for _, spec in specs for c in (spec.id, spec.kind_column)]
+    other += [c for _, spec in specs for prop, c in spec.properties.items() if prop in names and not is_date_property(prop)]
+    other += [c for spec in links for c in (spec.kind_column, spec.weight, spec.amount, spec.currency, spec.id)]
+    if plain.typed_in([cols.get(c, c) for c in other + record_cols if c]):
+        return False
+    p = _params(builder, plain)
     con, private = _connect(builder)
     done = False
     tables: list[str] = []
@@ -109,7 +117,7 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
         if dates:
             def date_of(prop, col, v):
                 try:
-                    iso = parse_date_property(v, fmts, f"{prop} ({col})")
+                    iso = parse_date_property(v, plain.formats(cols.get(col, col), fmts), f"{prop} ({col})")
                 except RecordError as exc:
                     return None, f"{exc}; the record is kept without it: correct the date in the source (or the " \
                                  "mapping's date_format)", v
@@ -123,7 +131,7 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
             def date_sql(prop: str, column: str) -> str:
                 # the full dates DuckDB reads as parse_date_property does; NULL for the rest (and for a
                 # date of birth in the future, which Python words)
-                ts = _time_sql(plan.col(column), list(fmts) if fmts else None)
+                ts = _time_sql(plan.col(column), plain.formats(cols.get(column, column), fmts))
                 iso = f"CASE WHEN year({ts}) BETWEEN 1000 AND 9999 THEN strftime({ts}, '%Y-%m-%d') END"
                 return f"CASE WHEN ({iso}) <= '{today}' THEN {iso} END" if future_date_problem(prop, "9999") else iso
 
@@ -188,7 +196,6 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
             kinds(f"l{i}", spec.kind_column, link_kind_of)
 
             # first/last seen, weight and amount: SQL for the plain forms, Python for the rest
-            formats = list(fmts) if fmts else None
             for what, column, sql_type in (("first", spec.first_seen, "TIMESTAMP"), ("last", spec.last_seen,
                                                                                   "TIMESTAMP"),
                                            ("w", spec.weight, "DOUBLE"), ("amt", spec.amount, "DOUBLE")):
@@ -198,8 +205,9 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
                     continue
                 c = plan.col(column)
                 if sql_type == "TIMESTAMP":
+                    formats = plain.formats(cols.get(column, column), fmts)
                     sql = _time_sql(c, formats)
-                    fn = (lambda v: _error_of(lambda: str(parse_datetime(v, fmts or None))))
+                    fn = (lambda v, formats=formats: _error_of(lambda: str(parse_datetime(v, formats))))
                 else:
                     sql = _number_sql(c)
                     label = f"{'weight' if what == 'w' else 'amount'} ({column})"
@@ -276,7 +284,7 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
         static = [f"WHEN {cond} THEN '{code}'" for code, cond in checks if code not in dups]
         con.execute("ALTER TABLE _rows ADD COLUMN bad VARCHAR")
         con.execute(f"UPDATE _rows SET bad = CASE {' '.join(static)} END WHERE {live}" if static else "SELECT 1")
-        _accepted_by_ids(con, dup_keys, temp)
+        _accepted_by_ids(con, dup_keys, temp, p['where'])
         order = [f"WHEN {cond} THEN '{code}'" for code, cond in checks]
         con.execute("ALTER TABLE _rows ADD COLUMN code VARCHAR")
         con.execute(f"UPDATE _rows SET code = CASE WHEN empty THEN 'empty' WHEN malformed THEN 'malformed' "
@@ -339,7 +347,7 @@ def load_table_columnar(plain: PlainCsv, builder: BatchBuilder, mapping: Any, co
     return True
 
 
-def _accepted_by_ids(con, dup_keys: Sequence[tuple[str, str]], temp: Callable[[str], str]) -> None:
+def _accepted_by_ids(con, dup_keys: Sequence[tuple[str, str]], temp: Callable[[str], str], where: str) -> None:
     """Set ``{code}`` (the line of the earlier accepted row claiming the same id) for each id check.
 
     A row is accepted when it passes every other check and each of its ids is claimed by no earlier
@@ -368,7 +376,7 @@ def _accepted_by_ids(con, dup_keys: Sequence[tuple[str, str]], temp: Callable[[s
         con.execute("UPDATE _tcand SET st = d.st FROM _tdecide d WHERE _tcand.n = d.n AND d.st IS NOT NULL")
     # every row's ids against the accepted rows (a row that fails another check still says "duplicate"
     # when that check comes first)
-    pivot = ", ".join(f"'line ' || min(f.first) FILTER (t.code = '{code}' AND f.first < t.n) AS {code}"
+    pivot = ", ".join(f"{where} || min(f.first) FILTER (t.code = '{code}' AND f.first < t.n) AS {code}"
                       for code, _ in dict.fromkeys(dup_keys))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {temp('_tdups')} AS

@@ -112,7 +112,7 @@ def load_edgelist(path: str | Path, builder: BatchBuilder, mapping: Mapping | No
     cols = {c: a for c, a in cols.items() if a is not None}
     rec_cols = {c: found.get(c, c) for c in mapping.record.values()}
     prop = _node_prop(builder, node_kind)
-    if plain is not None and not mapping.record:
+    if plain is not None and not mapping.record and not plain.typed_in(cols.values()):
         # a plain CSV file without per-row provenance: read in bulk, the same rows as below
         load_edgelist_columnar(plain, builder, cols=cols, mapping=mapping, node_kind=node_kind, link_kind=link_kind,
                                prop=prop)

@@ -121,6 +121,10 @@ def load_events(path: str | Path, builder: BatchBuilder, mapping: Mapping | None
     used = set(cols.values()) | set(cols_record.values())
     extra = [c for c in table.columns if c not in used and c]
     fmts = time_format or (mapping.date_format or None)
+    time_column = cols.get("start" if kind == "call" else "time")
+    if plain is not None and plain.typed_in([*(c for c in cols.values() if c != time_column),
+                                                    *cols_record.values()]):
+        plain = None  # a workbook's date column read as a party, duration or marking: the record path
     if plain is not None:
         # a plain CSV file: read in bulk, the same rows as below
         load_events_columnar(plain, builder, kind=kind, cols=cols, extra=extra, fmts=fmts, mapping=mapping,
@@ -203,6 +207,8 @@ def _open(path: Path, mapping: Mapping, table: Table | None) -> tuple[PlainCsv |
     plain = open_plain_csv(path, encoding=mapping.encoding, sheet=mapping.sheet, delimiter=mapping.delimiter)
     if plain is None:
         return None, read_table(path, encoding=mapping.encoding, sheet=mapping.sheet, delimiter=mapping.delimiter)
+    if plain.cells is not None:  # a workbook's sheet, read once: its header is what the checks need
+        return plain, Table(path, plain.header, [], sheet=mapping.sheet, truncated=True)
     head = read_table(path, encoding=mapping.encoding, delimiter=plain.delimiter, head_bytes=1 << 16)
     return (plain if list(head.columns) == plain.header else None), head
 

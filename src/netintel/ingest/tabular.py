@@ -843,9 +843,9 @@ def _check_header(path: Path, header: list[str]) -> None:
                          hint="rename the columns so each name appears once")
 
 
-def _read_xlsx(path: Path, sheet: str | None, nrows: int | None = None) -> Table:
-    """The sheet (the first when ``sheet`` is None) as a table; its first ``nrows`` rows only when
-    given (the table is then ``truncated`` if the sheet has more)."""
+def xlsx_frame(path: Path, sheet: str | None, nrows: int | None = None) -> tuple[str, Any, bool]:
+    """The sheet's name, its cells as read (an object DataFrame, a row per sheet row from the
+    first, missing cells NaN) and whether rows past ``nrows`` were left out."""
     import pandas as pd
 
     try:
@@ -865,20 +865,34 @@ def _read_xlsx(path: Path, sheet: str | None, nrows: int | None = None) -> Table
     truncated = nrows is not None and len(frame) > nrows
     if truncated:
         frame = frame.iloc[:nrows]
+    return name, frame, truncated
+
+
+def xlsx_header(path: Path, cells: Sequence[Any]) -> list[str]:
+    """A sheet's header row (cells as :func:`xlsx_cell` gives them): names stripped, trailing
+    empty names dropped, checked."""
+    header = [str(c).strip() if c is not None else "" for c in cells]
+    while header and header[-1] == "":
+        header.pop()
+    _check_header(path, header)
+    return header
+
+
+def _read_xlsx(path: Path, sheet: str | None, nrows: int | None = None) -> Table:
+    """The sheet (the first when ``sheet`` is None) as a table; its first ``nrows`` rows only when
+    given (the table is then ``truncated`` if the sheet has more)."""
+    name, frame, truncated = xlsx_frame(path, sheet, nrows)
     rows = frame.values.tolist()
-    formulas = _formulas_without_value(path, name, frame) if _has_formulas(path) else {}
+    formulas = _formulas_without_value(path, name, frame) if has_formulas(path) else {}
     header: list[str] | None = None
     records: list[TableRecord] = []
     for i, row in enumerate(rows):
-        cells = [_xlsx_cell(v) for v in row]
+        cells = [xlsx_cell(v) for v in row]
         unsaved = formulas.get(i, {})
         if all(c is None for c in cells) and not (unsaved and header is not None):
             continue
         if header is None:
-            header = [str(c).strip() if c is not None else "" for c in cells]
-            while header and header[-1] == "":
-                header.pop()
-            _check_header(path, header)
+            header = xlsx_header(path, cells)
             continue
         extra = cells[len(header):]
         locator = f"sheet {name} row {i + 1}"
@@ -906,7 +920,7 @@ def _read_xlsx(path: Path, sheet: str | None, nrows: int | None = None) -> Table
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 
 
-def _has_formulas(path: Path, chunk_size: int = 1 << 20) -> bool:
+def has_formulas(path: Path, chunk_size: int = 1 << 20) -> bool:
     """Whether any worksheet of the workbook holds a formula, by a scan of its XML (most exports
     hold none, and then the cell-by-cell read of :func:`_formulas_without_value` is skipped)."""
     import zipfile
@@ -944,7 +958,7 @@ def _formulas_without_value(path: Path, sheet: str, frame) -> dict[int, dict[int
                 if getattr(cell, "data_type", None) != "f":
                     continue
                 i, j = cell.row - 1, cell.column - 1
-                if i >= frame.shape[0] or j >= frame.shape[1] or _xlsx_cell(frame.iat[i, j]) is None:
+                if i >= frame.shape[0] or j >= frame.shape[1] or xlsx_cell(frame.iat[i, j]) is None:
                     out.setdefault(i, {})[j] = str(cell.value)
     finally:
         book.close()
@@ -961,7 +975,7 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _xlsx_cell(value: Any) -> Any:
+def xlsx_cell(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, float):

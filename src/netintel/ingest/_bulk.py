@@ -318,9 +318,9 @@ def open_plain_xlsx(path: Path, sheet: str | None) -> PlainCsv | None:
 
     from .tabular import has_formulas, xlsx_cell, xlsx_frame, xlsx_header
 
-    name, frame, _ = xlsx_frame(path, sheet)
-    if has_formulas(path):
+    if has_formulas(path):  # a scan of the XML, before the sheet is read (the record path reads it again)
         return None  # a formula without a saved value is flagged per cell: the record path does that
+    name, frame, _ = xlsx_frame(path, sheet)
     filled = frame.notna().to_numpy()
     rows = filled.any(axis=1)
     if not rows.any():

@@ -57,3 +57,27 @@ def test_covert_network_file(path, tmp_path, capsys):
         expected = dict(zip(m.index, ties.sum(axis=1) - ties.diagonal()))
         got = dict(zip(kp["label"].astype(str), kp["degree"]))
         assert {k: got.get(k, 0) for k in expected} == expected
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_covert_network_as_an_edge_list_workbook(path, tmp_path):
+    # data we did not write, as an analyst would get it in a sheet (names as text, tie strengths as
+    # number cells): the workbook's bulk path gives what its record path gives, and the links of the
+    # same edges as a CSV
+    from test_bulk import _both, _frame, _same
+
+    from netintel.ingest.edgelist import load_edgelist
+    from netintel.workspace import Columns
+
+    m = _matrix(path)
+    edges = m.stack().reset_index()
+    edges.columns = ["source", "target", "weight"]
+    edges = edges[(edges["weight"] != 0) & (edges["source"] != edges["target"])]
+    edges.to_excel(tmp_path / "ties.xlsx", index=False)
+    edges.to_csv(tmp_path / "ties.csv", index=False)
+    bulk, record = _both(load_edgelist, tmp_path / "ties.xlsx", None)
+    assert isinstance(bulk.links, Columns) and bulk.n_read == len(edges) and bulk.n_quarantined == 0
+    _same(bulk, record)
+    from_csv = _both(load_edgelist, tmp_path / "ties.csv", None)[0]
+    cols = ["link_id", "kind", "weight", "count"]
+    pd.testing.assert_frame_equal(_frame(bulk.links, "link_id")[cols], _frame(from_csv.links, "link_id")[cols])

@@ -154,6 +154,7 @@ class World:
     switches: list[tuple[int, str, str, datetime]] = field(default_factory=list)
     wallet_owner: dict[str, int] = field(default_factory=dict)
     _serial: int = 0
+    _org_names: set[tuple[str, str]] = field(default_factory=set)  # (name without legal form, country)
 
     # -- variation ------------------------------------------------------------------------------
     def count(self, k: int, typology: str, minimum: int = 1) -> int:
@@ -183,6 +184,7 @@ class World:
         return self._serial
 
     def org(self, name: str, country: str, community: str, role: str, sector: str = "") -> int:
+        name = self._unique_org_name(name, country)
         serial = self.next_serial()
         reg = _reg_number(country, serial)
         street = N.STREETS.get(country, N.STREETS["NL"])[serial % 5 % len(N.STREETS.get(country, N.STREETS["NL"]))]
@@ -195,6 +197,27 @@ class World:
         if community:
             self.communities[community].orgs.append(len(self.orgs) - 1)
         return len(self.orgs) - 1
+
+    def _unique_org_name(self, name: str, country: str) -> str:
+        """``name``, or a variant of it no other organisation of ``country`` has yet.
+
+        A registry gives one name to one company per jurisdiction, and the resolver joins
+        organisations on that (``organisation_name`` in one jurisdiction). The templates draw
+        names from short pools, so at ``scale`` K the K copies of a network would share their
+        front companies and be merged into one company with hundreds of directors; a later
+        copy's company gets a qualifier before its legal form instead (``Tropical Harvest
+        Iberia S.L.``).
+        """
+        legal = _LEGAL.get(country, "Ltd")
+        stem, suffix = (name[:-len(legal) - 1], f" {legal}") if name.endswith(f" {legal}") else (name, "")
+        key = lambda text: (" ".join(sorted(text.casefold().split())), country)  # noqa: E731
+        candidate, n = stem, 0
+        while key(candidate) in self._org_names:
+            word = _ORG_QUALIFIERS[n % len(_ORG_QUALIFIERS)]
+            candidate = f"{stem} {word}" + (f" {n // len(_ORG_QUALIFIERS) + 1}" if n >= len(_ORG_QUALIFIERS) else "")
+            n += 1
+        self._org_names.add(key(candidate))
+        return candidate + suffix
 
     def account(self, country: str) -> str:
         country = _BANK_COUNTRY.get(country, country)
@@ -236,6 +259,9 @@ _SHELL_TRADE = ("Trade Holdings", "Logistics", "General Trading", "Consulting", 
                 "Shipping", "Commodities", "Ventures", "Management")
 _LEGAL = {"CY": "Ltd", "MT": "Ltd", "AE": "FZE", "LT": "UAB", "BE": "BV", "NL": "B.V.", "ES": "S.L.", "EC": "S.A.",
           "BG": "EOOD", "RO": "SRL", "TR": "Ltd. Şti.", "DE": "GmbH"}
+#: Words that tell apart two companies whose template names would be the same in one country.
+_ORG_QUALIFIERS = ("Iberia", "Atlantic", "Trading", "International", "Europe", "Commerce", "Partners", "Services",
+                   "Invest", "Maritime", "North", "South")
 _FRUIT = ("Frutas del Estrecho", "Bananera del Pacífico", "Maasvlakte Fresh", "Tropical Harvest", "Verde Export",
           "Costa Fruit", "Golden Banana", "Fresh Line", "Andes Produce", "Puerto Fruits")
 _PORTS = {"ES": ("Algeciras", "Valencia"), "NL": ("Rotterdam",), "BE": ("Antwerpen",)}

@@ -61,7 +61,7 @@ from .persons import AgencyStyle, render_records
 
 __all__ = ["Case", "generate_case", "CASE_AGENCIES", "GENERATOR_VERSION", "STIX_KINDS"]
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"
 
 #: The partner agencies of a generated case: folder -> (style, source.yaml settings).
 CASE_AGENCIES: dict[str, tuple[AgencyStyle, dict[str, Any]]] = {

@@ -95,7 +95,9 @@ def make_identities(n: int, rng: np.random.Generator, *, nationality_weights: di
     ``nationalities`` fixes each person's nationality (name pool); otherwise it is drawn from
     ``nationality_weights``. ``residence`` is one country, one per person, or drawn (mostly the
     nationality, a third abroad in a partner country). ``start`` offsets the serials that make
-    ids, phones, e-mails and document numbers unique across calls.
+    ids, phones, e-mails and document numbers unique across calls. No two people of one call
+    share an address by chance: the first 180 take distinct house numbers, later ones a flat
+    number besides (``house`` is then text, ``"12-2"``).
 
     Returns one row per person: ``true_id, gender, nationality, given, surname, surname2,
     birth_year, birth_month, birth_day, residence, city, street, house, phone, email, id_number``
@@ -141,7 +143,10 @@ def make_identities(n: int, rng: np.random.Generator, *, nationality_weights: di
         cities.append(N.CITIES[r][int(u[i, 3] * len(N.CITIES[r]))])
         st = N.STREETS[r]
         streets.append(st[(int(serial[i]) * 7) % len(st)])
-        houses.append(int(1 + (serial[i] * 13) % 180))
+        # 180 people in a row get 180 different house numbers; from the 181st on, a flat number
+        # ("12-2") keeps unrelated people from sharing a home by chance, however large the case
+        house, flat = int(1 + (serial[i] * 13) % 180), i // 180
+        houses.append(house if flat == 0 else f"{house}-{flat + 1}")
         phones.append(N.make_phone(r, int(serial[i]), salt=len(id_prefix)))
         local = _email_local(given[i], surname[i])
         emails.append(f"{local}{int(serial[i]) % 97}@{_DOMAINS[int(serial[i]) % len(_DOMAINS)]}")

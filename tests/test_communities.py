@@ -410,3 +410,36 @@ def test_modularity_from_arrays_is_igraphs(n, data, weighted, resolution):
     g = ig.Graph(n=n, edges=list(pairs))
     want = g.modularity(membership.tolist(), weights=list(weights) if weighted else None, resolution=resolution)
     assert got == pytest.approx(want, abs=1e-9)
+
+
+def _attach_one_link_at_a_time(edges: pd.DataFrame, labels: dict[str, int], rounds: int = 10) -> dict[str, int]:
+    """What ``_attach`` does, written out per link: each round, an unlabelled entity takes the
+    community whose links to it weigh most, the smallest community on ties."""
+    labels = dict(labels)
+    for _ in range(rounds):
+        votes: dict[str, dict[int, float]] = {}
+        for s, t, w in zip(edges["source"], edges["target"], edges["weight"]):
+            for a, b in ((s, t), (t, s)):
+                if a not in labels and b in labels:
+                    votes.setdefault(a, {}).setdefault(labels[b], 0.0)
+                    votes[a][labels[b]] += w
+        if not votes:
+            break
+        for a in sorted(votes):
+            labels[a] = min(votes[a], key=lambda c: (-votes[a][c], c))
+    return labels
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14), st.sampled_from([0.5, 1.0, 2.0, 3.0])),
+                min_size=1, max_size=40),
+       st.dictionaries(st.integers(0, 14), st.integers(0, 3), max_size=6))
+def test_attaching_entities_to_communities_is_the_vote_of_their_links(links, seeds):
+    from netintel.communities import _attach
+
+    edges = pd.DataFrame([(f"e{s:02d}", f"e{t:02d}", w) for s, t, w in links if s != t],
+                         columns=["source", "target", "weight"])
+    labels = {f"e{k:02d}": v for k, v in seeds.items()}
+    got = _attach(edges, labels, [])
+    assert got == _attach_one_link_at_a_time(edges, labels)
+    assert list(got)[:len(labels)] == list(labels)  # the given labels stay, in their order

@@ -426,20 +426,36 @@ def _attach(full_edges: pd.DataFrame, labels: dict[str, int], all_ids: Sequence[
             *, rounds: int = 10) -> dict[str, int]:
     """Give unlabelled entities the community they are most strongly linked to, round by round.
 
-    Entities never reached (linked to no labelled entity, even through others) are left out.
+    Each round, every unlabelled entity linked to labelled ones takes the community whose links
+    to it weigh most (ties: the smallest community number); entities never reached (linked to
+    no labelled entity, even through others) are left out. The ids are integer codes here, in
+    id order, so a round is a few array passes, not a lookup per link.
     """
     labels = dict(labels)
-    both = pd.concat([full_edges.rename(columns={"source": "node", "target": "other"}),
-                      full_edges.rename(columns={"target": "node", "source": "other"})], ignore_index=True)
+    if full_edges.empty:
+        return labels
+    src, tgt = full_edges["source"].to_numpy(object), full_edges["target"].to_numpy(object)
+    codes, ids = pd.factorize(np.concatenate([src, tgt]), sort=True)
+    m = len(src)
+    # each link from both ends, in the order: as source, then as target
+    node = np.concatenate([codes[:m], codes[m:]])
+    other = np.concatenate([codes[m:], codes[:m]])
+    weight = pd.concat([full_edges["weight"], full_edges["weight"]], ignore_index=True)
+    community = np.full(len(ids), -1, dtype=np.int64)
+    known = pd.Index(ids).get_indexer(list(labels))
+    community[known[known >= 0]] = np.fromiter(labels.values(), np.int64, len(labels))[known >= 0]
     for _ in range(rounds):
-        open_ = both[~both["node"].isin(labels.keys()) & both["other"].isin(labels.keys())]
-        if open_.empty:
+        open_ = np.flatnonzero((community[node] < 0) & (community[other] >= 0))
+        if not len(open_):
             break
-        open_ = open_.assign(community=open_["other"].map(labels))
-        votes = open_.groupby(["node", "community"], as_index=False)["weight"].sum()
+        votes = pd.DataFrame({"node": node[open_], "community": community[other[open_]],
+                              "weight": weight.to_numpy()[open_]})
+        votes = votes.groupby(["node", "community"], as_index=False)["weight"].sum()
         votes = votes.sort_values(["node", "weight", "community"], ascending=[True, False, True], kind="stable")
         best = votes.drop_duplicates("node")
-        labels.update(dict(zip(best["node"], best["community"].astype(int))))
+        won = best["node"].to_numpy(np.int64)
+        community[won] = best["community"].to_numpy(np.int64)
+        labels.update(zip(ids[won].tolist(), best["community"].astype(int).tolist()))
     return labels
 
 

@@ -239,6 +239,9 @@ class CaseGraph:
     edges: pd.DataFrame
     marking: Marking = field(default_factory=lambda: Marking("TLP:CLEAR", (ANYONE,)))
     filters: dict[str, Any] = field(default_factory=dict)
+    #: person views already built from this graph, by (via, max_shared): communities, key players,
+    #: disruption and the legal tables of one briefing ask for the same view
+    _person_views: dict[Any, "CaseGraph"] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -540,7 +543,18 @@ class CaseGraph:
         >>> pv = CaseGraph.from_frames(edges, nodes).person_view()
         >>> pv.edges[["source", "target", "kind", "weight"]].values.tolist()
         [['A', 'B', 'call', 7.0], ['B', 'C', 'shared_address', 1.0]]
+
+        The view is built once per graph and set of parameters; each call gets its own copy of
+        the tables, so a caller that changes them changes only its copy.
         """
+        via = None if via is None else sorted({str(v) for v in via})
+        key = (None if via is None else tuple(via), int(max_shared))
+        if key not in self._person_views:
+            self._person_views[key] = self._build_person_view(via=via, max_shared=max_shared)
+        view = self._person_views[key]
+        return replace(view, nodes=view.nodes.copy(), edges=view.edges.copy(), filters=dict(view.filters))
+
+    def _build_person_view(self, *, via: Iterable[str] | None, max_shared: int) -> "CaseGraph":
         kinds = dict(zip(self.nodes["id"], self.nodes["kind"]))
         persons = self.nodes[self.nodes["kind"] == "person"].reset_index(drop=True)
         pset = set(persons["id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import networkx as nx
@@ -299,3 +300,23 @@ def test_compute_graph_is_the_case_graph_collapsed():
         nodes = cg.node_table()
         assert nodes["label"].tolist() == graph.nodes["label"].tolist()
         assert [sorted(c) for c in nodes["countries"]] == [sorted(c) for c in graph.nodes["countries"]]
+
+
+def test_the_person_view_is_built_once_and_each_caller_gets_its_own_tables(monkeypatch):
+    nodes = pd.DataFrame({"id": ["A", "B", "C", "a", "b", "h"], "kind": ["person"] * 3 + ["phone", "phone", "address"]})
+    edges = pd.DataFrame({"source": ["A", "B", "a", "B", "C"], "target": ["a", "b", "b", "h", "h"],
+                          "kind": ["uses", "uses", "call", "resides_at", "resides_at"],
+                          "weight": [1.0, 1.0, 7.0, 1.0, 1.0]})
+    g = CaseGraph.from_frames(edges, nodes)
+    built = []
+    real = CaseGraph._build_person_view
+    monkeypatch.setattr(CaseGraph, "_build_person_view", lambda self, **kw: built.append(kw) or real(self, **kw))
+    first = g.person_view()
+    first.edges.loc[0, "weight"] = 99.0  # a caller that edits its copy
+    again = g.person_view()
+    assert len(built) == 1
+    assert again.edges["weight"].tolist() == [7.0, 1.0]
+    assert g.person_view(via=iter(["phone"])).edges["kind"].tolist() == ["call"]  # other parameters: built anew
+    assert len(built) == 2
+    assert dataclasses.replace(g, filters={"x": 1}).person_view().edges["weight"].tolist() == [7.0, 1.0]
+    assert len(built) == 3  # a replaced graph starts without the views of the one it came from

@@ -438,9 +438,8 @@ def _attach(full_edges: pd.DataFrame, labels: dict[str, int], all_ids: Sequence[
     codes, ids = pd.factorize(np.concatenate([src, tgt]), sort=True)
     m = len(src)
     # each link from both ends, in the order: as source, then as target
-    node = np.concatenate([codes[:m], codes[m:]])
-    other = np.concatenate([codes[m:], codes[:m]])
-    weight = pd.concat([full_edges["weight"], full_edges["weight"]], ignore_index=True)
+    node, other = codes, np.concatenate([codes[m:], codes[:m]])
+    weight = pd.concat([full_edges["weight"], full_edges["weight"]], ignore_index=True).to_numpy()
     community = np.full(len(ids), -1, dtype=np.int64)
     known = pd.Index(ids).get_indexer(list(labels))
     community[known[known >= 0]] = np.fromiter(labels.values(), np.int64, len(labels))[known >= 0]
@@ -449,7 +448,7 @@ def _attach(full_edges: pd.DataFrame, labels: dict[str, int], all_ids: Sequence[
         if not len(open_):
             break
         votes = pd.DataFrame({"node": node[open_], "community": community[other[open_]],
-                              "weight": weight.to_numpy()[open_]})
+                              "weight": weight[open_]})
         votes = votes.groupby(["node", "community"], as_index=False)["weight"].sum()
         votes = votes.sort_values(["node", "weight", "community"], ascending=[True, False, True], kind="stable")
         best = votes.drop_duplicates("node")

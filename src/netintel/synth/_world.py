@@ -154,7 +154,7 @@ class World:
     switches: list[tuple[int, str, str, datetime]] = field(default_factory=list)
     wallet_owner: dict[str, int] = field(default_factory=dict)
     _serial: int = 0
-    _org_names: set[tuple[str, str]] = field(default_factory=set)  # (name without legal form, country)
+    _org_names: set[tuple[str, str]] = field(default_factory=set)  # (organisation_name key, country)
 
     # -- variation ------------------------------------------------------------------------------
     def count(self, k: int, typology: str, minimum: int = 1) -> int:
@@ -208,16 +208,18 @@ class World:
         copy's company gets a qualifier before its legal form instead (``Tropical Harvest
         Iberia S.L.``).
         """
+        from ..resolve.normalize import organisation_name  # the key the resolver joins names on
+
         legal = _LEGAL.get(country, "Ltd")
         stem, suffix = (name[:-len(legal) - 1], f" {legal}") if name.endswith(f" {legal}") else (name, "")
-        key = lambda text: (" ".join(sorted(text.casefold().split())), country)  # noqa: E731
-        candidate, n = stem, 0
-        while key(candidate) in self._org_names:
+        candidate, n = name, 0
+        while (organisation_name(candidate), country) in self._org_names:
             word = _ORG_QUALIFIERS[n % len(_ORG_QUALIFIERS)]
-            candidate = f"{stem} {word}" + (f" {n // len(_ORG_QUALIFIERS) + 1}" if n >= len(_ORG_QUALIFIERS) else "")
+            number = f" {n // len(_ORG_QUALIFIERS) + 1}" if n >= len(_ORG_QUALIFIERS) else ""
+            candidate = f"{stem} {word}{number}{suffix}"
             n += 1
-        self._org_names.add(key(candidate))
-        return candidate + suffix
+        self._org_names.add((organisation_name(candidate), country))
+        return candidate
 
     def account(self, country: str) -> str:
         country = _BANK_COUNTRY.get(country, country)

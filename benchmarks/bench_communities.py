@@ -101,7 +101,8 @@ if what == "netintel":
         res = detect_communities(cg, seed=1)
         t3 = time.perf_counter()
         got = dict(zip(res.membership["label"].astype(int), res.membership["community"]))
-        extra = (f"{res.engine} {res.method} iterations={res.iterations}; ingest {t1 - t0:.1f} s, "
+        extra = (f"{res.engine} {res.method} iterations={res.iterations}"
+                 f"{f' split {res.split_communities}/{res.split_examined}' if res.split else ''}; ingest {t1 - t0:.1f} s, "
                  f"compute_graph {t2 - t1:.1f} s, detect_communities {t3 - t2:.1f} s")
 else:
     e = duckdb.sql(f"SELECT source, target FROM read_csv_auto('{csv_path}')").fetchnumpy()

@@ -443,3 +443,88 @@ def test_attaching_entities_to_communities_is_the_vote_of_their_links(links, see
     got = _attach(edges, labels, [])
     assert got == _attach_one_link_at_a_time(edges, labels)
     assert list(got)[:len(labels)] == list(labels)  # the given labels stay, in their order
+
+
+# -- the split: modularity's resolution limit, undone -------------------------------------------
+def test_the_split_undoes_the_resolution_limit_on_a_ring_of_cliques():
+    # Fortunato & Barthelemy's example: 30 five-cliques in a ring, one link between neighbours;
+    # modularity prefers pairs of cliques (a clique's 10 links are below sqrt(2m), about 26)
+    g = nx.ring_of_cliques(30, 5)
+    truth = {str(v): v // 5 for v in g}
+    whole = detect_communities(g, seed=1)
+    assert whole.n_communities < 30 and not whole.split and whole.parameters["split"] is False
+    split = detect_communities(g, seed=1, split=True)
+    assert split.n_communities == 30 and split.nmi(truth) == 1.0
+    assert split.split and split.split_examined == whole.n_communities
+    assert 0 < split.split_communities <= split.split_examined
+    assert split.parameters["split"] is True and "communities split on their own ties" in repr(split)
+    assert "communities split on their own ties" in split._repr_html_()
+    assert split.modularity < whole.modularity  # modularity is what the limit maximises
+
+
+def test_the_split_leaves_a_random_graph_whole():
+    # a random graph's communities have no parts more tied inside than out: nothing is split
+    g = nx.gnp_random_graph(3000, 8 / 3000, seed=3)
+    whole = detect_communities(g, method="plm", seed=1)
+    # PLM follows each node's neighbours in order: the graph is built the same way each time (the
+    # CSR constructor on two threads adds reverse links in another order on each build)
+    assert all(detect_communities(g, method="plm", seed=1).as_dict() == whole.as_dict() for _ in range(3))
+    split = detect_communities(g, method="plm", seed=1, split=True)
+    assert split.split_examined > 10 and split.split_communities == 0
+    assert split.as_dict() == whole.as_dict()
+
+
+def test_auto_splits_where_it_chooses_plm(monkeypatch):
+    import netintel.communities as communities
+
+    g = nx.ring_of_cliques(30, 5)
+    monkeypatch.setattr(communities, "LARGE_GRAPH", 100)
+    auto = detect_communities(g, seed=1)
+    assert (auto.engine, auto.method, auto.split, auto.n_communities) == ("networkit", "plm", True, 30)
+    assert not detect_communities(g, seed=1, split=False).split
+    assert not detect_communities(g, method="plm", seed=1).split  # PLM asked for by name runs as asked
+    with pytest.raises(NetintelError, match="CPM has none"):
+        detect_communities(g, method="leiden", objective="cpm", split=True)
+
+
+_LINKS = st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29), st.sampled_from([1.0, 2.0, 5.0])),
+                  min_size=1, max_size=150)
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(links=_LINKS, blocks=st.integers(1, 4))
+def test_a_split_refines_the_partition_into_parts_more_tied_inside_than_out(links, blocks):
+    from netintel.communities import _split_merged
+
+    n = 30
+    s, t, w = (np.array(x) for x in zip(*links))
+    membership = np.arange(n) % blocks
+    new, examined, n_split = _split_merged(s, t, w, membership, workers=2)
+    assert np.array_equal(new, _split_merged(s, t, w, membership, workers=1)[0])  # threads do not matter
+    pairs = pd.DataFrame({"old": membership, "new": new})
+    assert (pairs.groupby("new")["old"].nunique() == 1).all()  # each new community inside one old one
+    parts = pairs.groupby("old")["new"].nunique()
+    assert (parts > 1).sum() == n_split <= examined <= blocks
+    degree = np.bincount(s, w, n) + np.bincount(t, w, n)
+    inside = new[s] == new[t]
+    internal = 2 * np.bincount(new[s][inside], w[inside], new.max() + 1)
+    volume = np.bincount(new, degree, new.max() + 1)
+    split_off = pairs.loc[pairs["old"].map(parts) > 1, "new"].unique()
+    assert (internal[split_off] > volume[split_off] - internal[split_off]).all()
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(links=_LINKS)
+def test_the_networkit_graph_holds_the_links_it_was_given(links):
+    from netintel.communities import _networkit_graph
+
+    n = 30
+    s, t, w = (np.array(x) for x in zip(*links))
+    g = _networkit_graph(s, t, w, n)
+    assert (g.numberOfNodes(), g.numberOfEdges(), g.numberOfSelfLoops()) == (n, len(s), int((s == t).sum()))
+    expected: dict[int, list] = {u: [] for u in range(n)}
+    for a, b, x in links:
+        expected[a].append((b, x))
+        if a != b:
+            expected[b].append((a, x))
+    assert {u: sorted(g.iterNeighborsWeights(u)) for u in range(n)} == {u: sorted(v) for u, v in expected.items()}

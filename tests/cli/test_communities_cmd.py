@@ -76,3 +76,23 @@ def test_bad_grading_is_an_error(case_ws, capsys):
     path, _ = case_ws
     assert main(["communities", "--workspace", str(path), "--min-grading", "Z9"]) == 1
     assert "grading" in capsys.readouterr().err
+
+
+def test_split_on_and_off(case_ws, capsys):
+    path, _ = case_ws
+    args = ["--workspace", str(path), "--seed", "1"]
+    off = pd.DataFrame(_run_json(capsys, *args, "--split", "off"))
+    auto = pd.DataFrame(_run_json(capsys, *args))
+    on = pd.DataFrame(_run_json(capsys, *args, "--split", "on"))
+    # a case this small is clustered by Leiden, without the split unless asked
+    assert off.equals(auto)
+    assert sorted(on["id"]) == sorted(off["id"])
+    # the split only ever divides a community: each of its communities of clustered persons lies inside
+    # one of the unsplit ones (an attached entity goes where its links weigh most, which a split can change)
+    both = on.merge(off, on="id")
+    clustered = both[(both["assigned_x"] == "clustered") & (both["assigned_y"] == "clustered")]
+    assert len(clustered) > 50
+    assert (clustered.groupby("community_x")["community_y"].nunique() == 1).all()
+    assert on["community"].nunique() > off["community"].nunique()
+    assert main(["communities", *args, "--split", "on"]) == 0
+    assert "communities split on their own ties" in capsys.readouterr().out

@@ -33,6 +33,10 @@ def register(subparsers) -> None:
     p.add_argument("--consensus", action="store_true", help="consensus of --runs runs, with stability per entity")
     p.add_argument("--view", choices=["person", "entity"], default="person",
                    help="cluster persons (then attach what they use) or the whole entity graph")
+    p.add_argument("--split", choices=["auto", "on", "off"], default="auto",
+                   help="re-cluster each community on its own ties, keeping a split whose parts are each more "
+                        "tied inside than out (undoes modularity's resolution limit on large cases); auto: on "
+                        "where --method auto chooses PLM")
     p.add_argument("--min-grading", metavar="CODE", default=None,
                    help="only links graded at least this well (Admiralty, e.g. B2)")
     p.add_argument("--model", metavar="FILE", default=None, help="a typology model (.skops) instead of the shipped one")
@@ -41,7 +45,7 @@ def register(subparsers) -> None:
 
 def communities_table(ws: Workspace, *, method: str = "auto", resolution: float = 1.0, seed: int = 0,
                       runs: int = 1, consensus: bool = False, view: str = "person", min_grading: str | None = None,
-                      model: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, object]:
+                      model: str | None = None, split: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, object]:
     """(one row per entity, one row per community, the CommunityResult)."""
     from ..communities import detect_communities
     from ..graph import build_graph
@@ -55,7 +59,7 @@ def communities_table(ws: Workspace, *, method: str = "auto", resolution: float 
         raise NetintelError(f"{ws.path}: no entities to cluster (is the workspace empty, or did the filters remove "
                             "everything?)")
     result = detect_communities(graph, method=method, resolution=resolution, seed=seed, n_runs=runs,
-                                consensus=consensus, view=view)
+                                consensus=consensus, view=view, split=split)
     typ = classify_communities(result, ws, model=load_model(model))
     summary = result.summary().merge(typ.drop(columns=["size"]), on="community", how="left")
     per_community = typ.set_index("community")
@@ -74,13 +78,14 @@ def run(args: argparse.Namespace) -> int:
     with Workspace(args.workspace, read_only=True) as ws:
         rows, summary, result = communities_table(
             ws, method=args.method, resolution=args.resolution, seed=args.seed, runs=args.runs,
-            consensus=args.consensus, view=args.view, min_grading=args.min_grading, model=args.model)
+            consensus=args.consensus, view=args.view, min_grading=args.min_grading, model=args.model,
+            split={"auto": None, "on": True, "off": False}[args.split])
     if args.json:
         emit(rows, as_json=True)
         return 0
     marking = getattr(result.marking, "banner", None)
     head = (f"{result.n_communities} communities among {len(rows)} entities ({result.method}, resolution "
-            f"{result.resolution:g}, seed {result.seed}); modularity {result.modularity:.3f}")
+            f"{result.resolution:g}, seed {result.seed}); modularity {result.modularity:.3f}{result._split_note()}")
     if marking:
         head += f"\n{marking}"
     table = summary[["community", "size", "n_countries", "typology", "probability", "conductance"]].copy()

@@ -438,7 +438,8 @@ def _split_merged(s: np.ndarray, t: np.ndarray, w: np.ndarray, membership: np.nd
         volume = np.bincount(part, degree[nodes[node_start[c]:node_start[c + 1]]], n_parts)
         return part if bool((internal > volume - internal).all()) else None
 
-    workers = workers or min(len(os.sched_getaffinity(0)), 8)
+    workers = workers or min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+                             os.cpu_count() or 1, 8)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netintel-split",
                             initializer=nk.setNumberOfThreads, initargs=(1,)) as pool:
         # networkit releases the GIL while PLM runs; each thread's OpenMP team is one thread, set
@@ -963,20 +964,19 @@ def _detect(graph: Any, *, method: str, resolution: float, objective: str, weigh
         method = "plm" if len(ids) >= LARGE_GRAPH else "leiden"
         split = (method == "plm") if split is None else split
     split_counts = [0, 0]  # communities examined, split (summed over the runs)
-    split_weights = edges["weight"].to_numpy(dtype=float) if weighted else np.ones(len(edges))
+    weights = edges["weight"].to_numpy(dtype=float) if weighted else np.ones(len(edges))
 
     def split_of(run: np.ndarray) -> np.ndarray:
         if not split:
             return run
-        run, examined, n_split = _split_merged(s_codes, t_codes, split_weights, run, resolution=resolution)
+        run, examined, n_split = _split_merged(s_codes, t_codes, weights, run, resolution=resolution)
         split_counts[0] += examined
         split_counts[1] += n_split
         return run
 
     nkg = None
     if method in _NETWORKIT:
-        w = edges["weight"].to_numpy(dtype=float) if weighted else np.ones(len(edges))
-        nkg = _networkit_graph(s_codes, t_codes, w, len(ids))
+        nkg = _networkit_graph(s_codes, t_codes, weights, len(ids))
     seeds = [int(seed)] + [int(x) for x in np.random.SeedSequence(int(seed)).generate_state(max(n_runs - 1, 0))]
     log: list[tuple[int, bool | None]] = []
     if method in _NETWORKIT and not (consensus and n_runs > 1):

@@ -683,20 +683,21 @@ class CommunityResult:
                 f"{html.escape(self.method)} ({html.escape(self.objective)}, resolution {self.resolution:g}, "
                 f"{'weighted' if self.weighted else 'unweighted'}, {html.escape(self.view)} view), seed {self.seed}, "
                 f"{self.n_runs} run(s){' with consensus' if self.consensus else ''}; modularity "
-                f"{self.modularity:.3f}{self._split_note()}; input {self.input_hash}; {html.escape(str(marking))}</p>")
+                f"{self.modularity:.3f}{'; ' + self.split_note if self.split else ''}; input {self.input_hash}; {html.escape(str(marking))}</p>")
         cols = ["community", "size", "n_clustered", "kinds", "n_countries", "modularity_contribution",
                 "conductance", "stability"]
         return head + s[[c for c in cols if c in s]].to_html(index=False, float_format=lambda v: f"{v:.3f}")
 
-    def _split_note(self) -> str:
-        """'; 6 of 11 communities split on their own ties', or '' when the split did not run."""
-        return (f"; {self.split_communities} of {self.split_examined} communities split on their own ties"
+    @property
+    def split_note(self) -> str:
+        """'6 of 11 communities split on their own ties', or '' when the split did not run."""
+        return (f"{self.split_communities} of {self.split_examined} communities split on their own ties"
                 if self.split else "")
 
     def __repr__(self) -> str:
         return (f"<CommunityResult {self.n_communities} communities, {len(self.membership)} entities, "
                 f"{self.method}/{self.objective} resolution={self.resolution:g} seed={self.seed} "
-                f"modularity={self.modularity:.3f}{self._split_note()}>")
+                f"modularity={self.modularity:.3f}{'; ' + self.split_note if self.split else ''}>")
 
 
 def _partition_of(other: Any) -> dict[str, Any]:

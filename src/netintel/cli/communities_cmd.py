@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     marking = getattr(result.marking, "banner", None)
     head = (f"{result.n_communities} communities among {len(rows)} entities ({result.method}, resolution "
-            f"{result.resolution:g}, seed {result.seed}); modularity {result.modularity:.3f}{result._split_note()}")
+            f"{result.resolution:g}, seed {result.seed}); modularity {result.modularity:.3f}{'; ' + result.split_note if result.split else ''}")
     if marking:
         head += f"\n{marking}"
     table = summary[["community", "size", "n_countries", "typology", "probability", "conductance"]].copy()

@@ -1339,7 +1339,7 @@ def compute_graph(ws: "Workspace", *, weighted: bool = True, max_shared: int = 5
     con = ws.con
     directed = ", ".join(f"('{k}', {bool(lk.directed)})" for k, lk in model.links.items()) or "(NULL, NULL)"
     projection = [k for k, lk in model.links.items() if lk.person_projection]
-    tables = ["_cg_rid", "_cg_node", "_cg_code", "_cg_edge", "_cg_att", "_cg_ties"]
+    tables = ["_cg_rid", "_cg_node", "_cg_code", "_cg_pass", "_cg_att", "_cg_ties"]
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _cg_rid AS {_rid_sql(ws)}")
         # node codes in id order; kind: the most reported kind of the records (ties alphabetical)
@@ -1351,17 +1351,20 @@ def compute_graph(ws: "Workspace", *, weighted: bool = True, max_shared: int = 5
         # record id -> node code (a link's ends join once each, on the record id)
         con.execute("CREATE OR REPLACE TEMP TABLE _cg_code AS SELECT m.entity_id, n.code FROM _cg_rid m "
                     "JOIN _cg_node n USING (rid)")
-        # edges as CaseGraph.edges: per (source, target, kind), undirected kinds with source < target
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _cg_edge AS
+        # edges as CaseGraph.edges: per (source, target, kind), undirected kinds with source < target;
+        # in the same pass over the links, the distinct markings of the links used (the second set)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _cg_pass AS
             WITH d(kind, dflt) AS (VALUES {directed}),
             l AS (SELECT ns.code AS s, nt.code AS t, e.kind, coalesce(e.directed, d.dflt, false) AS dir,
-                         coalesce(e.weight, 1.0) AS w
+                         coalesce(e.weight, 1.0) AS w, e.handling, e.releasable_to, e.country
                   FROM links e JOIN _cg_code ns ON ns.entity_id = e.source JOIN _cg_code nt ON nt.entity_id = e.target
                   LEFT JOIN d ON d.kind = e.kind
-                  WHERE {_ACTIVE} AND ns.code <> nt.code)
-            SELECT CASE WHEN dir THEN s ELSE least(s, t) END AS s, CASE WHEN dir THEN t ELSE greatest(s, t) END AS t,
-                   kind, sum(w) AS w
-            FROM l GROUP BY ALL""")
+                  WHERE {_ACTIVE} AND ns.code <> nt.code),
+            o AS (SELECT CASE WHEN dir THEN s ELSE least(s, t) END AS s, CASE WHEN dir THEN t ELSE greatest(s, t) END AS t,
+                         kind, w, handling, releasable_to, country FROM l)
+            SELECT s, t, kind, sum(w) AS w, handling, releasable_to, country, GROUPING(s) = 1 AS marking
+            FROM o GROUP BY GROUPING SETS ((s, t, kind), (handling, releasable_to, country))""")
+        con.execute("CREATE OR REPLACE TEMP VIEW _cg_edge AS SELECT s, t, kind, w FROM _cg_pass WHERE NOT marking")
         one = "1.0" if not weighted else "sum(w)"
         full = con.execute(f"SELECT least(s, t) AS s, greatest(s, t) AS t, {one} AS w FROM _cg_edge "
                            "GROUP BY ALL ORDER BY s, t").fetchnumpy()
@@ -1393,10 +1396,9 @@ def compute_graph(ws: "Workspace", *, weighted: bool = True, max_shared: int = 5
         combos = con.execute(f"""
             SELECT DISTINCT e.handling, e.releasable_to, e.country FROM entities e JOIN _cg_rid USING (entity_id)
             WHERE {_ACTIVE}
-            UNION SELECT DISTINCT e.handling, e.releasable_to, e.country FROM links e
-            JOIN _cg_code ms ON ms.entity_id = e.source JOIN _cg_code mt ON mt.entity_id = e.target
-            WHERE {_ACTIVE} AND ms.code <> mt.code""").fetchall()
+            UNION SELECT handling, releasable_to, country FROM _cg_pass WHERE marking""").fetchall()
     finally:
+        con.execute("DROP VIEW IF EXISTS _cg_edge")
         for t in tables:
             con.execute(f"DROP TABLE IF EXISTS {t}")
     partners = frozenset(ws.partners())

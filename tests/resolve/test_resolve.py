@@ -125,3 +125,51 @@ def test_ids_are_not_reused_after_a_merge(ws):
     ids = ws.resolved_ids()["resolved_id"].tolist()
     assert len(set(ids)) == 2
     assert _rid(ws, a["1"]) == "N0000001" and _rid(ws, b["2"]) == "N0000002"
+
+
+def _add_organisations(ws, agency, country, file_name, orgs):
+    """Import one partner file of organisation records (dicts with ``id`` and properties)."""
+    from netintel.ingest._common import BatchBuilder, Provenance
+
+    b = BatchBuilder(file_name, format="table", provenance=Provenance(agency=agency, country=country,
+                                                                      grading="B2", handling="TLP:AMBER"),
+                     sha256=file_name)
+    ids = {}
+    for i, o in enumerate(orgs):
+        b.read()
+        ids[o["id"]] = b.entity("organisation", o["id"], {k: v for k, v in o.items() if k != "id"},
+                                locator=f"row {i + 2}")
+        b.accept(f"row {i + 2}", raw=o)
+    ws.write_import(b.finish())
+    return ids
+
+
+def test_organisations_join_on_name_unless_their_registers_differ(ws):
+    nl = _add_organisations(ws, "KvK extract", "NL", "kvk.csv", [
+        {"id": "K1", "name": "Golden Banana Logistics B.V.", "registration_number": "12345678", "jurisdiction": "NL"},
+        {"id": "K2", "name": "GOLDEN BANANA LOGISTICS BV", "registration_number": "87654321", "jurisdiction": "NL"},
+        {"id": "K3", "name": "Blue Coast Consulting BV", "registration_number": "11112222", "jurisdiction": "NL"},
+    ])
+    police = _add_organisations(ws, "Politie Nederland", "NL", "bedrijven.csv", [
+        {"id": "B1", "name": "Golden Banana Logistics", "jurisdiction": "NL"},  # which of the two? neither
+        {"id": "B2", "name": "Golden Banana Logistics BV", "registration_number": "87654321", "jurisdiction": "NL"},
+        {"id": "B3", "name": "Blue Coast Consulting", "jurisdiction": "NL"},  # one register under this name
+        {"id": "B4", "name": "Blue Coast Consulting", "jurisdiction": "BE"},  # another country's company
+    ])
+    resolve(ws)
+    assert _rid(ws, nl["K1"]) != _rid(ws, nl["K2"])  # one name, two registration numbers: two companies
+    assert _rid(ws, police["B2"]) == _rid(ws, nl["K2"])  # the same number joins across agencies
+    assert _rid(ws, police["B1"]) not in {_rid(ws, nl["K1"]), _rid(ws, nl["K2"])}
+    assert _rid(ws, police["B3"]) == _rid(ws, nl["K3"])  # the name alone, where it names one register
+    assert _rid(ws, police["B4"]) != _rid(ws, nl["K3"])
+
+
+def test_a_record_with_two_names_does_not_chain_two_registers(ws):
+    ids = _add_organisations(ws, "KvK extract", "NL", "kvk.csv", [
+        {"id": "A", "name": "Alpha Trading BV", "registration_number": "12345678", "jurisdiction": "NL"},
+        {"id": "D", "name": ["Alpha Trading BV", "Beta Shipping BV"], "jurisdiction": "NL"},
+        {"id": "C", "name": "Beta Shipping BV", "registration_number": "87654321", "jurisdiction": "NL"},
+    ])
+    resolve(ws)
+    assert _rid(ws, ids["A"]) == _rid(ws, ids["D"])  # the first name, taken in name order, joins
+    assert _rid(ws, ids["C"]) != _rid(ws, ids["A"])  # the second would join two registers: it does not

@@ -136,12 +136,49 @@ def organisation_pairs(entities: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFra
     jurisdiction), or the same name without legal form in one jurisdiction (a record without a
     jurisdiction joins when the others name a single one).
 
+    A name joins nothing where the records that carry it are held, with what they are already
+    joined to, under different registration numbers: two companies of one name and two numbers
+    stay two, and a record of that name without a number belongs to neither. The groups are taken
+    in name order, so a record with two names cannot chain two registers into one organisation.
+
     Returns ``entity_a, entity_b, kind, rule, key`` like :func:`identifier_pairs`.
+
+    Examples
+    --------
+    >>> ents = pd.DataFrame({"entity_id": ["O1", "O2", "O3"], "kind": ["organisation"] * 3,
+    ...                      "country": ["NL"] * 3,
+    ...                      "properties": [{"name": "Acme B.V.", "registration_number": "12345678"},
+    ...                                     {"name": "ACME BV", "registration_number": "87654321"},
+    ...                                     {"name": "Acme BV"}]})
+    >>> len(organisation_pairs(ents, entity_keys(ents)))
+    0
     """
     orgs = entities[entities["kind"] == "organisation"]
-    rows = []
     reg = identifier_pairs(keys, kinds=["organisation"])
-    rows.extend(reg.itertuples(index=False, name=None))
+    rows = list(reg.itertuples(index=False, name=None))
+    # the organisations the identifiers already make, each with the registration numbers it holds
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    registers: dict[str, set[str]] = {}
+    held = keys[(keys["kind"] == "organisation") & keys["key"].str.startswith("registration:")]
+    for eid, key in zip(held["entity_id"], held["key"]):
+        registers.setdefault(root(eid), set()).add(key)
+
+    def join(a: str, b: str) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[rb] = ra
+            registers[ra] = registers.get(ra, set()) | registers.pop(rb, set())
+
+    for a, b in zip(reg["entity_a"], reg["entity_b"]):
+        join(a, b)
     by_name: dict[str, list[tuple[str, str | None]]] = {}
     for eid, props in zip(orgs["entity_id"], orgs["properties"]):
         props = props or {}
@@ -157,7 +194,10 @@ def organisation_pairs(entities: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFra
         jurs = sorted({j for _, j in members if j})
         for jur in jurs or [None]:
             ids = sorted({e for e, j in members if j == jur or (j is None and len(jurs) <= 1)})
+            if len(set().union(*(registers.get(root(e), set()) for e in ids))) > 1:
+                continue
             for other in ids[1:]:
+                join(ids[0], other)
                 rows.append((ids[0], other, "organisation", "name", f"orgname:{jur or ''}:{key}"))
     return pd.DataFrame(rows, columns=["entity_a", "entity_b", "kind", "rule", "key"]).drop_duplicates(
         ["entity_a", "entity_b"]).reset_index(drop=True)

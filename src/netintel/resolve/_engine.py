@@ -345,7 +345,8 @@ def resolve(ws: Workspace, *, threshold: float = DEFAULT_THRESHOLD, seed: int = 
     with the same normalised value are one entity; persons join on strong identifiers (DNA or
     fingerprint reference, document number with its issuer) and on the Splink person model
     at ``threshold``; organisations on registration number or name without legal form in one
-    jurisdiction. Stored analyst decisions are applied. Writes the ``resolution`` table (ids kept
+    jurisdiction (a name never joins records held under different registration numbers). Stored
+    analyst decisions are applied. Writes the ``resolution`` table (ids kept
     from earlier runs), ``resolution_pairs`` (evidence) and ``resolution_runs`` (model JSON).
 
     Parameters

@@ -13,8 +13,10 @@ from netintel.workspace import Workspace
 
 
 def add_file(ws: Workspace, agency: str, country: str, file_name: str, persons: Iterable[dict[str, Any]],
-             *, identifiers: Iterable[tuple[str, str, str, str]] = ()) -> dict[str, str]:
+             *, identifiers: Iterable[tuple[str, str, str, str]] = (), kind: str = "person") -> dict[str, str]:
     """Import one partner file of person records (and identifiers they use) into ``ws``.
+
+    ``kind``: the records' entity kind, ``organisation`` for a register's or police file of companies.
 
     ``persons``: dicts with ``id`` and person properties. ``identifiers``: (person id, link kind,
     identifier kind, value), e.g. ``("P1", "uses", "phone", "06 12345678")``.
@@ -29,7 +31,7 @@ def add_file(ws: Workspace, agency: str, country: str, file_name: str, persons: 
     for i, p in enumerate(persons):
         b.read()
         props = {k: v for k, v in p.items() if k != "id"}
-        ids[p["id"]] = b.entity("person", p["id"], props, locator=f"row {i + 2}")
+        ids[p["id"]] = b.entity(kind, p["id"], props, locator=f"row {i + 2}")
         b.accept(f"row {i + 2}", raw=p)
     for j, (pid, link, kind, value) in enumerate(identifiers):
         b.read()

@@ -3,8 +3,10 @@
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import add_file
+from hypothesis_profiles import examples
 from netintel.errors import ResolutionError
 from netintel.resolve import confirm, decisions, explain, reject, resolve, split, stored_model
 
@@ -127,35 +129,18 @@ def test_ids_are_not_reused_after_a_merge(ws):
     assert _rid(ws, a["1"]) == "N0000001" and _rid(ws, b["2"]) == "N0000002"
 
 
-def _add_organisations(ws, agency, country, file_name, orgs):
-    """Import one partner file of organisation records (dicts with ``id`` and properties)."""
-    from netintel.ingest._common import BatchBuilder, Provenance
-
-    b = BatchBuilder(file_name, format="table", provenance=Provenance(agency=agency, country=country,
-                                                                      grading="B2", handling="TLP:AMBER"),
-                     sha256=file_name)
-    ids = {}
-    for i, o in enumerate(orgs):
-        b.read()
-        ids[o["id"]] = b.entity("organisation", o["id"], {k: v for k, v in o.items() if k != "id"},
-                                locator=f"row {i + 2}")
-        b.accept(f"row {i + 2}", raw=o)
-    ws.write_import(b.finish())
-    return ids
-
-
 def test_organisations_join_on_name_unless_their_registers_differ(ws):
-    nl = _add_organisations(ws, "KvK extract", "NL", "kvk.csv", [
+    nl = add_file(ws, "KvK extract", "NL", "kvk.csv", [
         {"id": "K1", "name": "Golden Banana Logistics B.V.", "registration_number": "12345678", "jurisdiction": "NL"},
         {"id": "K2", "name": "GOLDEN BANANA LOGISTICS BV", "registration_number": "87654321", "jurisdiction": "NL"},
         {"id": "K3", "name": "Blue Coast Consulting BV", "registration_number": "11112222", "jurisdiction": "NL"},
-    ])
-    police = _add_organisations(ws, "Politie Nederland", "NL", "bedrijven.csv", [
+    ], kind="organisation")
+    police = add_file(ws, "Politie Nederland", "NL", "bedrijven.csv", [
         {"id": "B1", "name": "Golden Banana Logistics", "jurisdiction": "NL"},  # which of the two? neither
         {"id": "B2", "name": "Golden Banana Logistics BV", "registration_number": "87654321", "jurisdiction": "NL"},
         {"id": "B3", "name": "Blue Coast Consulting", "jurisdiction": "NL"},  # one register under this name
         {"id": "B4", "name": "Blue Coast Consulting", "jurisdiction": "BE"},  # another country's company
-    ])
+    ], kind="organisation")
     resolve(ws)
     assert _rid(ws, nl["K1"]) != _rid(ws, nl["K2"])  # one name, two registration numbers: two companies
     assert _rid(ws, police["B2"]) == _rid(ws, nl["K2"])  # the same number joins across agencies
@@ -165,11 +150,53 @@ def test_organisations_join_on_name_unless_their_registers_differ(ws):
 
 
 def test_a_record_with_two_names_does_not_chain_two_registers(ws):
-    ids = _add_organisations(ws, "KvK extract", "NL", "kvk.csv", [
+    ids = add_file(ws, "KvK extract", "NL", "kvk.csv", [
         {"id": "A", "name": "Alpha Trading BV", "registration_number": "12345678", "jurisdiction": "NL"},
         {"id": "D", "name": ["Alpha Trading BV", "Beta Shipping BV"], "jurisdiction": "NL"},
         {"id": "C", "name": "Beta Shipping BV", "registration_number": "87654321", "jurisdiction": "NL"},
-    ])
+    ], kind="organisation")
     resolve(ws)
     assert _rid(ws, ids["A"]) == _rid(ws, ids["D"])  # the first name, taken in name order, joins
     assert _rid(ws, ids["C"]) != _rid(ws, ids["A"])  # the second would join two registers: it does not
+
+
+_ORG_NAMES = ["Alpha Trading BV", "ALPHA TRADING B.V.", "Beta Shipping BV", "Gamma Holding"]
+
+
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_ORG_NAMES), min_size=1, max_size=2),
+                          st.sampled_from([None, "12345678", "87654321", "55556666"]),
+                          st.sampled_from([None, "NL", "BE"])), min_size=1, max_size=12))
+@settings(max_examples=examples(80), deadline=None)
+def test_no_organisation_made_by_the_rules_holds_two_registers(records):
+    import pandas as pd
+
+    from netintel.resolve.deterministic import entity_keys, organisation_pairs
+    from netintel.resolve.normalize import organisation_name
+
+    props = [{"name": names if len(names) > 1 else names[0], **({"registration_number": reg} if reg else {}),
+              **({"jurisdiction": jur} if jur else {})} for names, reg, jur in records]
+    ents = pd.DataFrame({"entity_id": [f"O{i:02d}" for i in range(len(props))], "kind": "organisation",
+                         "country": "NL", "properties": props})
+    keys = entity_keys(ents)
+    pairs = organisation_pairs(ents, keys)
+    parent = {e: e for e in ents["entity_id"]}
+
+    def root(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in zip(pairs["entity_a"], pairs["entity_b"]):
+        parent[root(b)] = root(a)
+    held: dict[str, set] = {}
+    for eid, key in zip(keys["entity_id"], keys["key"]):
+        held.setdefault(root(eid), set()).add(key)
+    assert all(len(v) <= 1 for v in held.values())
+    # and a name still joins what it names alone: the records of one name in one jurisdiction,
+    # where no record of that name carries a number, are one organisation
+    for key in {organisation_name(n) for names, _, _ in records for n in names}:
+        named = [(i, jur) for i, (names, _, jur) in enumerate(records) if key in {organisation_name(n) for n in names}]
+        if any(records[i][1] for i, _ in named):
+            continue
+        for jur in {j for _, j in named if j}:
+            assert len({root(f"O{i:02d}") for i, j in named if j == jur}) == 1

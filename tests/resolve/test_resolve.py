@@ -134,6 +134,7 @@ def test_organisations_join_on_name_unless_their_registers_differ(ws):
         {"id": "K1", "name": "Golden Banana Logistics B.V.", "registration_number": "12345678", "jurisdiction": "NL"},
         {"id": "K2", "name": "GOLDEN BANANA LOGISTICS BV", "registration_number": "87654321", "jurisdiction": "NL"},
         {"id": "K3", "name": "Blue Coast Consulting BV", "registration_number": "11112222", "jurisdiction": "NL"},
+        {"id": "K4", "name": "Red Harbour Shipping BV", "registration_number": "33334444", "jurisdiction": "NL"},
     ], kind="organisation")
     police = add_file(ws, "Politie Nederland", "NL", "bedrijven.csv", [
         {"id": "B1", "name": "Golden Banana Logistics", "jurisdiction": "NL"},  # which of the two? neither
@@ -141,7 +142,11 @@ def test_organisations_join_on_name_unless_their_registers_differ(ws):
         {"id": "B3", "name": "Blue Coast Consulting", "jurisdiction": "NL"},  # one register under this name
         {"id": "B4", "name": "Blue Coast Consulting", "jurisdiction": "BE"},  # another country's company
     ], kind="organisation")
+    be = add_file(ws, "Police Fédérale", "BE", "societes.csv", [
+        {"id": "S1", "name": "Red Harbour Shipping B.V.", "registration_number": "33334444"},  # no jurisdiction
+    ], kind="organisation")
     resolve(ws)
+    assert _rid(ws, be["S1"]) == _rid(ws, nl["K4"])  # the same number, whichever country reported it
     assert _rid(ws, nl["K1"]) != _rid(ws, nl["K2"])  # one name, two registration numbers: two companies
     assert _rid(ws, police["B2"]) == _rid(ws, nl["K2"])  # the same number joins across agencies
     assert _rid(ws, police["B1"]) not in {_rid(ws, nl["K1"]), _rid(ws, nl["K2"])}
@@ -190,7 +195,7 @@ def test_no_organisation_made_by_the_rules_holds_two_registers(records):
         parent[root(b)] = root(a)
     held: dict[str, set] = {}
     for eid, key in zip(keys["entity_id"], keys["key"]):
-        held.setdefault(root(eid), set()).add(key)
+        held.setdefault(root(eid), set()).add(key.rsplit(":", 1)[1])  # the number
     assert all(len(v) <= 1 for v in held.values())
     # and a name still joins what it names alone: the records of one name in one jurisdiction,
     # where no record of that name carries a number, are one organisation

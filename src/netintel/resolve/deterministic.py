@@ -157,6 +157,7 @@ def organisation_pairs(entities: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFra
     reg = identifier_pairs(keys, kinds=["organisation"])
     rows = list(reg.itertuples(index=False, name=None))
     # the organisations the identifiers already make, each with the registration numbers it holds
+    # (the number alone: a register's jurisdiction may be only the reporting agency's country)
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -169,7 +170,7 @@ def organisation_pairs(entities: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFra
     registers: dict[str, set[str]] = {}
     held = keys[(keys["kind"] == "organisation") & keys["key"].str.startswith("registration:")]
     for eid, key in zip(held["entity_id"], held["key"]):
-        registers.setdefault(root(eid), set()).add(key)
+        registers.setdefault(root(eid), set()).add(key.rsplit(":", 1)[1])
 
     def join(a: str, b: str) -> None:
         ra, rb = root(a), root(b)

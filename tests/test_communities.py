@@ -487,6 +487,21 @@ def test_auto_splits_where_it_chooses_plm(monkeypatch):
         detect_communities(g, method="leiden", objective="cpm", split=True)
 
 
+def test_auto_keeps_cpm_on_the_engine_that_optimises_it(monkeypatch):
+    # on a large graph "auto" chooses PLM for modularity; PLM (and PLP) cannot optimise CPM, so a
+    # CPM request stays on Leiden, unsplit, and naming a networkit engine for CPM is an error
+    import netintel.communities as communities
+
+    g = nx.ring_of_cliques(30, 5)
+    monkeypatch.setattr(communities, "LARGE_GRAPH", 100)
+    cpm = detect_communities(g, objective="cpm", resolution=0.5, seed=1)
+    assert (cpm.engine, cpm.method, cpm.objective, cpm.split) == ("igraph", "leiden", "cpm", False)
+    assert cpm.n_communities == 30  # CPM has no resolution limit: the cliques, without a split
+    for method in ("plm", "plp"):
+        with pytest.raises(NetintelError, match="optimises modularity"):
+            detect_communities(g, method=method, objective="cpm", resolution=0.5)
+
+
 _LINKS = st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29), st.sampled_from([1.0, 2.0, 5.0])),
                   min_size=1, max_size=150)
 

@@ -254,10 +254,7 @@ def _seeded(seed: int) -> Iterator[None]:
 
 def _run(g: ig.Graph, method: str, objective: str, resolution: float, seed: int, weighted: bool,
          nk_graph: Any = None) -> np.ndarray:
-    if method in _NETWORKIT:
-        if objective != "modularity":
-            raise NetintelError(f"{method} optimises modularity (plm) or none (plp); use method='leiden' for "
-                                "objective='cpm'")
+    if method in _NETWORKIT:  # (modularity only: checked by _detect before any engine runs)
         run, iterations = _run_networkit(nk_graph if nk_graph is not None else _to_networkit(g, weighted), method,
                                          resolution, seed)
         return (_refine(g, run, resolution, seed, weighted) if method == "plp" else run), iterations, None
@@ -844,7 +841,8 @@ def detect_communities(
         What to cluster. A :class:`~netintel.graph.CaseGraph` is clustered in its person view by
         default (``view``); other inputs are clustered as given.
     method : {"auto", "leiden", "louvain", "plp", "plm"}
-        ``"auto"`` (default): Leiden below :data:`LARGE_GRAPH` nodes, networkit PLM from there.
+        ``"auto"`` (default): Leiden below :data:`LARGE_GRAPH` nodes, networkit PLM from there
+        (Leiden at any size for ``objective="cpm"``, which PLM does not optimise).
         Leiden is igraph's built-in ``community_leiden`` iterated until an iteration changes
         nothing, at most :data:`LEIDEN_MAX_ITERATIONS` times; Louvain is igraph's
         ``community_multilevel``; ``"plp"`` and ``"plm"`` are networkit's label propagation
@@ -961,9 +959,12 @@ def _detect(graph: Any, *, method: str, resolution: float, objective: str, weigh
             igraph_graph.append(_igraph_codes(s_codes, t_codes, edges["weight"].to_numpy(dtype=float), len(ids)))
         return igraph_graph[0]
 
-    if method == "auto":
-        method = "plm" if len(ids) >= LARGE_GRAPH else "leiden"
+    if method == "auto":  # PLM optimises modularity only: CPM stays on Leiden at any size
+        method = "plm" if len(ids) >= LARGE_GRAPH and objective == "modularity" else "leiden"
         split = (method == "plm") if split is None else split
+    if method in _NETWORKIT and objective != "modularity":
+        raise NetintelError(f"{method} optimises modularity (plm) or none (plp); use method='leiden' for "
+                            "objective='cpm'")
     split_counts = [0, 0]  # communities examined, split (summed over the runs)
     weights = edges["weight"].to_numpy(dtype=float) if weighted else np.ones(len(edges))
 
